@@ -1,0 +1,1 @@
+"""Models over ECG records (delineation, digitisation of scans). Pure computation, no Qt."""

@@ -1,0 +1,1 @@
+"""Files the installed program needs at run time, loaded with importlib.resources."""

@@ -1,0 +1,1 @@
+"""Clinical measurements and rule flags over ECG records. Pure computation, no Qt, no torch."""

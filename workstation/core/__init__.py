@@ -1,0 +1,1 @@
+"""The Qt-free document model: records, leads, device reports."""

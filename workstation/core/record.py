@@ -1,0 +1,263 @@
+"""The ECG record: the document every other part of the workstation reads.
+
+Signals are float32 millivolts shaped (leads, samples) at one sampling rate. Patient fields
+live in :class:`Patient`, apart from everything else, so that a de-identified view or export
+simply leaves them out. Nothing here imports Qt or torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from workstation.core.leads import DERIVABLE_LEADS, STANDARD_LEADS, sort_key
+from workstation.core.signals import ArraySource, DerivedLimbSource, SignalSource
+
+#: Plausibility limits. A surface ECG beyond +-50 mV or sampled outside 50..20000 Hz is not
+#: a physiological signal but a unit or parsing error, and is refused rather than shown.
+MAX_ABS_MV = 50.0
+MIN_FS_HZ = 50.0
+MAX_FS_HZ = 20000.0
+
+
+@dataclass(frozen=True)
+class Lead:
+    """One channel: its normalised name, the name in the file, and whether it was computed."""
+
+    name: str
+    original_name: str = ""
+    derived: bool = False
+
+    @property
+    def is_standard(self) -> bool:
+        return self.name in STANDARD_LEADS
+
+
+@dataclass(frozen=True)
+class Patient:
+    """Identifying fields, kept apart so that they can be withheld on display and export."""
+
+    patient_id: str | None = None
+    name: str | None = None
+    birth_date: str | None = None
+    sex: str | None = None  # "M", "F" or None
+    age_years: float | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) in (None, "") for f in dataclasses.fields(self))
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """Filters the recording device applied, as the file states them (Hz)."""
+
+    highpass_hz: float | None = None
+    lowpass_hz: float | None = None
+    notch_hz: float | None = None
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """When and with what the ECG was recorded."""
+
+    time: dt.datetime | None = None
+    device: str | None = None
+    site: str | None = None
+    filters: FilterSettings = FilterSettings()
+
+
+@dataclass(frozen=True)
+class DeviceMeasurement:
+    """A measurement made by the recording device's own program (e.g. GE 12SL)."""
+
+    name: str  # e.g. "PR", "QRS", "QT", "QTc", "P axis", "Ventricular rate"
+    value: float
+    unit: str  # "ms", "bpm", "deg", "uV", ...
+    lead: str | None = None  # None for a global measurement
+
+
+@dataclass(frozen=True)
+class Fiducial:
+    """A fiducial point placed by the device: a named sample position (P onset, QRS offset...)."""
+
+    kind: str  # "P onset", "P offset", "QRS onset", "QRS offset", "T offset", "fiducial"
+    sample: int
+    lead: str | None = None
+    beat: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """What the recording device concluded: measurements, statements and fiducials."""
+
+    program: str | None = None
+    measurements: tuple[DeviceMeasurement, ...] = ()
+    statements: tuple[str, ...] = ()
+    fiducials: tuple[Fiducial, ...] = ()
+    #: fiducial positions refer to the median beat (True) or to the rhythm signal (False)
+    fiducials_on_median: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.measurements or self.statements or self.fiducials)
+
+    def measurement(self, name: str) -> DeviceMeasurement | None:
+        return next((m for m in self.measurements if m.name == name), None)
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """A WFDB-style annotation on one lead (or on all leads when ``lead`` is None)."""
+
+    sample: int
+    symbol: str
+    lead: str | None = None
+    aux: str = ""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """Which file the record came from and how it was read."""
+
+    path: Path
+    format: str  # human-readable format name, e.g. "GE MUSE XML"
+    detail: str = ""  # version, SOP class, ... as the reader reports it
+
+
+@dataclass(frozen=True)
+class MedianBeats:
+    """Representative (median/average) beats as the device computed them."""
+
+    signals: np.ndarray  # float32 mV, (leads, samples)
+    fs: float
+    leads: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class ECGRecord:
+    """An ECG recording in mV with its context.
+
+    Create it with :meth:`from_array` for in-memory data, or directly with a lazy
+    :class:`SignalSource` for long recordings. ``signals`` loads (and caches) the full array;
+    ``window`` reads a slice without loading everything.
+    """
+
+    source_signals: SignalSource
+    fs: float
+    leads: tuple[Lead, ...]
+    source: SourceInfo
+    patient: Patient = field(default_factory=Patient)
+    acquisition: Acquisition = field(default_factory=Acquisition)
+    device_report: DeviceReport = field(default_factory=DeviceReport)
+    annotations: tuple[Annotation, ...] = ()
+    median_beats: MedianBeats | None = None
+    comments: tuple[str, ...] = ()
+    _cache: np.ndarray | None = field(default=None, repr=False)
+
+    # -- construction -----------------------------------------------------------------
+    @classmethod
+    def from_array(cls, signals: np.ndarray, fs: float, leads: list[Lead] | tuple[Lead, ...],
+                   source: SourceInfo, **context) -> "ECGRecord":
+        data = np.ascontiguousarray(signals, dtype=np.float32)
+        return cls(ArraySource(data), float(fs), tuple(leads), source, **context)
+
+    # -- shape --------------------------------------------------------------------------
+    @property
+    def n_leads(self) -> int:
+        return len(self.leads)
+
+    @property
+    def n_samples(self) -> int:
+        return self.source_signals.n_samples
+
+    @property
+    def duration_s(self) -> float:
+        return self.n_samples / self.fs
+
+    @property
+    def lead_names(self) -> tuple[str, ...]:
+        return tuple(lead.name for lead in self.leads)
+
+    def lead_index(self, name: str) -> int:
+        """Index of lead ``name``; raises KeyError naming the leads that exist."""
+        try:
+            return self.lead_names.index(name)
+        except ValueError:
+            raise KeyError(f"lead {name!r} not in record (leads: {', '.join(self.lead_names)})")
+
+    # -- samples ------------------------------------------------------------------------
+    @property
+    def signals(self) -> np.ndarray:
+        """All samples, float32 mV, shape (leads, samples). Cached after the first call."""
+        if self._cache is None:
+            self._cache = self.source_signals.read(0, self.n_samples)
+        return self._cache
+
+    def window(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start:stop`` (clipped to the record) without loading the whole record."""
+        if self._cache is not None:
+            return self._cache[:, max(0, start):max(0, stop)]
+        return self.source_signals.read(start, stop)
+
+    def lead(self, name: str) -> np.ndarray:
+        return self.signals[self.lead_index(name)]
+
+    # -- derived views ------------------------------------------------------------------
+    def deidentified(self) -> "ECGRecord":
+        """The same record without patient fields (signals are shared, not copied)."""
+        return dataclasses.replace(self, patient=Patient(), _cache=self._cache)
+
+    def with_derived_limb_leads(self) -> "ECGRecord":
+        """Add III, aVR, aVL, aVF computed from I and II when the file stores only 8 leads.
+
+        Returns ``self`` when nothing is missing or I/II are absent. Derived leads are
+        marked ``derived=True`` and the leads are put in standard order.
+        """
+        names = self.lead_names
+        missing = [n for n in DERIVABLE_LEADS if n not in names]
+        if not missing or "I" not in names or "II" not in names:
+            return self
+        items: list[tuple[str, int | str, Lead]] = [
+            (lead.name, i, lead) for i, lead in enumerate(self.leads)
+        ]
+        items += [(n, n, Lead(n, "", derived=True)) for n in missing]
+        items.sort(key=lambda item: sort_key(item[0]))
+        source = DerivedLimbSource(
+            self.source_signals, names.index("I"), names.index("II"), [it[1] for it in items]
+        )
+        return dataclasses.replace(
+            self, source_signals=source, leads=tuple(it[2] for it in items), _cache=None
+        )
+
+
+def check_plausible(record: ECGRecord, *, check_amplitude: bool = True) -> list[str]:
+    """Problems that make a record's signal untrustworthy; an empty list means none.
+
+    Used by the readers so that a unit or parsing error is refused with a message instead
+    of being shown as a wrong signal.
+    """
+    problems: list[str] = []
+    if not (MIN_FS_HZ <= record.fs <= MAX_FS_HZ):
+        problems.append(f"sampling rate {record.fs:g} Hz is outside {MIN_FS_HZ:g}-{MAX_FS_HZ:g} Hz")
+    if record.n_leads == 0:
+        problems.append("no leads")
+    if record.n_leads != record.source_signals.n_leads:
+        problems.append(f"{record.n_leads} lead names for {record.source_signals.n_leads} signals")
+    if record.n_samples == 0:
+        problems.append("no samples")
+    if check_amplitude and record.n_samples and record.n_leads:
+        data = record.signals
+        if not np.isfinite(data).any():
+            problems.append("no finite sample in any lead")
+        else:
+            peak = float(np.nanmax(np.abs(data)))
+            if peak > MAX_ABS_MV:
+                problems.append(
+                    f"amplitude {peak:.1f} mV exceeds {MAX_ABS_MV:g} mV (wrong units or scale?)"
+                )
+    return problems
