@@ -22,6 +22,7 @@ from workstation.core.signals import ArraySource, DerivedLimbSource, SignalSourc
 MAX_ABS_MV = 50.0
 MIN_FS_HZ = 50.0
 MAX_FS_HZ = 20000.0
+PLAUSIBILITY_WINDOW_S = 60
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,10 @@ class Acquisition:
 class DeviceMeasurement:
     """A measurement made by the recording device's own program (e.g. GE 12SL)."""
 
-    name: str  # e.g. "PR", "QRS", "QT", "QTc", "P axis", "Ventricular rate"
+    #: canonical names where the device measures one of these: "Ventricular rate", "Atrial rate",
+    #: "RR", "PP", "P duration", "PR", "QRS", "QT", "QTc", "P axis", "QRS axis", "T axis";
+    #: anything else keeps the device's own name.
+    name: str
     value: float
     unit: str  # "ms", "bpm", "deg", "uV", ...
     lead: str | None = None  # None for a global measurement
@@ -89,6 +93,7 @@ class Fiducial:
     sample: int
     lead: str | None = None
     beat: int | None = None
+    on_median: bool = False  # the position is in the median beat, not the rhythm signal
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,6 @@ class DeviceReport:
     measurements: tuple[DeviceMeasurement, ...] = ()
     statements: tuple[str, ...] = ()
     fiducials: tuple[Fiducial, ...] = ()
-    #: fiducial positions refer to the median beat (True) or to the rhythm signal (False)
-    fiducials_on_median: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -251,7 +254,9 @@ def check_plausible(record: ECGRecord, *, check_amplitude: bool = True) -> list[
     if record.n_samples == 0:
         problems.append("no samples")
     if check_amplitude and record.n_samples and record.n_leads:
-        data = record.signals
+        # a long lazy record is checked on its first minute rather than loaded whole
+        long_lazy = record._cache is None and record.n_samples > PLAUSIBILITY_WINDOW_S * record.fs
+        data = record.window(0, int(PLAUSIBILITY_WINDOW_S * record.fs)) if long_lazy else record.signals
         if not np.isfinite(data).any():
             problems.append("no finite sample in any lead")
         else:

@@ -1,0 +1,216 @@
+"""WFDB records (PhysioNet): every signal format wfdb reads, multi-segment records, MATLAB ``.mat``.
+
+Read with the ``wfdb`` package. Short records are loaded; long ones (a 24 h Holter) get a
+lazy :class:`~workstation.core.signals.ChunkedSource` that decodes only the window asked for.
+Annotation files beside the header (``REC.atr``, LUDB's per-lead ``REC.i`` ... ``REC.v6``)
+are read too; an extension equal to a lead's name marks that lead's annotations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import wfdb
+
+from workstation.core.leads import normalise_lead_name
+from workstation.core.record import (
+    Acquisition,
+    Annotation,
+    ECGRecord,
+    Lead,
+    Patient,
+    SourceInfo,
+)
+from workstation.core.signals import ArraySource, ChunkedSource
+from workstation.io.registry import ReaderSpec
+
+#: Records with more samples than this (all leads together) are read lazily.
+LAZY_THRESHOLD_SAMPLES = 4_000_000
+
+#: Physical units a WFDB header may give for an ECG channel, as factors to mV.
+_TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
+_SIGNAL_EXTENSIONS = {".hea", ".dat", ".mat", ".edf", ".csv", ".txt", ".json", ".xml", ".png",
+                      ".pdf", ".md", ".npy", ".npz", ".zip", ".gz", ".xws", ".py"}
+_RECORD_LINE = re.compile(r"^\s*(\S+?)(?:/(\d+))?\s+(\d+)(?:\s+([\d.eE+-]+)(?:/[\d.eE+-]+)?)?")
+
+
+def sniff(path: Path, head: bytes) -> bool:
+    """A ``.hea`` file whose first non-comment line is a WFDB record line."""
+    if path.suffix.lower() != ".hea":
+        return False
+    for line in head.decode("latin-1").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            match = _RECORD_LINE.match(line)
+            return bool(match) and match.group(1) == path.stem
+    return False
+
+
+def read(path: Path) -> ECGRecord:
+    """Read the WFDB record whose header is ``path``."""
+    record_name = str(path.with_suffix(""))
+    header = wfdb.rdheader(record_name)
+    n_samples = int(header.sig_len or 0)
+    if n_samples <= 0:
+        raise ValueError("header declares no samples (signal length 0 or missing)")
+    names = list(header.sig_name or [])
+    units = [str(u) for u in (header.units or ["mV"] * len(names))]
+    keep, factors = _voltage_channels(names, units)
+    if not keep:
+        raise ValueError(f"no channel in millivolts or microvolts (units: {', '.join(units)})")
+    _check_data_files(path, header)
+    source = _make_source(record_name, n_samples, keep, np.asarray(factors, dtype=np.float32))
+    leads = tuple(Lead(normalise_lead_name(names[i]), names[i]) for i in keep)
+    comments = tuple(header.comments or ())
+    return ECGRecord(
+        source,
+        float(header.fs),
+        leads,
+        SourceInfo(path, "WFDB", _detail(header)),
+        patient=_patient_from_comments(comments),
+        acquisition=Acquisition(time=_base_datetime(header)),
+        annotations=_read_annotations(path, {lead.original_name.lower(): lead.name for lead in leads}),
+        comments=comments,
+    )
+
+
+def _voltage_channels(names: list[str], units: list[str]) -> tuple[list[int], list[float]]:
+    keep, factors = [], []
+    for i, unit in enumerate(units[: len(names)]):
+        factor = _TO_MV.get(unit.strip().lower() or "mv")
+        if factor is not None:
+            keep.append(i)
+            factors.append(factor)
+    return keep, factors
+
+
+def _check_data_files(path: Path, header: wfdb.Record | wfdb.MultiRecord) -> None:
+    """Name a missing signal file up front instead of failing deep inside wfdb."""
+    files = getattr(header, "file_name", None) or []
+    if isinstance(header, wfdb.MultiRecord):
+        files = [f"{seg}.hea" for seg in header.seg_name if seg != "~"]
+    for name in dict.fromkeys(files):
+        if not (path.parent / name).exists():
+            raise ValueError(f"the signal file {name} named in the header is missing")
+
+
+def _make_source(record_name: str, n_samples: int, keep: list[int], factors: np.ndarray):
+    def reader(start: int, stop: int) -> np.ndarray:
+        rec = wfdb.rdrecord(record_name, sampfrom=start, sampto=stop, channels=keep)
+        data = rec.p_signal if rec.p_signal is not None else np.zeros((stop - start, len(keep)))
+        if data.shape[0] != stop - start:
+            raise ValueError(f"signal file holds fewer samples than the header declares ({n_samples})")
+        return (data.T * factors[:, None]).astype(np.float32)
+
+    if n_samples * len(keep) > LAZY_THRESHOLD_SAMPLES:
+        reader(0, min(n_samples, 1000))  # fail now, not when the viewer scrolls
+        return ChunkedSource(len(keep), n_samples, reader)
+    return ArraySource(reader(0, n_samples))
+
+
+def _detail(header) -> str:
+    if isinstance(header, wfdb.MultiRecord):
+        return f"multi-segment ({len(header.seg_name)} segments)"
+    fmts = sorted(set(map(str, header.fmt or [])))
+    return f"format {'/'.join(fmts)}" + (" (.mat)" if any(str(f).endswith(".mat") for f in header.file_name or []) else "")
+
+
+def _base_datetime(header) -> dt.datetime | None:
+    if header.base_date is None:
+        return None
+    return dt.datetime.combine(header.base_date, header.base_time or dt.time())
+
+
+_AGE = re.compile(r"^\s*<?age>?\s*:\s*([\d.]+)", re.IGNORECASE)
+_SEX = re.compile(r"^\s*<?sex>?\s*:\s*(\w+)", re.IGNORECASE)
+
+
+def _patient_from_comments(comments: tuple[str, ...]) -> Patient:
+    """Age and sex from the usual header comments (LUDB ``<age>: 51``, CinC ``Age: 59``)."""
+    age = sex = None
+    for line in comments:
+        if (m := _AGE.match(line)) and age is None:
+            age = float(m.group(1))
+        if (m := _SEX.match(line)) and sex is None:
+            sex = {"m": "M", "male": "M", "f": "F", "female": "F"}.get(m.group(1).lower())
+    return Patient(sex=sex, age_years=age)
+
+
+def _read_annotations(path: Path, lead_by_ext: dict[str, str]) -> tuple[Annotation, ...]:
+    """Annotation files sharing the record's name; per-lead ones are tagged with their lead."""
+    found: list[Annotation] = []
+    for candidate in sorted(path.parent.glob(path.stem + ".*")):
+        ext = candidate.suffix.lower()
+        if ext in _SIGNAL_EXTENSIONS or candidate.name.count(".") != 1:
+            continue
+        try:
+            ann = wfdb.rdann(str(path.with_suffix("")), ext[1:])
+        except Exception:  # noqa: BLE001 - a foreign file beside the record is not an error
+            continue
+        lead = lead_by_ext.get(ext[1:])
+        aux = ann.aux_note or [""] * len(ann.sample)
+        found += [Annotation(int(s), str(sym), lead, str(a or "").strip("\x00"))
+                  for s, sym, a in zip(ann.sample, ann.symbol, aux)]
+    return tuple(found)
+
+
+def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = False) -> list[Path]:
+    """Write ``record`` as WFDB ``stem.hea``/``stem.dat`` (format 16) plus annotation files.
+
+    Each channel's gain is 1000 adu/mV (1 uV resolution) unless the signal's range needs
+    a smaller gain to fit 16 bits. Per-lead annotations go to ``stem.<lead in lower case>``
+    (the LUDB convention); annotations of no lead go to ``stem.atr``. Device measurements
+    and statements are kept as header comments. Patient fields are left out unless
+    ``keep_identity`` is true.
+
+    Returns the paths written.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    signals = record.signals.astype(np.float64)
+    names = [lead.name for lead in record.leads]
+    gains = [_gain_for(signals[i]) for i in range(len(names))]
+    wfdb.wrsamp(
+        stem, fs=record.fs, units=["mV"] * len(names), sig_name=names,
+        p_signal=signals.T, fmt=["16"] * len(names), adc_gain=gains, baseline=[0] * len(names),
+        comments=_comments_for(record, keep_identity), write_dir=str(out_dir),
+        base_datetime=record.acquisition.time if keep_identity else None,
+    )
+    written = [out_dir / f"{stem}.hea", out_dir / f"{stem}.dat"]
+    groups: dict[str | None, list[Annotation]] = {}
+    for ann in record.annotations:
+        groups.setdefault(ann.lead, []).append(ann)
+    for lead, anns in groups.items():
+        ext = "atr" if lead is None else lead.lower()
+        anns.sort(key=lambda a: a.sample)
+        wfdb.wrann(stem, ext, np.array([a.sample for a in anns]), [a.symbol for a in anns],
+                   aux_note=[a.aux for a in anns], fs=record.fs, write_dir=str(out_dir))
+        written.append(out_dir / f"{stem}.{ext}")
+    return written
+
+
+def _gain_for(x: np.ndarray) -> float:
+    peak = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
+    return 1000.0 if peak * 1000.0 < 32000 else float(np.floor(32000.0 / peak))
+
+
+def _comments_for(record: ECGRecord, keep_identity: bool) -> list[str]:
+    lines = [f"source: {record.source.format} {record.source.path.name}"]
+    if keep_identity:
+        p = record.patient
+        if p.age_years is not None:
+            lines.append(f"<age>: {p.age_years:g}")
+        if p.sex:
+            lines.append(f"<sex>: {p.sex}")
+    report = record.device_report
+    if report.program:
+        lines.append(f"device program: {report.program}")
+    lines += [f"device {m.name}{' ' + m.lead if m.lead else ''}: {m.value:g} {m.unit}"
+              for m in report.measurements]
+    lines += [f"device statement: {s}" for s in report.statements]
+    lines += [f"derived lead: {lead.name}" for lead in record.leads if lead.derived]
+    return [" ".join(line.split()) for line in lines]
+
+
+SPEC = ReaderSpec(name="WFDB", extensions=(".hea",), sniff=sniff, read=read)
