@@ -154,6 +154,8 @@ def _device_report(ds: Dataset, medians: MedianBeats | None, fs: float) -> Devic
             units = item.get("MeasurementUnitsCodeSequence")
             unit = str(units[0].CodeValue) if units else ""
             name = _MEASUREMENT_NAMES.get(meaning.lower(), meaning)
+            if unit == "ms" and float(item.NumericValue) == 0:
+                continue  # devices write 0 for an interval they did not measure (e.g. PP)
             measurements.append(DeviceMeasurement(name, float(item.NumericValue), unit))
         elif "ReferencedSamplePositions" in item and meaning:
             positions = item.ReferencedSamplePositions

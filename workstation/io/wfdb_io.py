@@ -28,7 +28,7 @@ from workstation.core.signals import ArraySource, ChunkedSource
 from workstation.io.registry import ReaderSpec
 
 #: Records with more samples than this (all leads together) are read lazily.
-LAZY_THRESHOLD_SAMPLES = 4_000_000
+LAZY_THRESHOLD_SAMPLES = 1_000_000
 
 #: Physical units a WFDB header may give for an ECG channel, as factors to mV.
 _TO_MV = {"mv": 1.0, "uv": 1e-3, "µv": 1e-3, "μv": 1e-3, "v": 1e3, "nv": 1e-6}
@@ -55,12 +55,12 @@ def read(path: Path) -> ECGRecord:
     n_samples = int(header.sig_len or 0)
     if n_samples <= 0:
         raise ValueError("header declares no samples (signal length 0 or missing)")
-    names = list(header.sig_name or [])
-    units = [str(u) for u in (header.units or ["mV"] * len(names))]
+    names, units = _names_and_units(path, header)
     keep, factors = _voltage_channels(names, units)
     if not keep:
         raise ValueError(f"no channel in millivolts or microvolts (units: {', '.join(units)})")
     _check_data_files(path, header)
+    _check_file_sizes(path, header)
     source = _make_source(record_name, n_samples, keep, np.asarray(factors, dtype=np.float32))
     leads = tuple(Lead(normalise_lead_name(names[i]), names[i]) for i in keep)
     comments = tuple(header.comments or ())
@@ -74,6 +74,15 @@ def read(path: Path) -> ECGRecord:
         annotations=_read_annotations(path, {lead.original_name.lower(): lead.name for lead in leads}),
         comments=comments,
     )
+
+
+def _names_and_units(path: Path, header) -> tuple[list[str], list[str]]:
+    """Signal names and units; a multi-segment record takes them from its layout or first segment."""
+    if isinstance(header, wfdb.MultiRecord):
+        segment = next(seg for seg in header.seg_name if seg != "~")
+        header = wfdb.rdheader(str(path.parent / segment))
+    names = list(header.sig_name or [])
+    return names, [str(u) for u in (header.units or ["mV"] * len(names))]
 
 
 def _voltage_channels(names: list[str], units: list[str]) -> tuple[list[int], list[float]]:
@@ -94,6 +103,33 @@ def _check_data_files(path: Path, header: wfdb.Record | wfdb.MultiRecord) -> Non
     for name in dict.fromkeys(files):
         if not (path.parent / name).exists():
             raise ValueError(f"the signal file {name} named in the header is missing")
+
+
+#: Bytes per sample of the WFDB signal formats (used to detect truncated signal files).
+_BYTES_PER_SAMPLE = {"8": 1, "16": 2, "61": 2, "80": 1, "160": 2, "212": 1.5, "24": 3, "32": 4,
+                     "310": 4 / 3, "311": 4 / 3}
+
+
+def _check_file_sizes(path: Path, header) -> None:
+    """Refuse a signal file shorter than the header declares, naming it."""
+    if isinstance(header, wfdb.MultiRecord):
+        return
+    per_file: dict[str, list[float]] = {}
+    for name, fmt, spf, offset in zip(header.file_name, header.fmt, header.samps_per_frame or
+                                      [1] * len(header.fmt), header.byte_offset or [None] * len(header.fmt)):
+        entry = per_file.setdefault(name, [0.0, float(offset or 0)])
+        if str(fmt) not in _BYTES_PER_SAMPLE:
+            entry[0] = float("nan")  # compressed (FLAC) formats: size not predictable
+            continue
+        entry[0] += _BYTES_PER_SAMPLE[str(fmt)] * (spf or 1)
+    for name, (bytes_per_frame, offset) in per_file.items():
+        if np.isnan(bytes_per_frame):
+            continue
+        needed = int(offset + np.floor(bytes_per_frame * header.sig_len))
+        size = (path.parent / name).stat().st_size
+        if size < needed:
+            raise ValueError(f"signal file {name} is truncated: {size} bytes, the header "
+                             f"declares {header.sig_len} samples ({needed} bytes)")
 
 
 def _make_source(record_name: str, n_samples: int, keep: list[int], factors: np.ndarray):
@@ -184,9 +220,13 @@ def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = 
     for lead, anns in groups.items():
         ext = "atr" if lead is None else lead.lower()
         anns.sort(key=lambda a: a.sample)
-        wfdb.wrann(stem, ext, np.array([a.sample for a in anns]), [a.symbol for a in anns],
+        # wfdb.wrann accepts letters only in an extension; LUDB's are "v1".."v6": write, rename
+        tmp_ext = "tmp" + "".join(chr(97 + int(c)) if c.isdigit() else c for c in ext if c.isalnum())
+        wfdb.wrann(stem, tmp_ext, np.array([a.sample for a in anns]), [a.symbol for a in anns],
                    aux_note=[a.aux for a in anns], fs=record.fs, write_dir=str(out_dir))
-        written.append(out_dir / f"{stem}.{ext}")
+        target = out_dir / f"{stem}.{ext}"
+        (out_dir / f"{stem}.{tmp_ext}").replace(target)
+        written.append(target)
     return written
 
 

@@ -1,0 +1,165 @@
+"""``ecgws``: the workstation's command line.
+
+Subcommands are thin: they parse arguments and call the readers, writers and the UI.
+Every bad file is reported on one line (``error: FILE: problem``) and makes the exit
+status non-zero; the other files are still processed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from workstation import __version__
+from workstation.core.summary import summarise
+from workstation.io import ECGReadError, iter_ecg_files, read_ecg
+from workstation.io.registry import resolve_path
+
+EXIT_BAD_INPUT = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit status."""
+    try:
+        cli.main(args=argv, prog_name="ecgws", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    return 0
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ECG Workstation")
+def cli() -> None:
+    """ECG Workstation: read, annotate and review electrocardiograms offline.
+
+    Reads WFDB, DICOM waveform ECG, GE MUSE XML, Philips Sierra XML, HL7 aECG, SCP-ECG, EDF/EDF+
+    and the documented CSV. A WFDB record may be named by its .hea file or by its path without
+    extension.
+    """
+
+
+@cli.command("open")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--sample", is_flag=True, help="Open the bundled sample 12-lead ECG.")
+def open_cmd(files: tuple[Path, ...], sample: bool) -> None:
+    """Open FILES (or the bundled sample) in the workstation window."""
+    from workstation.ui.app import run  # Qt is imported only when a window is wanted
+
+    raise SystemExit(run([resolve_path(f) for f in files], sample=sample or not files))
+
+
+@cli.command("info")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per file (JSON Lines).")
+@click.option("--identify", is_flag=True, help="Show patient fields (withheld by default).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on folders (default: when stderr is a terminal).")
+def info_cmd(paths: tuple[Path, ...], as_json: bool, identify: bool, progress: bool | None) -> None:
+    """Summarise each ECG file, or every ECG file in a folder.
+
+    Prints format, leads, sampling rate, duration and the device's own measurements and
+    statements where the file carries them.
+    """
+    failures = 0
+    for path in _expand(paths, progress):
+        try:
+            record = read_ecg(path)
+        except ECGReadError as exc:
+            failures += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        summary = summarise(record, identify=identify)
+        click.echo(json.dumps(summary) if as_json else _format_summary(summary))
+    if failures:
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+@cli.command("convert")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--keep-identity", is_flag=True,
+              help="Keep age, sex and acquisition date in the header (de-identified by default).")
+def convert_cmd(source: Path, target: Path, keep_identity: bool) -> None:
+    """Write SOURCE (any readable ECG file) as a WFDB record TARGET.
+
+    TARGET is a folder (the record keeps SOURCE's name) or a record path such as out/rec or
+    out/rec.hea. Annotations in SOURCE are written as WFDB annotation files, one per lead
+    (LUDB convention: rec.i, rec.ii, ... rec.v6).
+    """
+    from workstation.io.wfdb_io import write
+
+    try:
+        record = read_ecg(source)
+    except ECGReadError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    if target.is_dir() or str(target).endswith(("/", "\\")):
+        out_dir, stem = target, resolve_path(source).stem
+    else:
+        out_dir, stem = target.parent, target.stem if target.suffix == ".hea" else target.name
+    written = write(record, out_dir, _wfdb_safe(stem), keep_identity=keep_identity)
+    click.echo(f"wrote {written[0]} ({record.n_leads} leads, {record.fs:g} Hz, "
+               f"{record.duration_s:.1f} s, {len(written) - 2} annotation files)")
+
+
+def _wfdb_safe(stem: str) -> str:
+    """WFDB record names allow letters, digits, '_' and '-' only."""
+    return "".join(c if c.isalnum() or c in "_-" else "_" for c in stem) or "record"
+
+
+def _expand(paths: tuple[Path, ...], progress: bool | None) -> Iterator[Path]:
+    for path in paths:
+        if not path.is_dir():
+            yield resolve_path(path)
+            continue
+        files = list(iter_ecg_files(path))
+        if not files:
+            click.echo(f"error: {path}: no ECG files found in this folder", err=True)
+        show = sys.stderr.isatty() if progress is None else progress
+        if show:
+            from tqdm import tqdm
+
+            yield from tqdm(files, desc=str(path), unit="file", file=sys.stderr, leave=False)
+        else:
+            yield from files
+
+
+def _format_summary(summary: dict) -> str:
+    lines = [f"{summary['path']}",
+             f"  format      {summary['format']}" + (f" ({summary['detail']})" if summary["detail"] else ""),
+             f"  leads       {len(summary['leads'])}: {', '.join(summary['leads'])}"]
+    if summary["derived_leads"]:
+        lines.append(f"  derived     {', '.join(summary['derived_leads'])} (computed from I and II)")
+    lines.append(f"  sampling    {summary['fs_hz']:g} Hz, {summary['samples']} samples, "
+                 f"{summary['duration_s']:.2f} s")
+    if summary["acquired"]:
+        lines.append(f"  acquired    {summary['acquired']}")
+    if summary["device"]:
+        lines.append(f"  device      {summary['device']}")
+    lines.append(f"  patient     {summary['patient']}")
+    if summary["median_beats"]:
+        lines.append(f"  median beat {summary['median_beats']}")
+    if summary["annotations"]:
+        lines.append(f"  annotations {summary['annotations']}")
+    measurements = summary["device_measurements"]
+    if measurements:
+        program = summary["device_program"] or "device"
+        text = ", ".join(f"{m['name']} {m['value']:g} {m['unit']}" for m in measurements)
+        lines.append(f"  measured by {program}: {text}")
+    for statement in summary["device_statements"]:
+        lines.append(f"  statement   {statement}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
