@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="ecgws", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
+    except SystemExit as exc:  # commands exit with a status of their own
+        return exc.code if isinstance(exc.code, int) else 1
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
