@@ -8,6 +8,7 @@ entry point used by the CLI and the UI: it resolves WFDB record names, sniffs th
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from dataclasses import dataclass
@@ -43,8 +44,9 @@ class ReaderSpec:
     check_amplitude: bool = True  # set False where reading every sample is too costly
 
 
-def readers() -> list[ReaderSpec]:
-    """All available readers (a reader whose module fails to import is skipped)."""
+@functools.lru_cache(maxsize=1)
+def readers() -> tuple[ReaderSpec, ...]:
+    """All available readers (a reader whose module is absent from this build is skipped)."""
     specs = []
     for module_name in _READER_MODULES:
         try:
@@ -54,7 +56,7 @@ def readers() -> list[ReaderSpec]:
                 continue  # not written yet / not installed in this build
             raise
         specs.append(module.SPEC)
-    return specs
+    return tuple(specs)
 
 
 def resolve_path(path: str | os.PathLike[str]) -> Path:
