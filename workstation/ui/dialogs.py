@@ -1,0 +1,47 @@
+"""Dialogs of the main window, built by functions so that tests can inspect them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6 import QtWidgets
+
+#: File-dialog filter: every format the readers know, then all files.
+OPEN_FILTER = (
+    "ECG files (*.hea *.xml *.dcm *.scp *.edf *.csv *.txt *.json);;"
+    "WFDB header (*.hea);;XML (*.xml);;DICOM (*.dcm);;SCP-ECG (*.scp);;EDF (*.edf);;"
+    "CSV (*.csv *.txt);;All files (*)"
+)
+
+
+def error_box(parent: QtWidgets.QWidget | None, message: str, *,
+              title: str = "Cannot open ECG") -> QtWidgets.QMessageBox:
+    """A warning box with the reader's one-line message (not yet shown)."""
+    box = QtWidgets.QMessageBox(parent)
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+    box.setWindowTitle(title)
+    box.setText(title)
+    box.setInformativeText(message)
+    box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Ok)
+    return box
+
+
+def ask_open_path(parent: QtWidgets.QWidget | None, start_dir: str = "") -> Path | None:
+    """The file the user picks in a standard open dialog, or None when cancelled."""
+    name, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open ECG", start_dir, OPEN_FILTER)
+    return Path(name) if name else None
+
+
+def choose_dropped_file(paths: Sequence[Path]) -> Path | None:
+    """The file to open from a drop: a WFDB header wins over its data files; else the first."""
+    if not paths:
+        return None
+    headers = [p for p in paths if p.suffix.lower() == ".hea"]
+    if headers:
+        return headers[0]
+    first = paths[0]
+    sibling = first.with_suffix(".hea")
+    if first.suffix.lower() == ".dat" and sibling.exists():
+        return sibling
+    return first

@@ -1,0 +1,222 @@
+"""The main window: banner, paper, device report, menus; it routes gestures and shows state.
+
+The window holds the open record and the :class:`ViewState`. Every menu entry either
+replaces the state (and everything is redrawn from it) or runs a named command. Files are
+read off the GUI thread; a bad file shows the reader's message and the window carries on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from workstation.core.layout import CaliperMeasurement, available_kinds
+from workstation.core.record import ECGRecord
+from workstation.ui.actions import ACTIONS, ActionSpec, build_actions, populate_menus, sync_actions
+from workstation.ui.banner import PatientBanner
+from workstation.ui.device_panel import DevicePanel
+from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
+from workstation.ui.loader import RecordLoader
+from workstation.ui.paper import PaperView
+from workstation.ui.paper_items import caliper_text, format_time
+from workstation.ui.state import ViewState, describe_conditioning
+from workstation.ui.summary import banner_content, status_fields
+
+APP_TITLE = "ECG Workstation"
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The reading window.
+
+    Parameters
+    ----------
+    modal_errors
+        Show read errors window-modal (normal use); False shows them modeless, for tests.
+    background_loading
+        Read files in a worker thread (normal use); False reads them in the caller.
+    """
+
+    record_shown = QtCore.Signal(object)  # ECGRecord
+    load_failed = QtCore.Signal(str)
+
+    def __init__(self, *, modal_errors: bool = True, background_loading: bool = True,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = ViewState()
+        self.record: ECGRecord | None = None
+        self.modal_errors = modal_errors
+        self.background_loading = background_loading
+        self.last_error_box: QtWidgets.QMessageBox | None = None
+        self.banner = PatientBanner()
+        self.paper = PaperView()
+        self.device_panel = DevicePanel(self)
+        self.loader = RecordLoader(self)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_failed)
+        self._build_body()
+        self._build_actions()
+        self._build_status_bar()
+        self.paper.caliper_measured.connect(self._on_caliper)
+        self.paper.view_moved.connect(self._show_position)
+        self.setAcceptDrops(True)
+        self.resize(1600, 1000)
+        self.refresh()
+
+    # -- construction -------------------------------------------------------------------
+    def _build_body(self) -> None:
+        body = QtWidgets.QWidget()
+        box = QtWidgets.QVBoxLayout(body)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.banner)
+        box.addWidget(self.paper, 1)
+        self.setCentralWidget(body)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.device_panel)
+        self.device_panel.hide()
+
+    def _build_actions(self) -> None:
+        self._commands = {
+            "open": self.open_dialog, "open_sample": self.open_sample, "quit": self.close,
+            "fit": self.paper.fit, "actual_size": self.actual_size,
+        }
+        self.actions = build_actions(ACTIONS, self, self.trigger)
+        self.toolbar = self.addToolBar("Main")
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        populate_menus(self.menuBar(), self.toolbar, ACTIONS, self.actions)
+        view_menu = next(m for m in self.menuBar().findChildren(QtWidgets.QMenu)
+                         if m.title() == "&View")
+        view_menu.addAction(self.device_panel.toggleViewAction())
+
+    def _build_status_bar(self) -> None:
+        self.status_labels = [QtWidgets.QLabel() for _ in range(5)]
+        self.position_label = QtWidgets.QLabel()
+        for label in self.status_labels + [self.position_label]:
+            label.setContentsMargins(6, 0, 6, 0)
+            self.statusBar().addPermanentWidget(label)
+
+    # -- commands -----------------------------------------------------------------------
+    def trigger(self, spec: ActionSpec) -> None:
+        """Run a menu entry: a state transition or a named command."""
+        if spec.update is not None:
+            self.set_state(spec.update(self.state))
+        elif spec.command is not None:
+            self._commands[spec.command]()
+
+    def trigger_key(self, key: str) -> None:
+        """Trigger the action ``key`` as a click would (used by tests and scripts)."""
+        self.actions[key].trigger()
+
+    def set_state(self, state: ViewState) -> None:
+        self.state = state
+        self.refresh()
+
+    def open_dialog(self) -> None:
+        path = ask_open_path(self)
+        if path is not None:
+            self.open_path(path)
+
+    def open_sample(self) -> None:
+        from workstation.ui.app import sample_path  # app imports this module
+
+        self.open_path(sample_path())
+
+    def open_path(self, path: Path, *, background: bool | None = None) -> None:
+        """Read ``path`` (in a worker unless told otherwise); the result arrives as a signal."""
+        self.statusBar().showMessage(f"Reading {Path(path).name} …")
+        self.loader.load(Path(path), background=self.background_loading if background is None else background)
+
+    def actual_size(self) -> None:
+        """Zoom so that one paper millimetre is one millimetre on this screen."""
+        # Qt 6 gives the physical density in device-independent pixels, the unit of the view.
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        self.paper.set_px_per_mm(screen.physicalDotsPerInch() / 25.4)
+
+    # -- showing ------------------------------------------------------------------------
+    def show_record(self, record: ECGRecord) -> None:
+        """Show ``record`` (already read)."""
+        self.record = record
+        self.refresh()
+        self.statusBar().clearMessage()
+        self.record_shown.emit(record)
+
+    def refresh(self) -> None:
+        """Redraw everything from the record and the state."""
+        record, state = self.record, self.state
+        self.paper.show_record(record, state)
+        self.paper.set_caliper_enabled(state.caliper)
+        available = None if record is None else available_kinds(record.leads)
+        sync_actions(ACTIONS, self.actions, state, available)
+        if record is None:
+            self.banner.show_content(None)
+            self.setWindowTitle(APP_TITLE)
+            return
+        filters = describe_conditioning(state.conditioning)
+        self.banner.show_content(banner_content(record, deidentify=state.deidentified,
+                                                display_filters=filters))
+        for label, text in zip(self.status_labels, status_fields(record, deidentify=state.deidentified)):
+            label.setText(text)
+        self.device_panel.setVisible(self.device_panel.show_record(record, deidentify=state.deidentified))
+        name = "" if state.deidentified else f" — {record.source.path.name}"
+        self.setWindowTitle(APP_TITLE + name)
+        self._show_position()
+
+    def show_error(self, message: str) -> QtWidgets.QMessageBox:
+        """Show a read error; window-modal normally, modeless when ``modal_errors`` is False."""
+        box = error_box(self, message)
+        self.last_error_box = box
+        if self.modal_errors:
+            box.open()
+        else:
+            box.setModal(False)
+            box.show()
+        return box
+
+    def _on_loaded(self, path: Path, record: ECGRecord) -> None:
+        self.show_record(record)
+
+    def _on_failed(self, path: Path, message: str) -> None:
+        self.statusBar().clearMessage()
+        self.show_error(message)
+        self.load_failed.emit(message)
+
+    def _on_caliper(self, m: CaliperMeasurement) -> None:
+        self.statusBar().showMessage("Caliper: " + caliper_text(m))
+
+    def _show_position(self) -> None:
+        if self.record is None or not self.paper.strip:
+            self.position_label.setText("")
+            return
+        t0, t1 = self.paper.visible_seconds()
+        start = self.record.acquisition.time
+        self.position_label.setText(f"Showing {format_time(t0, start)} – {format_time(t1, start)}")
+
+    # -- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
+        if _local_paths(ev.mimeData()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    def dragMoveEvent(self, ev: QtGui.QDragMoveEvent) -> None:
+        if _local_paths(ev.mimeData()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
+        path = choose_dropped_file(_local_paths(ev.mimeData()))
+        if path is None:
+            ev.ignore()
+            return
+        ev.acceptProposedAction()
+        self.open_path(path)
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.loader.wait(5000)
+        super().closeEvent(ev)
+
+
+def _local_paths(mime: QtCore.QMimeData) -> list[Path]:
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]

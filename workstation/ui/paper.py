@@ -1,0 +1,352 @@
+"""The ECG paper view: a record drawn at true scale on pink grid paper, in millimetres.
+
+The view shows a :class:`~workstation.core.layout.PaperLayout`; it reads samples only through
+:class:`~workstation.ui.traces.DisplaySignals` and never changes the record. Two modes:
+
+* **paper** (a resting ECG in 3x4+rhythm, 6x2, 12x1): the whole sheet, zoomed and panned
+  with the aspect ratio locked, so that a millimetre is square at every zoom;
+* **strip** (full-length rows longer than 10 s, e.g. a Holter): the rows always fill the
+  height, the wheel and keys zoom time only, lead labels stay pinned at the left edge, a
+  time ruler runs along the top, and long leads are read window by window.
+
+Mouse: wheel zooms, left drag pans (measures when the caliper is on), right drag zooms.
+Keys: + / - zoom, arrows pan, Page Up / Page Down pan a screen, Home fits, End goes to the
+end, Esc clears the caliper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from workstation.core.layout import (
+    FOOTER_MM,
+    STANDARD_WINDOW_S,
+    CaliperMeasurement,
+    LayoutKind,
+    PaperLayout,
+    PaperPoint,
+    compute_layout,
+    measure_caliper,
+)
+from workstation.core.record import ECGRecord
+from workstation.ui.paper_items import (
+    DESK,
+    INK,
+    CaliperOverlay,
+    PaperGrid,
+    TimeRuler,
+    lead_label,
+    note_label,
+)
+from workstation.ui.state import ViewState, describe_conditioning
+from workstation.ui.traces import DisplaySignals
+from workstation.ui.traces_items import WINDOWED_MIN_SAMPLES, PaperViewBox, TraceItem
+
+ZOOM_STEP = 1.25
+PAN_STEP = 0.25  # of the visible width per arrow key
+#: The most a strip view shows at once (s): beyond this a screen pixel holds several seconds.
+MAX_STRIP_SPAN_S = 300.0
+MIN_SPAN_MM = 10.0
+TICK_MM = 2.5  # half-height of the tick marking a lead change in a row
+LAYOUT_NAMES = {
+    LayoutKind.STANDARD_3X4_RHYTHM: "3×4 + rhythm (II)", LayoutKind.SIX_BY_TWO: "6×2",
+    LayoutKind.TWELVE_BY_ONE: "12×1", LayoutKind.ONE_ROW_PER_LEAD: "one row per lead",
+}
+
+
+class PaperView(pg.GraphicsView):
+    """Shows one record on ECG paper; see the module docstring for the gestures."""
+
+    caliper_measured = QtCore.Signal(object)  # CaliperMeasurement
+    view_moved = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, background=DESK)
+        self.vb = PaperViewBox()
+        self.setCentralItem(self.vb)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # files dropped here go to the main window
+        self.viewport().setAcceptDrops(False)
+        self.vb.sigCaliperDrag.connect(self._on_caliper_drag)
+        self.vb.sigRangeChanged.connect(self._on_range_changed)
+        self.vb.sigRangeChangedManually.connect(self._on_manual_change)
+        self._record: ECGRecord | None = None
+        self._state = ViewState()
+        self._layout: PaperLayout | None = None
+        self._signals: DisplaySignals | None = None
+        self._traces: list[TraceItem] = []
+        self._labels: list[tuple[pg.TextItem, float]] = []  # label, its paper x
+        self._footer: pg.TextItem | None = None
+        self._ruler: TimeRuler | None = None
+        self._caliper: CaliperOverlay | None = None
+        self._fitted = True
+        self.strip = False
+        self.last_caliper: CaliperMeasurement | None = None
+
+    # -- what is shown ------------------------------------------------------------------
+    @property
+    def record(self) -> ECGRecord | None:
+        return self._record
+
+    @property
+    def layout(self) -> PaperLayout | None:
+        return self._layout
+
+    @property
+    def traces(self) -> list[TraceItem]:
+        return list(self._traces)
+
+    @property
+    def display_signals(self) -> DisplaySignals | None:
+        return self._signals
+
+    def show_record(self, record: ECGRecord | None, state: ViewState) -> None:
+        """Draw ``record`` as ``state`` says; keeps the zoom when only the filters changed."""
+        same_sheet = (record is self._record and self._layout is not None
+                      and state.layout == self._state.layout and state.paper == self._state.paper)
+        if record is not self._record or state.conditioning != self._state.conditioning:
+            self._signals = None if record is None else DisplaySignals(record, state.conditioning)
+        self._record, self._state = record, state
+        self.vb.caliper_enabled = state.caliper
+        if record is None:
+            self._layout = None
+            self._clear()
+            return
+        self._layout = compute_layout(record.leads, record.n_samples, record.fs,
+                                      state.layout, state.paper)
+        self.strip = _is_strip(self._layout, record)
+        keep = self.vb.viewRange() if same_sheet else None
+        self._rebuild()
+        self._configure_navigation()
+        if keep is None:
+            self.fit()
+        else:
+            self.vb.setRange(xRange=keep[0], yRange=keep[1], padding=0)
+            self._on_range_changed()
+
+    def set_caliper_enabled(self, enabled: bool) -> None:
+        self.vb.caliper_enabled = enabled
+        if not enabled:
+            self.clear_caliper()
+
+    # -- building the scene -------------------------------------------------------------
+    def _clear(self) -> None:
+        self.vb.clear()
+        self._traces, self._labels = [], []
+        self._footer = self._ruler = self._caliper = None
+        self.last_caliper = None
+
+    def _rebuild(self) -> None:
+        self._clear()
+        lay, record, signals = self._layout, self._record, self._signals
+        assert lay is not None and record is not None and signals is not None
+        self.vb.addItem(PaperGrid(lay.width_mm, lay.height_mm))
+        self._add_calibration(lay)
+        self._add_lead_change_ticks(lay)
+        for panel in lay.panels:
+            windowed = signals.lazy and panel.n_samples > WINDOWED_MIN_SAMPLES
+            trace = TraceItem(panel, signals, windowed=windowed)
+            self.vb.addItem(trace, ignoreBounds=True)
+            self._traces.append(trace)
+            self._add_label(lead_label(panel.lead, panel.derived), panel.x_mm + 0.8,
+                            panel.baseline_mm - 0.45 * lay.row_pitch_mm)
+        self._footer = note_label(self._footer_text(lay, record))
+        self._add_label(self._footer, lay.trace_x0_mm, lay.height_mm - FOOTER_MM + 2.0)
+        if self.strip:
+            self._ruler = TimeRuler(self.vb, lay.trace_x0_mm, lay.paper.speed_mm_s, 0.2,
+                                    record.acquisition.time)
+        self._caliper = CaliperOverlay(self.vb)
+
+    def _add_label(self, item: pg.TextItem, x_mm: float, y_mm: float) -> None:
+        item.setPos(x_mm, y_mm)
+        self.vb.addItem(item, ignoreBounds=True)
+        self._labels.append((item, x_mm))
+
+    def _add_calibration(self, lay: PaperLayout) -> None:
+        xs, ys = [], []
+        for row in lay.rows:
+            x, y = lay.calibration_pulse(row)
+            xs += [x, [np.nan]]
+            ys += [y, [np.nan]]
+        item = pg.PlotCurveItem(np.concatenate(xs), np.concatenate(ys), connect="finite",
+                                pen=pg.mkPen(INK, width=1.25), antialias=True)
+        self.vb.addItem(item)
+
+    def _add_lead_change_ticks(self, lay: PaperLayout) -> None:
+        ticks = [p for p in lay.panels if p.column > 0]
+        if not ticks:
+            return
+        xs = np.repeat([p.x_mm for p in ticks], 2)
+        ys = np.ravel([(p.baseline_mm - TICK_MM, p.baseline_mm + TICK_MM) for p in ticks])
+        item = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(INK, width=1.25))
+        self.vb.addItem(item)
+
+    def _footer_text(self, lay: PaperLayout, record: ECGRecord) -> str:
+        return "    ".join((
+            lay.paper.describe(),
+            f"Display filters: {describe_conditioning(self._state.conditioning)}",
+            f"{record.fs:g} Hz",
+            LAYOUT_NAMES[lay.kind],
+        ))
+
+    # -- navigation ---------------------------------------------------------------------
+    def _configure_navigation(self) -> None:
+        lay = self._layout
+        assert lay is not None
+        w, h = lay.width_mm, lay.height_mm
+        if self.strip:
+            self.vb.setAspectLocked(False)
+            self.vb.setMouseEnabled(x=True, y=False)
+            max_span = min(w + 10.0, lay.paper.s_to_mm(MAX_STRIP_SPAN_S))
+            self.vb.setLimits(xMin=-5.0, xMax=w + 5.0, yMin=None, yMax=None,
+                              minXRange=MIN_SPAN_MM, maxXRange=max_span,
+                              minYRange=None, maxYRange=None)
+        else:
+            self.vb.setMouseEnabled(x=True, y=True)
+            self.vb.setLimits(xMin=-0.5 * w, xMax=1.5 * w, yMin=-0.5 * h, yMax=1.5 * h,
+                              minXRange=MIN_SPAN_MM, maxXRange=2.0 * w,
+                              minYRange=MIN_SPAN_MM, maxYRange=2.0 * h)
+            self.vb.setAspectLocked(True, ratio=1.0)
+
+    def fit(self) -> None:
+        """Home: the whole sheet (paper), or the first seconds at square millimetres (strip)."""
+        lay = self._layout
+        if lay is None:
+            return
+        if self.strip:
+            width_px, height_px = max(self.vb.width(), 1.0), max(self.vb.height(), 1.0)
+            span = min(lay.height_mm * width_px / height_px, lay.width_mm + 5.0)
+            self.vb.setRange(xRange=(0.0, span), yRange=(0.0, lay.height_mm), padding=0)
+        else:
+            self.vb.setRange(QtCore.QRectF(0.0, 0.0, lay.width_mm, lay.height_mm), padding=0.01)
+        self._fitted = True
+        self._on_range_changed()
+
+    def set_px_per_mm(self, px_per_mm: float) -> None:
+        """Zoom to ``px_per_mm`` screen pixels per paper mm, about the centre of the view."""
+        if self._layout is None or px_per_mm <= 0:
+            return
+        centre = self.vb.viewRect().center()
+        half_w = self.vb.width() / px_per_mm / 2
+        x_range = (centre.x() - half_w, centre.x() + half_w)
+        if self.strip:
+            self.vb.setXRange(*x_range, padding=0)
+        else:
+            half_h = self.vb.height() / px_per_mm / 2
+            self.vb.setRange(xRange=x_range, yRange=(centre.y() - half_h, centre.y() + half_h),
+                             padding=0)
+        self._fitted = False
+
+    def zoom(self, factor: float) -> None:
+        """Zoom in (factor > 1) or out about the centre of the view; time only in a strip."""
+        centre = self.vb.viewRect().center()
+        s = 1.0 / factor
+        self.vb.scaleBy(x=s, y=1.0 if self.strip else s, center=centre)
+        self._fitted = False
+
+    def pan(self, fx: float, fy: float = 0.0) -> None:
+        """Move by fractions of the visible width and height."""
+        rect = self.vb.viewRect()
+        self.vb.translateBy(x=fx * rect.width(), y=0.0 if self.strip else fy * rect.height())
+        self._fitted = False
+
+    def go_to_end(self) -> None:
+        lay = self._layout
+        if lay is None:
+            return
+        rect = self.vb.viewRect()
+        self.vb.translateBy(x=lay.width_mm - rect.right())
+        self._fitted = False
+
+    def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        key = QtCore.Qt.Key
+        actions = {
+            key.Key_Plus: lambda: self.zoom(ZOOM_STEP), key.Key_Equal: lambda: self.zoom(ZOOM_STEP),
+            key.Key_Minus: lambda: self.zoom(1 / ZOOM_STEP),
+            key.Key_Left: lambda: self.pan(-PAN_STEP), key.Key_Right: lambda: self.pan(PAN_STEP),
+            key.Key_Up: lambda: self.pan(0, -PAN_STEP), key.Key_Down: lambda: self.pan(0, PAN_STEP),
+            key.Key_PageUp: lambda: self.pan(-0.9), key.Key_PageDown: lambda: self.pan(0.9),
+            key.Key_Home: self.fit, key.Key_End: self.go_to_end, key.Key_Escape: self.clear_caliper,
+        }
+        action = actions.get(QtCore.Qt.Key(ev.key()))
+        if action is None or self._layout is None:
+            super().keyPressEvent(ev)
+            return
+        action()
+        ev.accept()
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(ev)
+        if getattr(self, "_fitted", False) and self._layout is not None:
+            self.fit()
+
+    def _on_manual_change(self, *args) -> None:  # noqa: ANN002 - pyqtgraph passes the mask
+        self._fitted = False
+
+    def _on_range_changed(self, *args) -> None:  # noqa: ANN002 - pyqtgraph passes ranges
+        if self._layout is None or self._record is None:
+            return
+        rect = self.vb.viewRect()
+        width_px = max(self.vb.width(), 1.0)
+        for trace in self._traces:
+            trace.refresh(rect.left(), rect.right(), width_px)
+        if self.strip:
+            self._pin_labels(rect)
+            if self._ruler is not None:
+                self._ruler.update(rect.left(), rect.right(), self._record.duration_s)
+        self.view_moved.emit()
+
+    def _pin_labels(self, rect: QtCore.QRectF) -> None:
+        left = rect.left() + 4.0 * rect.width() / max(self.vb.width(), 1.0)  # 4 px in
+        for item, x_mm in self._labels:
+            item.setPos(max(x_mm, left), item.pos().y())
+
+    def visible_seconds(self) -> tuple[float, float]:
+        """Start and end (s from the record's start) of what the view shows."""
+        lay = self._layout
+        if lay is None:
+            return (0.0, 0.0)
+        rect = self.vb.viewRect()
+        to_s = lay.paper.mm_to_s
+        return (max(0.0, to_s(rect.left() - lay.trace_x0_mm)),
+                max(0.0, to_s(rect.right() - lay.trace_x0_mm)))
+
+    # -- caliper ------------------------------------------------------------------------
+    def measure(self, start: PaperPoint, end: PaperPoint) -> CaliperMeasurement:
+        """Place the caliper between two paper points and return what it reads."""
+        self._on_caliper_drag(start, end, True)
+        assert self.last_caliper is not None
+        return self.last_caliper
+
+    def clear_caliper(self) -> None:
+        if self._caliper is not None:
+            self._caliper.hide()
+        self.last_caliper = None
+
+    @property
+    def caliper_text(self) -> str:
+        return self._caliper.text if self._caliper is not None and self._caliper.visible else ""
+
+    def _on_caliper_drag(self, start: PaperPoint, end: PaperPoint, finished: bool) -> None:
+        if self._layout is None or self._caliper is None:
+            return
+        m = measure_caliper(start, end, self._layout.paper)
+        self._caliper.show(start, end, m)
+        self.last_caliper = m
+        self.caliper_measured.emit(m)
+
+    # -- coordinates (for tests and overlays) ----------------------------------------------
+    def paper_to_viewport(self, point: PaperPoint) -> QtCore.QPoint:
+        scene = self.vb.mapViewToScene(QtCore.QPointF(point.x_mm, point.y_mm))
+        return self.mapFromScene(scene)
+
+    def px_per_mm(self) -> tuple[float, float]:
+        rect = self.vb.viewRect()
+        return self.vb.width() / rect.width(), self.vb.height() / rect.height()
+
+
+def _is_strip(layout: PaperLayout, record: ECGRecord) -> bool:
+    full_length = layout.kind in (LayoutKind.TWELVE_BY_ONE, LayoutKind.ONE_ROW_PER_LEAD)
+    return full_length and record.duration_s > STANDARD_WINDOW_S * 1.05

@@ -1,0 +1,116 @@
+"""The trace of one panel, drawn in paper mm, and the view box that holds the paper.
+
+A short panel (a 2.5 s column, a 10 s strip) is handed to pyqtgraph whole, with automatic
+peak downsampling and clipping to the view. A long one (a lead of a 24 h Holter) is
+*windowed*: each time the view moves, only the visible samples (plus a view's width each
+side, so that small pans need no new read) are read through :class:`DisplaySignals` and
+reduced to min/max pairs at about the pixel width. All samples are never drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore
+
+from workstation.core.layout import Panel, PaperPoint
+from workstation.ui.decimate import peak_decimate
+from workstation.ui.paper_items import INK
+from workstation.ui.traces import DisplaySignals
+
+#: Panels longer than this (samples) in a lazily read record are windowed.
+WINDOWED_MIN_SAMPLES = 200_000
+#: Min/max bins per screen pixel of a windowed trace.
+BINS_PER_PIXEL = 1.0
+
+
+class PaperViewBox(pg.ViewBox):
+    """A view box in paper mm (y downward) whose left drag measures when the caliper is on."""
+
+    sigCaliperDrag = QtCore.Signal(object, object, bool)  # start, end (PaperPoint), finished
+
+    def __init__(self) -> None:
+        super().__init__(invertY=True, lockAspect=True, enableMenu=False, defaultPadding=0.0)
+        self.caliper_enabled = False
+
+    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: ANN001 - pyqtgraph signature
+        if self.caliper_enabled and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
+            start = self.mapSceneToView(ev.buttonDownScenePos())
+            end = self.mapSceneToView(ev.scenePos())
+            self.sigCaliperDrag.emit(PaperPoint(start.x(), start.y()),
+                                     PaperPoint(end.x(), end.y()), ev.isFinish())
+            return
+        super().mouseDragEvent(ev, axis)
+
+
+class TraceItem(pg.PlotDataItem):
+    """The ink of one :class:`~workstation.core.layout.Panel`.
+
+    Parameters
+    ----------
+    panel
+        Which lead and samples, and where on the paper.
+    signals
+        Conditioned, read-only samples of the record.
+    windowed
+        Read only the visible window on every view change (long records).
+    """
+
+    def __init__(self, panel: Panel, signals: DisplaySignals, *, windowed: bool) -> None:
+        super().__init__(pen=pg.mkPen(INK, width=1.25), antialias=True, connect="finite")
+        self.panel = panel
+        self.windowed = windowed
+        self._signals = signals
+        self._loaded: tuple[int, int, float] | None = None  # start, stop, samples per bin
+        self.setZValue(10)
+        self.setClipToView(True)
+        if not windowed:
+            self._load_whole()
+
+    def _load_whole(self) -> None:
+        p = self.panel
+        y = self._signals.read(p.lead_index, p.start, p.stop)
+        x = p.x_of(np.arange(p.start, p.start + len(y)))
+        self.setData(x, p.y_of(y))
+        self.setDownsampling(auto=True, method="peak")
+
+    def viewRangeChanged(self, vb=None, ranges=None, changed=None) -> None:  # noqa: ANN001
+        # While being added to the scene the item has no view box yet and pyqtgraph would
+        # ask the bare GraphicsView for its auto-range; wait until it is in its view box.
+        if isinstance(self.getViewBox(), pg.ViewBox):
+            super().viewRangeChanged(vb, ranges, changed)
+
+    def refresh(self, x_lo_mm: float, x_hi_mm: float, width_px: float) -> bool:
+        """Re-read a windowed trace if the view left what is loaded; True when it read."""
+        if not self.windowed:
+            return False
+        lo, hi = self.panel.visible_samples(x_lo_mm, x_hi_mm)
+        span = max(hi - lo, 1)
+        per_bin = span / max(width_px * BINS_PER_PIXEL, 1.0)
+        if self._covers(lo, hi, per_bin):
+            return False
+        self._load_window(lo - span, hi + span, per_bin)
+        return True
+
+    def _covers(self, lo: int, hi: int, per_bin: float) -> bool:
+        if self._loaded is None:
+            return False
+        start, stop, loaded_per_bin = self._loaded
+        inside = start <= lo and hi <= stop
+        return inside and 0.5 <= loaded_per_bin / max(per_bin, 1e-9) <= 2.0
+
+    def _load_window(self, start: int, stop: int, per_bin: float) -> None:
+        p = self.panel
+        start, stop = max(p.start, start), min(p.stop, stop)
+        y = self._signals.read(p.lead_index, start, stop)
+        n_bins = int(len(y) / max(per_bin, 1.0))
+        x, y_mv = peak_decimate(y, n_bins, x0=float(p.x_of(start)), dx=p.mm_per_sample)
+        self.setData(x, p.y_of(y_mv))
+        self._loaded = (start, stop, per_bin)
+
+    @property
+    def n_points(self) -> int:
+        """Vertices held (before pyqtgraph's own clipping)."""
+        x, _ = self.getData()
+        return 0 if x is None else len(x)
