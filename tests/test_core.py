@@ -89,3 +89,19 @@ def test_resample_1000_to_500():
     x = _tone(1000, 2, [5]).astype(np.float32)
     y = resample(x, 1000, 500)
     assert y.shape == (1000,) and _amplitude_at(y, 500, 5) > 0.95
+
+
+def test_standard_leads_are_put_in_clinical_order():
+    names = ["V1", "II", "I", "aVR", "V6"]
+    data = np.arange(5, dtype=np.float32)[:, None] * np.ones((5, 10), dtype=np.float32)
+    record = ECGRecord.from_array(data, 500, [Lead(n, n) for n in names], SourceInfo("x", "t"))
+    ordered = record.in_standard_order()
+    assert ordered.lead_names == ("I", "II", "aVR", "V1", "V6")
+    assert ordered.lead("V1")[0] == 0 and ordered.lead("V6")[0] == 4
+    assert ordered.source_signals.read(2, 4)[0, 0] == 2  # lazy reads follow the same order
+
+
+def test_holter_leads_keep_the_file_order():
+    data = np.zeros((2, 10), dtype=np.float32)
+    record = ECGRecord.from_array(data, 250, [Lead("MLII"), Lead("V5")], SourceInfo("x", "t"))
+    assert record.in_standard_order() is record

@@ -132,8 +132,9 @@ def example():
 
 def test_example_signal(example):
     assert example.signals.shape == (12, 5000) and example.fs == 500
-    assert example.lead_names == ("I", "II", "V1", "V2", "V3", "V4", "V5", "V6",
-                                  "III", "aVR", "aVL", "aVF")
+    # stored as I, II, V1-V6, III, aVR, aVL, aVF; presented in clinical order
+    assert example.lead_names == ("I", "II", "III", "aVR", "aVL", "aVF",
+                                  "V1", "V2", "V3", "V4", "V5", "V6")
     # the stored III, aVR, aVL, aVF obey Einthoven/Goldberger: decoding is exact
     np.testing.assert_allclose(example.lead("III"), example.lead("II") - example.lead("I"), atol=1e-6)
     np.testing.assert_allclose(example.lead("aVF"), example.lead("II") - example.lead("I") / 2,

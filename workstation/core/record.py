@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from workstation.core.leads import DERIVABLE_LEADS, STANDARD_LEADS, sort_key
-from workstation.core.signals import ArraySource, DerivedLimbSource, SignalSource
+from workstation.core.signals import ArraySource, DerivedLimbSource, ReorderedSource, SignalSource
 
 #: Plausibility limits. A surface ECG beyond +-50 mV or sampled outside 50..20000 Hz is not
 #: a physiological signal but a unit or parsing error, and is refused rather than shown.
@@ -140,6 +140,13 @@ class MedianBeats:
     fs: float
     leads: tuple[str, ...]
 
+    def in_standard_order(self) -> "MedianBeats":
+        """Leads in clinical order when all are standard leads (see ECGRecord.in_standard_order)."""
+        if not all(name in STANDARD_LEADS for name in self.leads):
+            return self
+        order = sorted(range(len(self.leads)), key=lambda i: sort_key(self.leads[i])[0])
+        return MedianBeats(self.signals[order], self.fs, tuple(self.leads[i] for i in order))
+
 
 @dataclass(eq=False)
 class ECGRecord:
@@ -214,6 +221,21 @@ class ECGRecord:
     def deidentified(self) -> "ECGRecord":
         """The same record without patient fields (signals are shared, not copied)."""
         return dataclasses.replace(self, patient=Patient(), _cache=self._cache)
+
+    def in_standard_order(self) -> "ECGRecord":
+        """The leads in clinical order (I, II, III, aVR, aVL, aVF, V1-V6) when every lead is a
+        standard one. Records with other leads (a Holter's MLII, V5) keep the file's order,
+        which carries meaning there. Returns ``self`` when nothing changes."""
+        if not all(lead.is_standard for lead in self.leads):
+            return self
+        order = sorted(range(self.n_leads), key=lambda i: (sort_key(self.leads[i].name)[0], i))
+        if order == list(range(self.n_leads)):
+            return self
+        source = ReorderedSource(self.source_signals, order)
+        cache = self._cache[order] if self._cache is not None else None
+        return dataclasses.replace(self, source_signals=source,
+                                   leads=tuple(self.leads[i] for i in order), _cache=cache,
+                                   median_beats=self.median_beats and self.median_beats.in_standard_order())
 
     def with_derived_limb_leads(self) -> "ECGRecord":
         """Add III, aVR, aVL, aVF computed from I and II when the file stores only 8 leads.

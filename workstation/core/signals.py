@@ -107,6 +107,25 @@ class DerivedLimbSource:
         return np.stack(rows).astype(np.float32, copy=False)
 
 
+class ReorderedSource:
+    """Another source's leads in a different order (``order[k]`` is the base index of lead k)."""
+
+    def __init__(self, base: SignalSource, order: Sequence[int]) -> None:
+        self._base = base
+        self._order = list(order)
+
+    @property
+    def n_leads(self) -> int:
+        return len(self._order)
+
+    @property
+    def n_samples(self) -> int:
+        return self._base.n_samples
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        return self._base.read(start, stop)[self._order]
+
+
 def _clip(start: int, stop: int, n: int) -> tuple[int, int]:
     start = max(0, min(int(start), n))
     stop = max(start, min(int(stop), n))

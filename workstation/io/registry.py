@@ -112,7 +112,7 @@ def read_ecg(path: str | os.PathLike[str]) -> ECGRecord:
     problems = check_plausible(record, check_amplitude=spec.check_amplitude)
     if problems:
         raise ECGReadError(p, f"{spec.name}: " + "; ".join(problems))
-    return record
+    return record.in_standard_order()
 
 
 def supported_formats_text() -> str:
