@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from workstation.core.record import ECGRecord, FilterSettings, Patient
 
@@ -93,7 +94,7 @@ def status_fields(record: ECGRecord, *, deidentify: bool) -> tuple[str, ...]:
     """
     leads = ", ".join(lead.name + ("*" if lead.derived else "") for lead in record.leads)
     return (
-        "file name hidden" if deidentify else record.source.path.name,
+        "file name hidden" if deidentify else Path(record.source.path).name,
         record.source.format + (f" ({record.source.detail})" if record.source.detail else ""),
         f"{record.fs:g} Hz",
         duration_text(record.duration_s),
