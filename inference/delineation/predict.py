@@ -1,0 +1,163 @@
+"""``delineate(record) -> Delineation``: the trained network applied to any record.
+
+Any sampling rate (resampled to 500 Hz and mapped back to the record's grid), any lead set
+(each lead is delineated on its own, all leads in one batch), NaN gaps (bridged for the
+network, no wave kept that touches one), and records of any length: long ones (a 24 h
+Holter) are read window by window through ``record.window`` with overlapping margins, so
+memory stays bounded by one window.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig
+from inference.delineation.postprocess import Segments, find_waves
+from inference.delineation.preprocess import fill_gaps, prepare
+from workstation.core.conditioning import resample
+from workstation.core.delineation import Delineation, Wave, WaveKind
+from workstation.core.record import ECGRecord
+
+WEIGHTS_FILE = "delineation-unet.pt"
+#: Long records are delineated in windows of this core length plus margins either side.
+CHUNK_S = 120.0
+#: Context either side of a window's core; longer than any wave plus the network's reach.
+MARGIN_S = 6.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Provenance of the weights, stored with them."""
+
+    name: str
+    version: str
+
+
+def default_weights_path() -> Path:
+    from resources import resource_path
+
+    return resource_path("models", WEIGHTS_FILE)
+
+
+def fuse_batchnorm(model: DelineationNet) -> DelineationNet:
+    """Fold every BatchNorm into the convolution before it (inference only: fewer passes)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for module in model.modules():
+        if isinstance(module, torch.nn.Sequential) and len(module) == 3 \
+                and isinstance(module[1], torch.nn.BatchNorm1d):
+            module[0] = fuse_conv_bn_eval(module[0], module[1])
+            module[1] = torch.nn.Identity()
+    return model
+
+
+def load_model(path: Path) -> tuple[DelineationNet, ModelInfo]:
+    """The network saved by :mod:`train` at ``path``, in evaluation mode."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    model = DelineationNet(NetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    model.eval()
+    return fuse_batchnorm(model), ModelInfo(blob["name"], blob["version"])
+
+
+class Delineator:
+    """A loaded network and what turns its output into a :class:`Delineation`."""
+
+    def __init__(self, model: DelineationNet, info: ModelInfo) -> None:
+        self.model = model
+        self.info = info
+        self._lock = threading.Lock()  # one forward pass at a time per instance
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Delineator":
+        return cls(*load_model(path or default_weights_path()))
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """Class probabilities (leads, classes, samples) for normalised leads (leads, samples)."""
+        n, length = x.shape
+        multiple = self.model.config.multiple
+        padded = -(-length // multiple) * multiple
+        batch = np.zeros((n, 1, padded), dtype=np.float32)
+        batch[:, 0, :length] = x
+        with self._lock, torch.inference_mode():
+            logits = self.model(torch.from_numpy(batch))
+            probs = torch.softmax(logits, dim=1)[..., :length]
+        return probs.numpy()
+
+    def segments(self, signals: np.ndarray, valid: np.ndarray | None = None
+                 ) -> list[dict[WaveKind, Segments]]:
+        """Waves per lead on the 500 Hz grid for signals (leads, samples) in mV at 500 Hz."""
+        x, clean, finite = prepare(signals, MODEL_FS)
+        valid = finite if valid is None else valid & finite
+        probs = self.probabilities(x)
+        return [find_waves(probs[i], clean[i], valid[i]) for i in range(len(x))]
+
+    def delineate(self, record: ECGRecord) -> Delineation:
+        """Every P, QRS and T on every lead of ``record``, in the record's samples."""
+        waves: list[Wave] = []
+        for start, stop, core_start, core_stop in windows(record.n_samples, record.fs):
+            raw = record.window(start, stop)
+            for lead, segs in zip(record.lead_names, self._window_segments(raw, record.fs)):
+                waves += _to_waves(segs, lead, record.fs, start, core_start, core_stop)
+        return Delineation(record.fs, record.lead_names, tuple(waves),
+                           self.info.name, self.info.version)
+
+    def _window_segments(self, raw: np.ndarray, fs: float) -> list[dict[WaveKind, Segments]]:
+        filled, valid = fill_gaps(raw)
+        if fs == MODEL_FS:
+            return self.segments(filled, valid)
+        x = resample(filled, fs, MODEL_FS)
+        source = np.minimum((np.arange(x.shape[-1]) * fs / MODEL_FS).astype(np.int64),
+                            raw.shape[-1] - 1)
+        return self.segments(x, valid[:, source])
+
+
+def windows(n_samples: int, fs: float) -> list[tuple[int, int, int, int]]:
+    """(start, stop, core_start, core_stop) of each window over a record, in its samples.
+
+    A wave belongs to the window whose core holds its onset; the margins give it the context
+    the network needs and room for its offset.
+    """
+    core, margin = int(CHUNK_S * fs), int(MARGIN_S * fs)
+    if n_samples <= core + 2 * margin:
+        return [(0, n_samples, 0, n_samples)]
+    out = []
+    for core_start in range(0, n_samples, core):
+        core_stop = min(n_samples, core_start + core)
+        out.append((max(0, core_start - margin), min(n_samples, core_stop + margin),
+                    core_start, core_stop))
+    return out
+
+
+def _to_waves(segs: dict[WaveKind, Segments], lead: str, fs: float, start: int,
+              core_start: int, core_stop: int) -> list[Wave]:
+    """Waves of one lead mapped from the 500 Hz grid of a window to the record's samples."""
+    ratio = fs / MODEL_FS
+    waves = []
+    for kind, s in segs.items():
+        on = start + np.rint(s.onset * ratio).astype(np.int64)
+        pk = start + np.rint(s.peak * ratio).astype(np.int64)
+        off = start + np.rint(s.offset * ratio).astype(np.int64)
+        keep = np.flatnonzero((on >= core_start) & (on < core_stop))
+        conf = np.clip(np.stack([s.onset_conf, s.peak_conf, s.offset_conf]), 0.0, 1.0)
+        for i in keep.tolist():
+            waves.append(Wave(kind, lead, int(on[i]), int(pk[i]), int(off[i]),
+                              float(conf[0, i]), float(conf[1, i]), float(conf[2, i])))
+    return waves
+
+
+@lru_cache(maxsize=1)
+def default_delineator() -> Delineator:
+    """The shipped model, loaded once."""
+    return Delineator.load()
+
+
+def delineate(record: ECGRecord) -> Delineation:
+    """Delineate ``record`` with the shipped model (see :class:`Delineator`)."""
+    return default_delineator().delineate(record)
