@@ -15,7 +15,8 @@ from workstation.core.record import Acquisition, FilterSettings, Patient
 from workstation.ui.actions import ACTIONS
 from workstation.ui.decimate import peak_decimate
 from workstation.ui.dialogs import choose_dropped_file
-from workstation.ui.paper_items import caliper_text, format_time, tick_step_s
+from workstation.ui.paper_items import caliper_text
+from workstation.ui.paper_text import format_time, tick_step_s
 from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.summary import age_text, banner_content, describe_device_filters, duration_text
 from workstation.ui.traces import DisplaySignals

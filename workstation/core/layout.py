@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -258,7 +259,7 @@ def compute_layout(
 
 
 def _columns_to_rows(columns: Sequence[Sequence[str]]) -> list[list[str]]:
-    return [list(row) for row in zip(*columns)]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _standard_window(n_samples: int, fs: float, start_s: float) -> tuple[int, int]:

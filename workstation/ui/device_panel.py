@@ -28,6 +28,8 @@ class DevicePanel(QtWidgets.QDockWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.statements = QtWidgets.QListWidget()
         self.statements.setWordWrap(True)
+        self.statements.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.statements.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
         body = QtWidgets.QWidget()
         box = QtWidgets.QVBoxLayout(body)
         box.addWidget(self.program)

@@ -19,7 +19,8 @@ from workstation.ui.device_panel import DevicePanel
 from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
 from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
-from workstation.ui.paper_items import caliper_text, format_time
+from workstation.ui.paper_items import caliper_text
+from workstation.ui.paper_text import format_time
 from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.summary import banner_content, status_fields
 
@@ -138,6 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show ``record`` (already read)."""
         self.record = record
         self.refresh()
+        self.paper.setFocus()  # keys go to the paper, not to whatever had focus
         self.statusBar().clearMessage()
         self.record_shown.emit(record)
 
@@ -155,7 +157,8 @@ class MainWindow(QtWidgets.QMainWindow):
         filters = describe_conditioning(state.conditioning)
         self.banner.show_content(banner_content(record, deidentify=state.deidentified,
                                                 display_filters=filters))
-        for label, text in zip(self.status_labels, status_fields(record, deidentify=state.deidentified)):
+        fields = status_fields(record, deidentify=state.deidentified)
+        for label, text in zip(self.status_labels, fields, strict=True):
             label.setText(text)
         self.device_panel.setVisible(self.device_panel.show_record(record, deidentify=state.deidentified))
         name = "" if state.deidentified else f" — {record.source.path.name}"

@@ -31,16 +31,10 @@ from workstation.core.layout import (
     measure_caliper,
 )
 from workstation.core.record import ECGRecord
-from workstation.ui.paper_items import (
-    DESK,
-    INK,
-    CaliperOverlay,
-    PaperGrid,
-    TimeRuler,
-    lead_label,
-    note_label,
-)
+from workstation.ui.paper_items import CaliperOverlay, PaperGrid
+from workstation.ui.paper_text import PaperText, TimeRuler, lead_label, note_label
 from workstation.ui.state import ViewState, describe_conditioning
+from workstation.ui.theme import DESK, INK
 from workstation.ui.traces import DisplaySignals
 from workstation.ui.traces_items import WINDOWED_MIN_SAMPLES, PaperViewBox, TraceItem
 
@@ -49,6 +43,7 @@ PAN_STEP = 0.25  # of the visible width per arrow key
 #: The most a strip view shows at once (s): beyond this a screen pixel holds several seconds.
 MAX_STRIP_SPAN_S = 300.0
 MIN_SPAN_MM = 10.0
+FIT_MARGIN = 1.02  # a little desk around the sheet
 TICK_MM = 2.5  # half-height of the tick marking a lead change in a row
 LAYOUT_NAMES = {
     LayoutKind.STANDARD_3X4_RHYTHM: "3×4 + rhythm (II)", LayoutKind.SIX_BY_TWO: "6×2",
@@ -77,8 +72,8 @@ class PaperView(pg.GraphicsView):
         self._layout: PaperLayout | None = None
         self._signals: DisplaySignals | None = None
         self._traces: list[TraceItem] = []
-        self._labels: list[tuple[pg.TextItem, float]] = []  # label, its paper x
-        self._footer: pg.TextItem | None = None
+        self._labels: list[tuple[PaperText, float]] = []  # label, its paper x
+        self._footer: PaperText | None = None
         self._ruler: TimeRuler | None = None
         self._caliper: CaliperOverlay | None = None
         self._fitted = True
@@ -159,7 +154,7 @@ class PaperView(pg.GraphicsView):
                                     record.acquisition.time)
         self._caliper = CaliperOverlay(self.vb)
 
-    def _add_label(self, item: pg.TextItem, x_mm: float, y_mm: float) -> None:
+    def _add_label(self, item: PaperText, x_mm: float, y_mm: float) -> None:
         item.setPos(x_mm, y_mm)
         self.vb.addItem(item, ignoreBounds=True)
         self._labels.append((item, x_mm))
@@ -171,7 +166,7 @@ class PaperView(pg.GraphicsView):
             xs += [x, [np.nan]]
             ys += [y, [np.nan]]
         item = pg.PlotCurveItem(np.concatenate(xs), np.concatenate(ys), connect="finite",
-                                pen=pg.mkPen(INK, width=1.25), antialias=True)
+                                pen=pg.mkPen(INK, width=1.0), antialias=True)
         self.vb.addItem(item)
 
     def _add_lead_change_ticks(self, lay: PaperLayout) -> None:
@@ -180,7 +175,7 @@ class PaperView(pg.GraphicsView):
             return
         xs = np.repeat([p.x_mm for p in ticks], 2)
         ys = np.ravel([(p.baseline_mm - TICK_MM, p.baseline_mm + TICK_MM) for p in ticks])
-        item = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(INK, width=1.25))
+        item = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(INK, width=1.0))
         self.vb.addItem(item)
 
     def _footer_text(self, lay: PaperLayout, record: ECGRecord) -> str:
@@ -211,16 +206,27 @@ class PaperView(pg.GraphicsView):
             self.vb.setAspectLocked(True, ratio=1.0)
 
     def fit(self) -> None:
-        """Home: the whole sheet (paper), or the first seconds at square millimetres (strip)."""
-        lay = self._layout
-        if lay is None:
+        """Home: the sheet at the zoom that fits a standard one, or the start of a strip.
+
+        The zoom is chosen for the same layout at 25 mm/s and 10 mm/mV, so that switching
+        to 50 mm/s or 20 mm/mV makes the paper bigger, as it would be printed, rather than
+        shrinking it back into the window; the sheet is then shown from its top-left corner
+        (centred when it fits).
+        """
+        lay, record = self._layout, self._record
+        if lay is None or record is None:
             return
+        width_px, height_px = max(self.vb.width(), 1.0), max(self.vb.height(), 1.0)
         if self.strip:
-            width_px, height_px = max(self.vb.width(), 1.0), max(self.vb.height(), 1.0)
             span = min(lay.height_mm * width_px / height_px, lay.width_mm + 5.0)
             self.vb.setRange(xRange=(0.0, span), yRange=(0.0, lay.height_mm), padding=0)
         else:
-            self.vb.setRange(QtCore.QRectF(0.0, 0.0, lay.width_mm, lay.height_mm), padding=0.01)
+            ref = compute_layout(record.leads, record.n_samples, record.fs, lay.requested)
+            px_per_mm = min(width_px / ref.width_mm, height_px / ref.height_mm) / FIT_MARGIN
+            w_mm, h_mm = width_px / px_per_mm, height_px / px_per_mm
+            x0 = (lay.width_mm - w_mm) / 2 if lay.width_mm <= w_mm else -(FIT_MARGIN - 1) * w_mm / 2
+            y0 = (lay.height_mm - h_mm) / 2 if lay.height_mm <= h_mm else -(FIT_MARGIN - 1) * h_mm / 2
+            self.vb.setRange(QtCore.QRectF(x0, y0, w_mm, h_mm), padding=0)
         self._fitted = True
         self._on_range_changed()
 

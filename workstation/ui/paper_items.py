@@ -1,4 +1,4 @@
-"""Graphics items of the ECG paper: the grid, text labels, the time ruler and the caliper.
+"""Graphics items of the ECG paper: the grid and the caliper (text lives in paper_text).
 
 All items live in paper millimetres (y downward, see :mod:`workstation.core.layout`). They
 draw; they hold no data of the record and decide nothing about it.
@@ -6,7 +6,6 @@ draw; they hold no data of the record and decide nothing about it.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
@@ -14,17 +13,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from workstation.core.layout import CaliperMeasurement, PaperPoint
-
-# Colours of a classic printout: pale paper, light-red small boxes, red large boxes, black ink.
-DESK = "#d9d6d2"
-PAPER = "#fffaf8"
-GRID_MINOR = "#f6cdc8"
-GRID_MAJOR = "#e58f87"
-INK = "#111111"
-LABEL = "#1b1b1b"
-DERIVED_MARK = "#9a5b00"
-CALIPER = "#0b5cad"
-RULER = "#6b4f4b"
+from workstation.ui.paper_text import PaperText
+from workstation.ui.theme import CALIPER, GRID_MAJOR, GRID_MINOR, PAPER
 
 #: The paper's 1 mm small boxes and 5 mm large boxes. Zoomed far out (an hour of Holter on
 #: screen) the large-box lines would merge into a solid fill, so coarser multiples of 5 mm
@@ -32,7 +22,7 @@ RULER = "#6b4f4b"
 MINOR_MM = 1.0
 MAJOR_LEVELS_MM = (5.0, 25.0, 125.0, 625.0, 3125.0, 15625.0, 78125.0)
 MIN_MINOR_PX = 2.0
-MIN_MAJOR_PX = 4.0
+MIN_MAJOR_PX = 8.0
 
 
 def grid_spacing(px_per_mm: float) -> tuple[float | None, float]:
@@ -107,83 +97,6 @@ def _axis_lines(lo: float, hi: float, px_per_mm: float, *, major: bool) -> np.nd
     return grid_lines(lo, hi, minor_mm, major_mm)[0]
 
 
-def lead_label(name: str, derived: bool) -> pg.TextItem:
-    """A lead name in bold ink; a derived lead carries a small "derived" mark."""
-    mark = f' <span style="font-size:8pt; font-weight:normal; color:{DERIVED_MARK};">derived</span>'
-    html = (f'<span style="font-family:sans-serif; font-size:11pt; font-weight:bold; color:{LABEL};">'
-            f'{name}</span>{mark if derived else ""}')
-    item = pg.TextItem(html=html, anchor=(0, 0), fill=pg.mkBrush(255, 250, 248, 190))
-    item.setZValue(5)  # under the ink: a label may never hide signal
-    return item
-
-
-def note_label(text: str, *, size_pt: int = 9, color: str = RULER) -> pg.TextItem:
-    """Small plain text printed on the paper (footer, times)."""
-    item = pg.TextItem(anchor=(0, 0))
-    item.setHtml(f'<span style="font-family:sans-serif; font-size:{size_pt}pt; color:{color};'
-                 f' white-space:pre;">'
-                 f'{_escape(text)}</span>')
-    item.setZValue(20)
-    return item
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-# -- time ruler (strip view) --------------------------------------------------------------
-TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
-
-
-def tick_step_s(visible_s: float, max_ticks: int = 8) -> int:
-    """The smallest standard step that puts at most ``max_ticks`` labels in ``visible_s``."""
-    for step in TICK_STEPS_S:
-        if visible_s / step <= max_ticks:
-            return step
-    return TICK_STEPS_S[-1]
-
-
-def format_time(seconds: float, start: dt.datetime | None = None) -> str:
-    """Clock time when the recording's start is known, else elapsed time, as HH:MM:SS."""
-    if start is not None:
-        return (start + dt.timedelta(seconds=seconds)).strftime("%H:%M:%S")
-    total = int(round(seconds))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
-
-
-class TimeRuler:
-    """Time labels along the top of a strip view, reusing a small pool of text items."""
-
-    def __init__(self, view: pg.ViewBox, x0_mm: float, speed_mm_s: float, y_mm: float,
-                 start: dt.datetime | None = None) -> None:
-        self._view = view
-        self._x0 = x0_mm
-        self._speed = speed_mm_s
-        self._y = y_mm
-        self._start = start
-        self._pool: list[pg.TextItem] = []
-
-    def update(self, x_lo: float, x_hi: float, duration_s: float) -> None:
-        t_lo = max(0.0, (x_lo - self._x0) / self._speed)
-        t_hi = min(duration_s, (x_hi - self._x0) / self._speed)
-        step = tick_step_s(max(t_hi - t_lo, 1e-3))
-        times = np.arange(math.ceil(t_lo / step) * step, t_hi + 1e-9, step)
-        self._ensure(len(times))
-        for item, t in zip(self._pool, times):
-            item.setHtml(f'<span style="font-family:sans-serif; font-size:8pt; color:{RULER};">'
-                         f'{format_time(float(t), self._start)}</span>')
-            item.setPos(self._x0 + t * self._speed, self._y)
-            item.setVisible(True)
-        for item in self._pool[len(times):]:
-            item.setVisible(False)
-
-    def _ensure(self, n: int) -> None:
-        while len(self._pool) < n:
-            item = note_label("")
-            self._view.addItem(item, ignoreBounds=True)
-            self._pool.append(item)
-
-
 # -- caliper --------------------------------------------------------------------------------
 def caliper_text(m: CaliperMeasurement) -> str:
     """Readout of a caliper, e.g. "800 ms  75 bpm  0.00 mV"."""
@@ -200,8 +113,8 @@ class CaliperOverlay:
     def __init__(self, view: pg.ViewBox) -> None:
         pen = pg.mkPen(CALIPER, width=1.6)
         self._lines = pg.PlotCurveItem(pen=pen, antialias=True, connect="pairs")
-        self._text = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 225),
-                                 border=pg.mkPen(CALIPER, width=1))
+        self._text = PaperText(fill=QtGui.QColor(255, 255, 255, 225), border=QtGui.QColor(CALIPER),
+                               anchor_bottom=True)
         for item in (self._lines, self._text):
             item.setZValue(50)
             view.addItem(item, ignoreBounds=True)
@@ -214,8 +127,8 @@ class CaliperOverlay:
         ys = [start.y_mm - leg, start.y_mm + leg, end.y_mm - leg, end.y_mm + leg,
               start.y_mm, start.y_mm, end.y_mm, end.y_mm]
         self._lines.setData(np.array(xs), np.array(ys))
-        self._text.setHtml(f'<span style="font-family:sans-serif; font-size:10pt; color:{CALIPER};">'
-                           f'{caliper_text(m)}</span>')
+        style = f"font-family:sans-serif; font-size:10pt; color:{CALIPER}; white-space:pre;"
+        self._text.set_html(f'<span style="{style}">{caliper_text(m)}</span>')
         self._text.setPos(max(start.x_mm, end.x_mm) + 1.0, min(start.y_mm, end.y_mm) - leg)
         self._lines.setVisible(True)
         self._text.setVisible(True)
@@ -230,4 +143,4 @@ class CaliperOverlay:
 
     @property
     def text(self) -> str:
-        return self._text.textItem.toPlainText()
+        return self._text.toPlainText()

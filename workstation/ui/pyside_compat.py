@@ -40,7 +40,7 @@ def leaks_singleton_refs() -> bool:
         probe.setObjectName("probe")  # a void method: returns None
         probe.fired.emit()  # returns True
     after = (sys.getrefcount(None), sys.getrefcount(True))
-    return any(b - a <= -_PROBE_CALLS // 2 for a, b in zip(before, after))
+    return any(b - a <= -_PROBE_CALLS // 2 for a, b in zip(before, after, strict=True))
 
 
 def install() -> bool:

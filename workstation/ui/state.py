@@ -24,35 +24,35 @@ class ViewState:
     caliper: bool = False
 
     # -- transitions used by the actions ------------------------------------------------
-    def with_layout(self, kind: LayoutKind) -> "ViewState":
+    def with_layout(self, kind: LayoutKind) -> ViewState:
         return dataclasses.replace(self, layout=kind)
 
-    def with_gain(self, gain_mm_mv: float) -> "ViewState":
+    def with_gain(self, gain_mm_mv: float) -> ViewState:
         return dataclasses.replace(self, paper=dataclasses.replace(self.paper, gain_mm_mv=gain_mm_mv))
 
-    def with_speed(self, speed_mm_s: float) -> "ViewState":
+    def with_speed(self, speed_mm_s: float) -> ViewState:
         return dataclasses.replace(self, paper=dataclasses.replace(self.paper, speed_mm_s=speed_mm_s))
 
-    def toggle_baseline(self) -> "ViewState":
+    def toggle_baseline(self) -> ViewState:
         c = self.conditioning
         return self._conditioned(dataclasses.replace(c, baseline_removal=not c.baseline_removal))
 
-    def toggle_notch(self, hz: float) -> "ViewState":
+    def toggle_notch(self, hz: float) -> ViewState:
         """Switch the notch to ``hz``, or off when it is already at ``hz`` (50 and 60 exclude)."""
         c = self.conditioning
         return self._conditioned(dataclasses.replace(c, notch_hz=None if c.notch_hz == hz else hz))
 
-    def toggle_lowpass(self, hz: float) -> "ViewState":
+    def toggle_lowpass(self, hz: float) -> ViewState:
         c = self.conditioning
         return self._conditioned(dataclasses.replace(c, lowpass_hz=None if c.lowpass_hz == hz else hz))
 
-    def toggle_deidentified(self) -> "ViewState":
+    def toggle_deidentified(self) -> ViewState:
         return dataclasses.replace(self, deidentified=not self.deidentified)
 
-    def toggle_caliper(self) -> "ViewState":
+    def toggle_caliper(self) -> ViewState:
         return dataclasses.replace(self, caliper=not self.caliper)
 
-    def _conditioned(self, conditioning: ConditioningSettings) -> "ViewState":
+    def _conditioned(self, conditioning: ConditioningSettings) -> ViewState:
         return dataclasses.replace(self, conditioning=conditioning)
 
 

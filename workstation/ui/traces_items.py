@@ -15,13 +15,18 @@ from PySide6 import QtCore
 
 from workstation.core.layout import Panel, PaperPoint
 from workstation.ui.decimate import peak_decimate
-from workstation.ui.paper_items import INK
+from workstation.ui.theme import INK
 from workstation.ui.traces import DisplaySignals
 
 #: Panels longer than this (samples) in a lazily read record are windowed.
 WINDOWED_MIN_SAMPLES = 200_000
 #: Min/max bins per screen pixel of a windowed trace.
 BINS_PER_PIXEL = 1.0
+#: Ink width in screen pixels. Qt strokes an antialiased path wider than one pixel about ten
+#: times slower than a one-pixel one; a noisy Holter trace is drawn at one pixel to stay
+#: smooth, a resting ECG slightly heavier, closer to a printout's ink.
+INK_PX = 1.3
+WINDOWED_INK_PX = 1.0
 
 
 class PaperViewBox(pg.ViewBox):
@@ -58,7 +63,8 @@ class TraceItem(pg.PlotDataItem):
     """
 
     def __init__(self, panel: Panel, signals: DisplaySignals, *, windowed: bool) -> None:
-        super().__init__(pen=pg.mkPen(INK, width=1.25), antialias=True, connect="finite")
+        width = WINDOWED_INK_PX if windowed else INK_PX
+        super().__init__(pen=pg.mkPen(INK, width=width), antialias=True, connect="finite")
         self.panel = panel
         self.windowed = windowed
         self._signals = signals
