@@ -171,3 +171,42 @@ def test_grid_draws_only_what_is_visible(window) -> None:
     visible = grid._visible_rect()
     assert visible.width() < 2000  # mm, out of 2.16 million
     window.paper.grab()  # paints without error
+
+
+def test_real_wheel_event_zooms_about_the_cursor(window, qtbot) -> None:
+    from PySide6 import QtGui
+
+    window.show_record(resting_record())
+    view = window.paper
+    before = view.vb.viewRect()
+    pos = QtCore.QPointF(view.viewport().width() / 2, view.viewport().height() / 2)
+    event = QtGui.QWheelEvent(pos, view.viewport().mapToGlobal(pos), QtCore.QPoint(0, 0),
+                              QtCore.QPoint(0, 240), QtCore.Qt.MouseButton.NoButton,
+                              QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase,
+                              False)
+    QtCore.QCoreApplication.sendEvent(view.viewport(), event)
+    after = view.vb.viewRect()
+    assert after.width() < 0.9 * before.width()
+    assert after.width() / after.height() == pytest.approx(before.width() / before.height(), rel=0.01)
+
+
+def test_one_hour_in_memory_record_is_windowed_too(window) -> None:
+    rng = np.random.default_rng(0)
+    data = rng.normal(0, 0.1, size=(2, 3600 * 250)).astype(np.float32)
+    leads = [Lead("MLII"), Lead("V5")]
+    rec = ECGRecord.from_array(data, 250.0, leads, SourceInfo(Path("h.hea"), "Synthetic"))
+    window.show_record(rec)
+    assert window.paper.strip and all(t.windowed for t in window.paper.traces)
+    assert all(t.n_points < 10_000 for t in window.paper.traces)
+
+
+def test_toggling_deidentification_keeps_the_caliper(window) -> None:
+    window.show_record(spike_record((1.0, 1.8)))
+    window.trigger_key("tools.caliper")
+    window.paper.measure(*rhythm_points(window, 1.0, 1.8))
+    traces = window.paper.traces
+    window.trigger_key("view.deidentify")
+    assert window.paper.traces == traces  # not rebuilt
+    assert "800 ms" in window.paper.caliper_text
+    window.trigger_key("tools.caliper")  # caliper off: the measurement goes
+    assert window.paper.caliper_text == ""

@@ -98,9 +98,18 @@ class PaperView(pg.GraphicsView):
         return self._signals
 
     def show_record(self, record: ECGRecord | None, state: ViewState) -> None:
-        """Draw ``record`` as ``state`` says; keeps the zoom when only the filters changed."""
+        """Draw ``record`` as ``state`` says; keeps the zoom when only the filters changed.
+
+        Nothing is redrawn when what the paper shows did not change (e.g. the banner was
+        de-identified), so a placed caliper stays.
+        """
         same_sheet = (record is self._record and self._layout is not None
                       and state.layout == self._state.layout and state.paper == self._state.paper)
+        same_ink = same_sheet and state.conditioning == self._state.conditioning
+        if same_ink:
+            self._state = state
+            self.vb.caliper_enabled = state.caliper
+            return
         if record is not self._record or state.conditioning != self._state.conditioning:
             self._signals = None if record is None else DisplaySignals(record, state.conditioning)
         self._record, self._state = record, state
@@ -141,7 +150,7 @@ class PaperView(pg.GraphicsView):
         self._add_calibration(lay)
         self._add_lead_change_ticks(lay)
         for panel in lay.panels:
-            windowed = signals.lazy and panel.n_samples > WINDOWED_MIN_SAMPLES
+            windowed = panel.n_samples > WINDOWED_MIN_SAMPLES
             trace = TraceItem(panel, signals, windowed=windowed)
             self.vb.addItem(trace, ignoreBounds=True)
             self._traces.append(trace)

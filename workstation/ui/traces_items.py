@@ -18,7 +18,7 @@ from workstation.ui.decimate import peak_decimate
 from workstation.ui.theme import INK
 from workstation.ui.traces import DisplaySignals
 
-#: Panels longer than this (samples) in a lazily read record are windowed.
+#: Panels longer than this (samples) are windowed (read and decimated per view).
 WINDOWED_MIN_SAMPLES = 200_000
 #: Min/max bins per screen pixel of a windowed trace.
 BINS_PER_PIXEL = 1.0
