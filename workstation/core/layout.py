@@ -45,6 +45,8 @@ TOP_MARGIN_MM = 5.0
 RIGHT_MARGIN_MM = 5.0
 FOOTER_MM = 10.0
 MIN_ROW_PITCH_MM = 15.0
+#: Single-column layouts (12x1, one row per lead) print the lead name left of the pulse.
+LABEL_MARGIN_MM = 10.0
 
 PRECORDIAL_LEADS: tuple[str, ...] = STANDARD_LEADS[6:]
 _COLUMNS_3X4: tuple[tuple[str, ...], ...] = (
@@ -172,6 +174,11 @@ class PaperLayout:
     def fell_back(self) -> bool:
         return self.kind is not self.requested
 
+    @property
+    def single_column(self) -> bool:
+        """One lead per row: lead names go in the left margin, before the pulse."""
+        return self.kind in (LayoutKind.TWELVE_BY_ONE, LayoutKind.ONE_ROW_PER_LEAD)
+
     def panels_for(self, lead: str) -> tuple[Panel, ...]:
         return tuple(p for p in self.panels if p.lead == lead)
 
@@ -282,10 +289,10 @@ def row_pitch_mm(kind: LayoutKind, n_rows: int, paper: PaperSettings) -> float:
     return max(MIN_ROW_PITCH_MM, pitch)
 
 
-def trace_x0_mm(paper: PaperSettings) -> float:
-    """Where traces start: after the calibration pulse, on a large-box line."""
+def trace_x0_mm(paper: PaperSettings, label_margin_mm: float = 0.0) -> float:
+    """Where traces start: after the label margin and the calibration pulse, on a large-box line."""
     pulse = 2 * CAL_LEAD_MM + paper.s_to_mm(CAL_PULSE_S)
-    return _round_up(MAJOR_MM / 2 + pulse + 2.0, MAJOR_MM)
+    return _round_up(MAJOR_MM / 2 + label_margin_mm + pulse + 2.0, MAJOR_MM)
 
 
 def _place(
@@ -298,14 +305,15 @@ def _place(
     requested: LayoutKind,
 ) -> PaperLayout:
     pitch = row_pitch_mm(kind, len(rows), paper)
-    x0 = trace_x0_mm(paper)
+    margin = LABEL_MARGIN_MM if kind in (LayoutKind.TWELVE_BY_ONE, LayoutKind.ONE_ROW_PER_LEAD) else 0.0
+    x0 = trace_x0_mm(paper, margin)
     mm_per_sample = paper.speed_mm_s / fs
     index = {lead.name: i for i, lead in enumerate(leads)}
     panels: list[Panel] = []
     row_items: list[Row] = []
     for r, row_leads in enumerate(rows):
         baseline = TOP_MARGIN_MM + _round_up(pitch * (r + 0.5), MAJOR_MM)
-        row_items.append(Row(r, baseline, MAJOR_MM / 2))
+        row_items.append(Row(r, baseline, MAJOR_MM / 2 + margin))
         rhythm = kind is LayoutKind.STANDARD_3X4_RHYTHM and r == len(rows) - 1
         bounds = _split(window, len(row_leads))
         for c, name in enumerate(row_leads):

@@ -25,6 +25,7 @@ from workstation.core.layout import (
     STANDARD_WINDOW_S,
     CaliperMeasurement,
     LayoutKind,
+    Panel,
     PaperLayout,
     PaperPoint,
     compute_layout,
@@ -154,14 +155,24 @@ class PaperView(pg.GraphicsView):
             trace = TraceItem(panel, signals, windowed=windowed)
             self.vb.addItem(trace, ignoreBounds=True)
             self._traces.append(trace)
-            self._add_label(lead_label(panel.lead, panel.derived), panel.x_mm + 0.8,
-                            panel.baseline_mm - 0.45 * lay.row_pitch_mm)
+            self._add_lead_label(lay, panel)
         self._footer = note_label(self._footer_text(lay, record))
         self._add_label(self._footer, lay.trace_x0_mm, lay.height_mm - FOOTER_MM + 2.0)
         if self.strip:
             self._ruler = TimeRuler(self.vb, lay.trace_x0_mm, lay.paper.speed_mm_s, 0.2,
                                     record.acquisition.time)
         self._caliper = CaliperOverlay(self.vb)
+
+    def _add_lead_label(self, lay: PaperLayout, panel: Panel) -> None:
+        if lay.single_column and not self.strip:
+            # in the left margin, level with the baseline, clear of pulse and trace
+            self._add_label(lead_label(panel.lead, panel.derived, anchor_y=0.5),
+                            0.5, panel.baseline_mm)
+        else:
+            # above the start of the panel (and, in a strip, pinned there while panning)
+            x = 0.5 if lay.single_column else panel.x_mm + 0.8
+            self._add_label(lead_label(panel.lead, panel.derived), x,
+                            panel.baseline_mm - 0.45 * lay.row_pitch_mm)
 
     def _add_label(self, item: PaperText, x_mm: float, y_mm: float) -> None:
         item.setPos(x_mm, y_mm)

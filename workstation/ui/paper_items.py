@@ -114,7 +114,7 @@ class CaliperOverlay:
         pen = pg.mkPen(CALIPER, width=1.6)
         self._lines = pg.PlotCurveItem(pen=pen, antialias=True, connect="pairs")
         self._text = PaperText(fill=QtGui.QColor(255, 255, 255, 225), border=QtGui.QColor(CALIPER),
-                               anchor_bottom=True)
+                               anchor_y=1.0)
         for item in (self._lines, self._text):
             item.setZValue(50)
             view.addItem(item, ignoreBounds=True)

@@ -28,19 +28,20 @@ class PaperText(QtWidgets.QGraphicsTextItem):
     ----------
     fill, border
         Box behind the text (None for none).
-    anchor_bottom
-        Put the text's bottom-left corner (instead of its top-left) at the position.
+    anchor_y
+        Which point of the text's left edge sits at the position: 0 its top, 0.5 its
+        middle, 1 its bottom.
     """
 
     def __init__(self, html: str = "", *, fill: QtGui.QColor | None = None,
-                 border: QtGui.QColor | None = None, anchor_bottom: bool = False) -> None:
+                 border: QtGui.QColor | None = None, anchor_y: float = 0.0) -> None:
         super().__init__()
         self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
         self._fill = fill
         self._border = border
-        self._anchor_bottom = anchor_bottom
+        self._anchor_y = anchor_y
         self._html = ""
         self.set_html(html)
 
@@ -49,8 +50,9 @@ class PaperText(QtWidgets.QGraphicsTextItem):
             return  # re-laying out text is the costliest thing a pan would do
         self._html = html
         self.setHtml(html)
-        if self._anchor_bottom:
-            self.setTransform(QtGui.QTransform.fromTranslate(0.0, -self.boundingRect().height()))
+        if self._anchor_y:
+            shift = -self._anchor_y * self.boundingRect().height()
+            self.setTransform(QtGui.QTransform.fromTranslate(0.0, shift))
 
     def paint(self, painter: QtGui.QPainter, option, widget=None) -> None:  # noqa: ANN001
         if self._fill is not None or self._border is not None:
@@ -60,12 +62,12 @@ class PaperText(QtWidgets.QGraphicsTextItem):
         super().paint(painter, option, widget)
 
 
-def lead_label(name: str, derived: bool) -> PaperText:
+def lead_label(name: str, derived: bool, *, anchor_y: float = 0.0) -> PaperText:
     """A lead name in bold ink; a derived lead carries a small "derived" mark."""
     mark = f' <span style="font-size:8pt; font-weight:normal; color:{DERIVED_MARK};">derived</span>'
     html = (f'<span style="{_FONT} font-size:11pt; font-weight:bold; color:{LABEL};">'
             f'{escape(name)}</span>{mark if derived else ""}')
-    item = PaperText(html, fill=QtGui.QColor(*LABEL_FILL))
+    item = PaperText(html, fill=QtGui.QColor(*LABEL_FILL), anchor_y=anchor_y)
     item.setZValue(5)  # under the ink: a label may never hide signal
     return item
 
