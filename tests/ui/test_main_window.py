@@ -118,7 +118,7 @@ def test_drop_a_file_opens_it(window, qtbot) -> None:
     pos = QtCore.QPointF(window.width() / 2, window.height() / 2)
     actions = QtCore.Qt.DropAction.CopyAction
     buttons, mods = QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier
-    enter = QtGui.QDragEnterEvent(pos, actions, mime, buttons, mods)
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), actions, mime, buttons, mods)
     QtCore.QCoreApplication.sendEvent(window, enter)
     assert enter.isAccepted()
     drop = QtGui.QDropEvent(pos, actions, mime, buttons, mods)
