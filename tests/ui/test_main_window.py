@@ -71,7 +71,8 @@ def test_gain_and_speed_rescale_the_paper(window) -> None:
     window.trigger_key("view.gain.20")
     panel = window.paper.traces[-1].panel
     _, y = window.paper.traces[-1].getData()
-    r_peak = float(window.record.signals[1].max())
+    lead_ii = window.record.signals[1]
+    r_peak = float(lead_ii.max() - np.median(lead_ii))  # each panel is centred on its row
     assert panel.baseline_mm - y.min() == pytest.approx(20.0 * r_peak, rel=1e-5)
     assert window.actions["view.gain.20"].isChecked() and not window.actions["view.gain.10"].isChecked()
 
@@ -184,3 +185,12 @@ def test_layouts_unavailable_for_a_holter_are_disabled(window) -> None:
 def test_window_file_path_is_a_path(window) -> None:
     window.show_record(resting_record(path="x/y.hea"))
     assert window.record.source.path == Path("x/y.hea")
+
+
+def test_a_lead_with_a_dc_offset_stays_on_its_row(window) -> None:
+    record = resting_record()
+    record.signals[7] -= 17.0  # V2 with a -17 mV electrode offset, as in a real Philips file
+    window.show_record(record)
+    trace = next(t for t in window.paper.traces if t.panel.lead_index == 7)
+    _, y = trace.getData()
+    assert abs(float(np.median(y)) - trace.panel.baseline_mm) < 1.0

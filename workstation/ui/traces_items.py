@@ -78,7 +78,7 @@ class TraceItem(pg.PlotDataItem):
         p = self.panel
         y = self._signals.read(p.lead_index, p.start, p.stop)
         x = p.x_of(np.arange(p.start, p.start + len(y)))
-        self.setData(x, p.y_of(y))
+        self.setData(x, p.y_of(y - centring_offset(y)))
         self.setDownsampling(auto=True, method="peak")
 
     def viewRangeChanged(self, vb=None, ranges=None, changed=None) -> None:  # noqa: ANN001
@@ -120,3 +120,15 @@ class TraceItem(pg.PlotDataItem):
         """Vertices held (before pyqtgraph's own clipping)."""
         x, _ = self.getData()
         return 0 if x is None else len(x)
+
+
+def centring_offset(y: np.ndarray) -> float:
+    """The offset that centres a panel's trace on its row: the median of its finite samples.
+
+    An electrode's DC offset carries no clinical information, and electrocardiographs print
+    each lead AC-coupled around its row; without this, a lead with a -17 mV offset (seen in
+    real Philips files) would be drawn across its neighbours. Amplitude differences, and so
+    every caliper reading, are unchanged.
+    """
+    finite = y[np.isfinite(y)]
+    return float(np.median(finite)) if finite.size else 0.0
