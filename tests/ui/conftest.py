@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from workstation.ui.main_window import MainWindow
@@ -9,8 +11,13 @@ from workstation.ui.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot) -> MainWindow:
-    """A main window that reads in the foreground and shows errors modeless."""
+    """A main window that reads in the foreground and shows errors modeless.
+
+    Automatic delineation is off so that each test runs only the model when it means to
+    (tests/ui/test_overlays.py does).
+    """
     win = MainWindow(modal_errors=False, background_loading=False)
+    win.set_state(dataclasses.replace(win.state, auto_delineate=False))
     qtbot.addWidget(win)
     win.resize(1600, 1000)
     win.show()

@@ -93,9 +93,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.deidentify", "&View", "&De-identify", shortcut="Ctrl+D", toolbar=True,
                separator_before=True, tip="Hide the patient's name, id, age and the file name",
                update=ViewState.toggle_deidentified, checked=lambda s: s.deidentified),
+    ActionSpec("view.waves", "&View", "&Waves (P, QRS, T)", shortcut="W", toolbar=True,
+               separator_before=True,
+               tip="Show the delineation: P, QRS and T spans per lead; dashed amber = unsure",
+               update=ViewState.toggle_waves, checked=lambda s: s.show_waves),
     ActionSpec("tools.caliper", "&Tools", "&Caliper", shortcut="C", toolbar=True,
                tip="Drag on the paper to measure time (ms, bpm) and voltage (mV)",
                update=ViewState.toggle_caliper, checked=lambda s: s.caliper),
+    ActionSpec("tools.delineate", "&Tools", "&Delineate now", shortcut="Ctrl+L",
+               command="delineate", needs_record=True, separator_before=True,
+               tip="Run the delineation model on the open record"),
+    ActionSpec("tools.auto_delineate", "&Tools", "Delineate &automatically on open",
+               tip="Run the delineation model whenever a record opens",
+               update=ViewState.toggle_auto_delineate, checked=lambda s: s.auto_delineate),
 )
 
 

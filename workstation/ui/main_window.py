@@ -11,10 +11,12 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from workstation.core.delineation import Delineation
 from workstation.core.layout import CaliperMeasurement, available_kinds
 from workstation.core.record import ECGRecord
 from workstation.ui.actions import ACTIONS, ActionSpec, build_actions, populate_menus, sync_actions
 from workstation.ui.banner import PatientBanner
+from workstation.ui.delineation_runner import DelineationRunner
 from workstation.ui.device_panel import DevicePanel
 from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
 from workstation.ui.loader import RecordLoader
@@ -46,6 +48,7 @@ class MainWindow(QtWidgets.QMainWindow):
         super().__init__(parent)
         self.state = ViewState()
         self.record: ECGRecord | None = None
+        self.delineation: Delineation | None = None
         self.modal_errors = modal_errors
         self.background_loading = background_loading
         self.last_error_box: QtWidgets.QMessageBox | None = None
@@ -55,6 +58,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loader = RecordLoader(self)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
+        self.delineator = DelineationRunner(self)
+        self.delineator.finished.connect(self._on_delineated)
+        self.delineator.failed.connect(self._on_delineation_failed)
         self._build_body()
         self._build_actions()
         self._build_status_bar()
@@ -80,6 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._commands = {
             "open": self.open_dialog, "open_sample": self.open_sample, "quit": self.close,
             "fit": self.paper.fit, "actual_size": self.actual_size,
+            "delineate": self.delineate,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -136,17 +143,34 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- showing ------------------------------------------------------------------------
     def show_record(self, record: ECGRecord) -> None:
-        """Show ``record`` (already read)."""
+        """Show ``record`` (already read); delineate it in the background if so set."""
         self.record = record
+        self.delineation = None
+        self.delineator.cancel()
         self.refresh()
         self.paper.setFocus()  # keys go to the paper, not to whatever had focus
         self.statusBar().clearMessage()
         self.record_shown.emit(record)
+        if self.state.auto_delineate:
+            self.delineate()
+
+    def delineate(self) -> None:
+        """Run the delineation model on the open record, off the GUI thread."""
+        if self.record is None:
+            return
+        self.statusBar().showMessage("Delineating P, QRS and T …")
+        self.delineator.start(self.record, background=self.background_loading)
+
+    def show_delineation(self, delineation: Delineation | None) -> None:
+        """Overlay ``delineation`` (found on the open record) on the paper."""
+        self.delineation = delineation
+        self.paper.set_delineation(delineation if self.state.show_waves else None)
 
     def refresh(self) -> None:
         """Redraw everything from the record and the state."""
         record, state = self.record, self.state
         self.paper.show_record(record, state)
+        self.paper.set_delineation(self.delineation if state.show_waves else None)
         self.paper.set_caliper_enabled(state.caliper)
         available = None if record is None else available_kinds(record.leads)
         sync_actions(ACTIONS, self.actions, state, available)
@@ -184,6 +208,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_error(message)
         self.load_failed.emit(message)
 
+    def _on_delineated(self, record: ECGRecord, delineation: Delineation, seconds: float) -> None:
+        if record is not self.record:
+            return
+        self.show_delineation(delineation)
+        n = len(delineation.waves)
+        self.statusBar().showMessage(
+            f"Delineated {n} waves in {seconds * 1000:.0f} ms "
+            f"({delineation.model_name} {delineation.model_version})", 10_000)
+
+    def _on_delineation_failed(self, record: ECGRecord, message: str) -> None:
+        if record is self.record:
+            self.statusBar().showMessage(f"No delineation: {message}", 20_000)
+
     def _on_caliper(self, m: CaliperMeasurement) -> None:
         self.statusBar().showMessage("Caliper: " + caliper_text(m))
 
@@ -216,6 +253,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.loader.wait(5000)
+        self.delineator.wait(30_000)
         super().closeEvent(ev)
 
 

@@ -31,7 +31,9 @@ from workstation.core.layout import (
     compute_layout,
     measure_caliper,
 )
+from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
+from workstation.ui.overlays import DelineationOverlay
 from workstation.ui.paper_items import CaliperOverlay, PaperGrid
 from workstation.ui.paper_text import PaperText, TimeRuler, lead_label, note_label
 from workstation.ui.state import ViewState, describe_conditioning
@@ -77,6 +79,8 @@ class PaperView(pg.GraphicsView):
         self._footer: PaperText | None = None
         self._ruler: TimeRuler | None = None
         self._caliper: CaliperOverlay | None = None
+        self._delineation: Delineation | None = None
+        self.overlay = DelineationOverlay(self.vb)
         self._fitted = True
         self.strip = False
         self.last_caliper: CaliperMeasurement | None = None
@@ -111,6 +115,8 @@ class PaperView(pg.GraphicsView):
             self._state = state
             self.vb.caliper_enabled = state.caliper
             return
+        if record is not self._record:
+            self._delineation = None  # waves belong to the record they were found on
         if record is not self._record or state.conditioning != self._state.conditioning:
             self._signals = None if record is None else DisplaySignals(record, state.conditioning)
         self._record, self._state = record, state
@@ -131,6 +137,25 @@ class PaperView(pg.GraphicsView):
             self.vb.setRange(xRange=keep[0], yRange=keep[1], padding=0)
             self._on_range_changed()
 
+    def set_delineation(self, delineation: Delineation | None) -> None:
+        """Show ``delineation``'s waves over the record (None hides them)."""
+        if delineation is self._delineation:
+            return
+        self._delineation = delineation
+        self._draw_overlay()
+
+    def _draw_overlay(self) -> None:
+        d, lay = self._delineation, self._layout
+        if d is None or lay is None or self._record is None or list(d.lead_names) != list(self._record.lead_names):
+            self.overlay.clear()
+            return
+        if not self.strip:
+            self.overlay.show(lay, d)
+            return
+        t0, t1 = self.visible_seconds()
+        span = max(t1 - t0, 1.0)
+        self.overlay.show(lay, d, (max(0.0, t0 - span), t1 + span))
+
     def set_caliper_enabled(self, enabled: bool) -> None:
         self.vb.caliper_enabled = enabled
         if not enabled:
@@ -138,6 +163,7 @@ class PaperView(pg.GraphicsView):
 
     # -- building the scene -------------------------------------------------------------
     def _clear(self) -> None:
+        self.overlay.clear()
         self.vb.clear()
         self._traces, self._labels = [], []
         self._footer = self._ruler = self._caliper = None
@@ -162,6 +188,7 @@ class PaperView(pg.GraphicsView):
             self._ruler = TimeRuler(self.vb, lay.trace_x0_mm, lay.paper.speed_mm_s, 0.2,
                                     record.acquisition.time)
         self._caliper = CaliperOverlay(self.vb)
+        self._draw_overlay()
 
     def _add_lead_label(self, lay: PaperLayout, panel: Panel) -> None:
         if lay.single_column and not self.strip:
@@ -320,6 +347,8 @@ class PaperView(pg.GraphicsView):
             trace.refresh(rect.left(), rect.right(), width_px)
         if self.strip:
             self._pin_labels(rect)
+            if self._delineation is not None and not self.overlay.covers(*self.visible_seconds()):
+                self._draw_overlay()
             if self._ruler is not None:
                 self._ruler.update(rect.left(), rect.right(), self._record.duration_s)
         self.view_moved.emit()

@@ -22,6 +22,8 @@ class ViewState:
     conditioning: ConditioningSettings = ConditioningSettings()
     deidentified: bool = False
     caliper: bool = False
+    show_waves: bool = True  # the delineation overlay
+    auto_delineate: bool = True  # run the model when a record opens
 
     # -- transitions used by the actions ------------------------------------------------
     def with_layout(self, kind: LayoutKind) -> ViewState:
@@ -51,6 +53,12 @@ class ViewState:
 
     def toggle_caliper(self) -> ViewState:
         return dataclasses.replace(self, caliper=not self.caliper)
+
+    def toggle_waves(self) -> ViewState:
+        return dataclasses.replace(self, show_waves=not self.show_waves)
+
+    def toggle_auto_delineate(self) -> ViewState:
+        return dataclasses.replace(self, auto_delineate=not self.auto_delineate)
 
     def _conditioned(self, conditioning: ConditioningSettings) -> ViewState:
         return dataclasses.replace(self, conditioning=conditioning)
