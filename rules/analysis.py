@@ -1,0 +1,118 @@
+"""``analyze(record, delineation) -> Analysis``: the whole reasoning step for one ECG.
+
+ingest (quality) -> measure -> rule flags -> confidence -> triage and review -> narrative.
+Pure: no I/O beyond reading the shipped rule and calibration files when none are given, no
+Qt, no torch. The rules always run: without a delineation (the model could not run) the rate
+and rhythm rules still run on a plain QRS detector, and everything else is None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.calibration import Calibration, load_calibration
+from rules.confidence import Confidence, record_confidence
+from rules.flag import Check, Flag
+from rules.global_rules import GLOBAL_RULES, RuleContext
+from rules.lead_rules import LEAD_RULES
+from rules.measure import Measurements, measure
+from rules.quality import RecordQuality, assess_quality
+from rules.reasoning import fmt, narrative
+from rules.ruleset import RuleSet, load_ruleset
+from rules.triage import Routing, route
+from rules.types import Severity
+from workstation.core.delineation import Delineation
+from workstation.core.record import ECGRecord
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the rules concluded about one record."""
+
+    record: str
+    ruleset: RuleSet
+    model: str | None  # "name version" of the delineation, None without one
+    analysed_s: tuple[float, float]
+    duration_s: float
+    sex: str | None
+    age: float | None
+    quality: RecordQuality
+    measurements: Measurements
+    flags: tuple[Flag, ...]
+    checks: tuple[Check, ...]
+    confidence: Confidence
+    routing: Routing
+    narrative: str
+
+
+def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "",
+            ruleset: RuleSet | None = None, calibration: Calibration | None = None,
+            duration_s: float | None = None) -> Analysis:
+    """Measure, flag, score and route ``record`` (see the module docstring).
+
+    Parameters
+    ----------
+    record
+        The ECG (only its first ``max_analysis_s`` seconds: see :func:`analysis_window`).
+    delineation
+        Its delineation (model or reference); None when the model could not run.
+    name
+        The record's name for the result (default: its file's stem).
+    ruleset, calibration
+        Default: the shipped rule file (with any ``$ECGWS_RULES`` override) and calibration.
+    duration_s
+        Length of the full recording when ``record`` is a window of it.
+    """
+    ruleset = ruleset or load_ruleset()
+    calibration = calibration if calibration is not None else load_calibration()
+    quality = assess_quality(record, ruleset)
+    m = measure(record, delineation, quality, ruleset)
+    ctx = RuleContext(m, quality, ruleset, record.patient.sex, record.patient.age_years)
+    flags, checks = [], []
+    for rule in GLOBAL_RULES + LEAD_RULES:
+        flag, check = rule(ctx)
+        flags += [flag] if flag is not None else []
+        checks += [check] if check is not None else []
+    confidence = record_confidence(m, quality, delineation, checks, calibration,
+                                   ruleset.margin_bands)
+    routing = route(flags, m, confidence, ruleset)
+    text = narrative(flags, routing.triage, confidence.value, routing.review, _summary(m),
+                     quality.poor_leads)
+    model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
+    return Analysis(name or record.source.path.stem, ruleset, model,
+                    (0.0, record.duration_s), duration_s or record.duration_s,
+                    record.patient.sex, record.patient.age_years, quality, m,
+                    tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
+                    text)
+
+
+def analysis_window(record: ECGRecord, ruleset: RuleSet) -> ECGRecord:
+    """The first ``max_analysis_s`` seconds of a long recording (the record itself if shorter)."""
+    stop = int(float(ruleset.measurement["max_analysis_s"]) * record.fs)
+    if record.n_samples <= stop:
+        return record
+    return ECGRecord.from_array(record.window(0, stop), record.fs, record.leads, record.source,
+                                patient=record.patient, acquisition=record.acquisition,
+                                device_report=record.device_report)
+
+
+def _flag_order(flag: Flag) -> tuple[int, int, str]:
+    return (-flag.triage.rank, flag.severity is Severity.BORDERLINE, flag.id.value)
+
+
+def _summary(m: Measurements) -> str:
+    r, i = m.rhythm, m.intervals
+    if r.hr_bpm.value is None:
+        return "Not assessable: no beats could be measured."
+    parts = [f"Rate {fmt(r.hr_bpm.value, 'bpm')} ({fmt(r.hr_min_bpm.value, 'bpm')}-"
+             f"{fmt(r.hr_max_bpm.value, 'bpm')})"]
+    if r.p_share.value is not None:
+        parts.append(f"P waves before {r.p_share.value:.0%} of beats")
+    for label, value in (("PR", i.pr_ms), ("QRS", i.qrs_ms), ("QT", i.qt_ms)):
+        parts.append(f"{label} {fmt(value.value, 'ms')}")
+    parts.append(f"QTc {fmt(m.qtc.value, 'ms')} ({m.qtc_name})")
+    parts.append(f"QRS axis {fmt(m.qrs_axis.value, 'deg')}")
+    if m.source != "delineation":
+        parts.append("(rate from a QRS detector only: the delineation was not available)")
+    return ", ".join(parts) + "."
+

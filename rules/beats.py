@@ -1,0 +1,155 @@
+"""Beats from a multi-lead delineation, with their global wave boundaries.
+
+A beat is a QRS complex seen on enough of the usable leads, with the P wave before it and the
+T wave after it when the delineation has them. Its global boundaries are the earliest onset
+and the latest offset across the leads, as the AHA/ACCF/HRS recommendations prefer for
+simultaneously recorded leads (Kligfield P et al., Circulation 2007;115:1306-1324), after
+dropping any lead whose boundary lies far from the other leads' median (``outlier_ms`` in the
+rule file): one mis-delineated lead must not stretch an interval.
+
+Leads graded poor by :mod:`rules.quality` never contribute.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.ruleset import RuleSet
+from workstation.core.delineation import Delineation, Wave, WaveGroup, WaveKind, group_waves
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """A global boundary: its sample, the lead that set it and that lead's confidence."""
+
+    sample: int
+    lead: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class GlobalWave:
+    """One wave of one beat across the leads: global onset and offset, contributing leads."""
+
+    kind: WaveKind
+    onset: Boundary
+    offset: Boundary
+    leads: tuple[str, ...]
+    waves: tuple[Wave, ...]
+
+    @property
+    def duration(self) -> int:
+        return self.offset.sample - self.onset.sample
+
+    @property
+    def median_onset(self) -> float:
+        return float(np.median([w.onset for w in self.waves]))
+
+    @property
+    def median_offset(self) -> float:
+        return float(np.median([w.offset for w in self.waves]))
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One beat: its QRS, the P before it and the T after it (None where not found).
+
+    ``fiducial`` is the median QRS onset across leads (the time RR intervals are measured
+    between); ``dominant`` is False for a premature or unusually wide beat, which counts for
+    rate and rhythm but not for intervals, amplitudes, ST or axes.
+    """
+
+    index: int
+    fiducial: int
+    qrs: GlobalWave
+    p: GlobalWave | None
+    t: GlobalWave | None
+    dominant: bool = True
+
+
+def build_beats(delineation: Delineation, usable_leads: tuple[str, ...], ruleset: RuleSet
+                ) -> tuple[Beat, ...]:
+    """The beats of ``delineation`` on ``usable_leads`` (see the module docstring)."""
+    leads = [lead for lead in usable_leads if lead in delineation.lead_names]
+    if not leads:
+        return ()
+    min_leads = max(1, math.ceil(float(ruleset.measurement["min_lead_share"]) * len(leads)))
+    groups = {kind: _groups(delineation, leads, kind, min_leads) for kind in WaveKind}
+    qrs = sorted(groups[WaveKind.QRS], key=lambda g: g.onset)
+    fs = delineation.fs
+    beats = []
+    for i, group in enumerate(qrs):
+        qrs_wave = global_wave(group, ruleset.outlier_ms("QRS") * fs / 1000.0)
+        prev_end = qrs[i - 1].offset if i else -math.inf
+        next_start = qrs[i + 1].onset if i + 1 < len(qrs) else math.inf
+        p = _p_before(groups[WaveKind.P], qrs_wave, prev_end)
+        t = _t_after(groups[WaveKind.T], qrs_wave, next_start)
+        beats.append(Beat(
+            i, int(round(qrs_wave.median_onset)), qrs_wave,
+            None if p is None else global_wave(p, ruleset.outlier_ms("P") * fs / 1000.0),
+            None if t is None else global_wave(t, ruleset.outlier_ms("T") * fs / 1000.0)))
+    return mark_dominant(tuple(beats), fs, ruleset)
+
+
+def global_wave(group: WaveGroup, tolerance: float) -> GlobalWave:
+    """Earliest onset and latest offset of ``group`` among leads within ``tolerance``
+    samples of the median boundary."""
+    waves = group.waves
+    onsets = np.array([w.onset for w in waves])
+    offsets = np.array([w.offset for w in waves])
+    keep_on = [w for w in waves if w.onset >= np.median(onsets) - tolerance]
+    keep_off = [w for w in waves if w.offset <= np.median(offsets) + tolerance]
+    first = min(keep_on, key=lambda w: w.onset)
+    last = max(keep_off, key=lambda w: w.offset)
+    leads = tuple(dict.fromkeys(w.lead for w in waves if w in keep_on or w in keep_off))
+    return GlobalWave(group.kind, Boundary(first.onset, first.lead, first.onset_conf),
+                      Boundary(last.offset, last.lead, last.offset_conf), leads, waves)
+
+
+def mark_dominant(beats: tuple[Beat, ...], fs: float, ruleset: RuleSet) -> tuple[Beat, ...]:
+    """Beats with ``dominant`` False where premature or much wider than the median QRS."""
+    if len(beats) < 3:
+        return beats
+    fiducials = np.array([b.fiducial for b in beats], dtype=float)
+    rr = np.diff(fiducials)
+    median_rr = float(np.median(rr))
+    widths = np.array([b.qrs.duration for b in beats], dtype=float)
+    limit = np.median(widths) + float(ruleset.measurement["extra_qrs_ms"]) * fs / 1000.0
+    min_rr = float(ruleset.measurement["min_rr_share"]) * median_rr
+    out = []
+    for i, beat in enumerate(beats):
+        premature = i > 0 and rr[i - 1] < min_rr
+        out.append(Beat(beat.index, beat.fiducial, beat.qrs, beat.p, beat.t,
+                        dominant=bool(not premature and widths[i] <= limit)))
+    return tuple(out)
+
+
+def _groups(delineation: Delineation, leads: list[str], kind: WaveKind,
+            min_leads: int) -> list[WaveGroup]:
+    waves = [w for lead in leads for w in delineation.waves_in(lead, kind)]
+    return sorted(group_waves(waves, min_leads=min_leads), key=lambda g: g.onset)
+
+
+def _median(values: list[int]) -> float:
+    return float(np.median(values))
+
+
+def _p_before(groups: list[WaveGroup], qrs: GlobalWave, prev_end: float) -> WaveGroup | None:
+    """The last P group that starts after the previous QRS and ends before this one starts."""
+    start = qrs.median_onset
+    found = [g for g in groups
+             if _median([w.onset for w in g.waves]) > prev_end
+             and _median([w.offset for w in g.waves]) <= start]
+    return found[-1] if found else None
+
+
+def _t_after(groups: list[WaveGroup], qrs: GlobalWave, next_start: float) -> WaveGroup | None:
+    """The first T group that starts after this QRS ends and before the next QRS starts."""
+    end = qrs.median_offset
+    found = [g for g in groups
+             if _median([w.onset for w in g.waves]) >= end
+             and _median([w.onset for w in g.waves]) < next_start]
+    return found[0] if found else None

@@ -1,0 +1,115 @@
+"""Are the file's amplitudes trustworthy? Einthoven's and Goldberger's laws as a check.
+
+The six limb leads are linear combinations of two: III = II - I, aVR = -(I + II) / 2,
+aVL = I - II / 2, aVF = II - I / 2 (Einthoven 1912; Goldberger 1942). A file whose limb leads
+break these relations has amplitudes that were scaled lead by lead (LUDB, for one, stores
+every lead normalised to a 1 mV range) or leads that are mislabelled. Its absolute
+amplitudes (ST level, voltage criteria) cannot be trusted, and the QRS axis is only right
+after the relative lead gains are restored, which the same relations allow: the gains that
+make the relations hold best are found by least squares (lead II's gain fixed at 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
+#: Each row: coefficients of (I, II, III, aVR, aVL, aVF) that sum to zero.
+RELATIONS = np.array([
+    [1.0, -1.0, 1.0, 0.0, 0.0, 0.0],   # I - II + III = 0
+    [0.5, 0.5, 0.0, 1.0, 0.0, 0.0],    # aVR + (I + II) / 2 = 0
+    [-1.0, 0.5, 0.0, 0.0, 1.0, 0.0],   # aVL - I + II / 2 = 0
+    [0.5, -1.0, 0.0, 0.0, 0.0, 1.0],   # aVF - II + I / 2 = 0
+])
+
+
+@dataclass(frozen=True)
+class AmplitudeCheck:
+    """Whether the record's amplitudes can be reasoned over.
+
+    Parameters
+    ----------
+    limb_residual
+        RMS of the limb-lead relations relative to lead II (0 for exactly consistent leads);
+        None without the six limb leads.
+    equal_ranges
+        Every lead spans the same range: amplitudes normalised lead by lead.
+    limb_gains
+        Gains restoring the limb leads' relative amplitudes when they are inconsistent and
+        the relations can be restored (residual after restoring within the limit), else None.
+    trusted
+        True when absolute amplitudes may be used (ST, T and voltage rules).
+    note
+        What was found, in words.
+    limb_consistent
+        The limb leads obey the relations as stored (or there are not six of them).
+    """
+
+    limb_residual: float | None
+    equal_ranges: bool
+    limb_gains: Mapping[str, float] | None
+    trusted: bool
+    note: str
+    limb_consistent: bool = True
+
+
+def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_residual: float,
+                     range_tolerance: float) -> AmplitudeCheck:
+    """Check ``signals`` (leads x samples, mV) against the limb-lead relations and for
+    lead-by-lead normalisation (all ranges equal within ``range_tolerance``, relative)."""
+    ranges = np.array([np.ptp(row[np.isfinite(row)]) if np.isfinite(row).any() else 0.0
+                       for row in signals])
+    equal = (len(ranges) >= 6 and ranges.max() > 0
+             and (ranges.max() - ranges.min()) <= range_tolerance * ranges.max())
+    limb = _limb_matrix(signals, lead_names)
+    residual = None if limb is None else relation_residual(limb, np.ones(6))
+    gains = None
+    if residual is not None and residual > max_residual:
+        fitted = fit_gains(limb)
+        if relation_residual(limb, fitted) <= max_residual:
+            gains = MappingProxyType(dict(zip(LIMB, map(float, fitted))))
+    consistent = residual is None or residual <= max_residual
+    return AmplitudeCheck(residual, bool(equal), gains, not equal and consistent,
+                          _note(residual, bool(equal), gains, max_residual), consistent)
+
+
+def relation_residual(limb: np.ndarray, gains: np.ndarray) -> float:
+    """RMS of the four relations with ``gains`` applied, relative to the RMS of lead II."""
+    scaled = limb * gains[:, None]
+    errors = RELATIONS @ scaled
+    return float(np.sqrt(np.mean(errors ** 2)) / max(np.sqrt(np.mean(scaled[1] ** 2)), 1e-12))
+
+
+def fit_gains(limb: np.ndarray) -> np.ndarray:
+    """Per-lead gains (II fixed at 1) that make the limb relations hold best."""
+    blocks = np.concatenate([(row[:, None] * limb).T for row in RELATIONS])  # (4 n, 6)
+    free = [0, 2, 3, 4, 5]
+    solution, *_ = np.linalg.lstsq(blocks[:, free], -blocks[:, 1], rcond=None)
+    return np.insert(solution, 1, 1.0)
+
+
+def _limb_matrix(signals: np.ndarray, lead_names: tuple[str, ...]) -> np.ndarray | None:
+    if not all(lead in lead_names for lead in LIMB):
+        return None
+    rows = np.array([signals[lead_names.index(lead)] for lead in LIMB], dtype=float)
+    finite = np.isfinite(rows).all(axis=0)
+    if finite.sum() < 10:
+        return None
+    rows = rows[:, finite]
+    return rows - np.median(rows, axis=1, keepdims=True)
+
+
+def _note(residual: float | None, equal: bool, gains, limit: float) -> str:
+    parts = []
+    if residual is not None and residual > limit:
+        parts.append(f"the limb leads break Einthoven's and Goldberger's laws (residual "
+                     f"{residual:.0%} of lead II, limit {limit:.0%})")
+        parts.append("their relative gains were restored for the axis" if gains is not None
+                     else "their gains could not be restored: no axis")
+    if equal:
+        parts.append("every lead spans the same range (amplitudes normalised lead by lead)")
+    return "; ".join(parts) or "limb leads consistent"

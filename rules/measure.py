@@ -1,0 +1,119 @@
+"""``measure(record, delineation, quality, ruleset) -> Measurements``: every measurement.
+
+Pure computation over the record, its delineation and the per-lead quality. Poor leads are
+left out of everything. Without a delineation (the model could not run), only the rate and
+rhythm are measured, from the QRS detector of :mod:`rules.fallback`; everything else is None
+with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.amplitudes import LeadAmplitudes, lead_amplitudes
+from rules.axis import frontal_axis
+from rules.beats import Beat, build_beats
+from rules.fallback import detect_qrs
+from rules.intervals import Intervals, Rhythm, intervals, rhythm
+from rules.quality import RecordQuality
+from rules.qtc import FORMULA_NAMES
+from rules.ruleset import RuleSet
+from rules.types import Measured, QtcFormula, StPoint
+from workstation.core.delineation import Delineation
+from workstation.core.record import ECGRecord
+
+#: A beat whose QRS starts this soon after the recording starts cannot show its P wave.
+P_ROOM_MS = 300.0
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """All measurements of one record; each value names its leads and beats.
+
+    ``leads`` holds the per-lead amplitudes of the usable leads only; ``beats`` the beats they
+    refer to (numbered from 0 here, from 1 in text).
+    """
+
+    beats: tuple[Beat, ...]
+    rhythm: Rhythm
+    intervals: Intervals
+    qtc_formula: QtcFormula
+    st_point: StPoint
+    p_axis: Measured
+    qrs_axis: Measured
+    t_axis: Measured
+    leads: tuple[LeadAmplitudes, ...]
+    source: str  # "delineation" or "QRS detector only"
+
+    @property
+    def qtc(self) -> Measured:
+        """QTc by the rule file's formula."""
+        return self.intervals.qtc[self.qtc_formula]
+
+    @property
+    def qtc_name(self) -> str:
+        return FORMULA_NAMES[self.qtc_formula]
+
+    def lead(self, name: str) -> LeadAmplitudes | None:
+        return next((a for a in self.leads if a.lead == name), None)
+
+
+def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQuality,
+            ruleset: RuleSet) -> Measurements:
+    """Every measurement of ``record`` (see the module docstring)."""
+    usable = quality.usable_leads
+    if delineation is None:
+        return _rate_only(record, usable, ruleset)
+    beats = build_beats(delineation, usable, ruleset)
+    fiducials = np.array([b.fiducial for b in beats], dtype=float)
+    rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats,
+                     int(P_ROOM_MS * record.fs / 1000.0))
+    signals = record.signals
+    baseline_ms = float(ruleset.measurement["baseline_window_ms"])
+    leads = tuple(lead_amplitudes(name, np.asarray(signals[record.lead_index(name)], float),
+                                  beats, record.fs, baseline_ms) for name in usable)
+    dominant = tuple(b.index for b in beats if b.dominant)
+    axes = {wave: _axis(leads, dominant, wave, quality) for wave in ("P", "QRS", "T")}
+    return Measurements(beats, rhythm_, intervals(beats, record.fs, rhythm_.rr_ms),
+                        ruleset.qtc_formula, ruleset.st_point, axes["P"], axes["QRS"],
+                        axes["T"], leads, "delineation")
+
+
+def _axis(leads: tuple[LeadAmplitudes, ...], beats: tuple[int, ...], wave: str,
+          quality: RecordQuality) -> Measured:
+    """The frontal axis of ``wave``; with the limb leads' gains restored when the file broke
+    Einthoven's law (:mod:`rules.consistency`), None when they cannot be restored."""
+    check = quality.amplitudes
+    areas = {a.lead: getattr(a, f"{wave.lower()}_area") for a in leads}
+    if check.limb_consistent:
+        return frontal_axis(areas, beats, wave)
+    if check.limb_gains is None:
+        return Measured.missing("deg", f"{wave} axis: {check.note}")
+    restored = {lead: None if area is None else area * check.limb_gains.get(lead, 1.0)
+                for lead, area in areas.items()}
+    axis = frontal_axis(restored, beats, wave)
+    return dataclasses.replace(axis, note=f"{axis.note}; limb-lead gains restored by "
+                                          f"Einthoven's law")
+
+
+def _beat_leads(beats: tuple[Beat, ...]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for beat in beats:
+        for lead in beat.qrs.leads:
+            seen.setdefault(lead, None)
+    return tuple(seen)
+
+
+def _rate_only(record: ECGRecord, usable: tuple[str, ...], ruleset: RuleSet) -> Measurements:
+    why = "no delineation: not measured"
+    fiducials = detect_qrs(record, usable)
+    rhythm_ = rhythm(fiducials, record.fs, usable, None)
+    missing_ms = Measured.missing("ms", why)
+    empty = Intervals(missing_ms, missing_ms, missing_ms, missing_ms,
+                      {f: missing_ms for f in QtcFormula})
+    axis = Measured.missing("deg", why)
+    return Measurements((), rhythm_, empty, ruleset.qtc_formula, ruleset.st_point, axis, axis,
+                        axis, (), "QRS detector only")

@@ -1,0 +1,176 @@
+"""Per-lead signal quality, computed at ingest from the signal alone (no delineation needed).
+
+Each lead is checked for: lead off or flat line, saturation (clipping), high-frequency noise,
+baseline wander, missing samples and a recording too short to measure. Each check scores
+0..1 against the limits of the rule file's ``[quality]`` table; a lead's score is its worst
+check and its grade is good / fair / poor. A poor lead is excluded from every rule and named
+in the result; no rule ever reasons over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rules.consistency import AmplitudeCheck, check_amplitudes
+from rules.ruleset import QualityLimits, RuleSet
+from rules.types import QualityGrade, QualityProblem
+from workstation.core.conditioning import BASELINE_CUTOFF_HZ, lowpass
+from workstation.core.record import ECGRecord
+
+#: Noise is what lies above this frequency (Hz): the common "monitoring" low-pass corner
+#: (Kligfield et al., Circulation 2007;115:1306-1324), above most of the P, T and ST energy.
+NOISE_CUTOFF_HZ = 40.0
+#: Scale from the median absolute deviation to the SD of Gaussian noise.
+MAD_TO_SD = 1.4826
+
+
+@dataclass(frozen=True)
+class LeadQuality:
+    """Quality of one lead: grade, score 0..1, what is wrong and the metrics behind it."""
+
+    lead: str
+    grade: QualityGrade
+    score: float
+    problems: tuple[QualityProblem, ...]
+    duration_s: float
+    range_mv: float | None
+    noise_mv: float | None
+    wander_mv: float | None
+    gap_share: float
+
+    @property
+    def usable(self) -> bool:
+        """A lead the rules may reason over (good or fair)."""
+        return self.grade is not QualityGrade.POOR
+
+
+@dataclass(frozen=True)
+class RecordQuality:
+    """Quality of every lead of a record, in the record's lead order, and whether its
+    amplitudes can be trusted (:mod:`rules.consistency`)."""
+
+    leads: tuple[LeadQuality, ...]
+    amplitudes: AmplitudeCheck
+
+    def of(self, lead: str) -> LeadQuality:
+        for quality in self.leads:
+            if quality.lead == lead:
+                return quality
+        raise KeyError(lead)
+
+    @property
+    def usable_leads(self) -> tuple[str, ...]:
+        return tuple(q.lead for q in self.leads if q.usable)
+
+    @property
+    def poor_leads(self) -> tuple[str, ...]:
+        return tuple(q.lead for q in self.leads if not q.usable)
+
+    @property
+    def score(self) -> float:
+        """Mean lead score (0 for a record without leads)."""
+        return float(np.mean([q.score for q in self.leads])) if self.leads else 0.0
+
+
+def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
+    """Quality of every lead of ``record`` (see the module docstring)."""
+    signals = np.asarray(record.signals, dtype=np.float64)
+    leads = tuple(assess_lead(name, signals[i], record.fs, ruleset)
+                  for i, name in enumerate(record.lead_names))
+    amplitudes = check_amplitudes(signals, record.lead_names,
+                                  float(ruleset.quality["limb_residual_max"]),
+                                  float(ruleset.quality["equal_range_tolerance"]))
+    return RecordQuality(leads, amplitudes)
+
+
+def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQuality:
+    """Quality of one lead ``x`` (mV) sampled at ``fs`` Hz."""
+    finite = np.isfinite(x)
+    gap_share = 1.0 - float(finite.mean()) if len(x) else 1.0
+    duration_s = float(finite.sum()) / fs
+    if finite.sum() < max(3, int(0.5 * fs)):
+        return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.TOO_SHORT,), duration_s,
+                           None, None, None, gap_share)
+    y = _bridge(x, finite)
+    low, high = np.percentile(y[finite], [0.5, 99.5])
+    range_mv = float(high - low)
+    noise = _noise_mv(y, fs)
+    wander = _wander_mv(y, fs)
+    checks = [
+        (QualityProblem.TOO_SHORT, _grade_low(duration_s, ruleset.quality_limits("duration_s"))),
+        (QualityProblem.GAPS, _grade_high(gap_share, ruleset.quality_limits("gap_share"))),
+        (QualityProblem.NOISE, _grade_high(noise, ruleset.quality_limits("noise_mv"))),
+        (QualityProblem.BASELINE_WANDER, _grade_high(wander, ruleset.quality_limits("wander_mv"))),
+    ]
+    if range_mv < float(ruleset.quality["flat_range_mv"]) or _stuck_share(y) > 0.9:
+        checks.append((QualityProblem.LEAD_OFF, (0.0, QualityGrade.POOR)))
+    run = int(round(float(ruleset.quality["saturation_run_ms"]) * fs / 1000.0))
+    if _clipped(y[finite], max(2, run)):
+        checks.append((QualityProblem.SATURATION, (0.0, QualityGrade.POOR)))
+    score = min(score for _, (score, _) in checks)
+    grade = max((grade for _, (_, grade) in checks), key=_GRADE_ORDER.index)
+    problems = tuple(problem for problem, (_, g) in checks if g is not QualityGrade.GOOD)
+    return LeadQuality(name, grade, round(score, 4), problems, duration_s, range_mv,
+                       noise, wander, gap_share)
+
+
+_GRADE_ORDER = [QualityGrade.GOOD, QualityGrade.FAIR, QualityGrade.POOR]
+
+
+def _grade_high(value: float | None, limits: QualityLimits) -> tuple[float, QualityGrade]:
+    """Score and grade of a metric where more is worse."""
+    if value is None:
+        return 1.0, QualityGrade.GOOD
+    span = max(limits.poor_at - limits.fair_at, 1e-12)
+    score = float(np.clip(1.0 - 0.5 * (value - limits.fair_at) / span, 0.0, 1.0))
+    if value > limits.poor_at:
+        return score, QualityGrade.POOR
+    return score, QualityGrade.FAIR if value > limits.fair_at else QualityGrade.GOOD
+
+
+def _grade_low(value: float, limits: QualityLimits) -> tuple[float, QualityGrade]:
+    """Score and grade of a metric where less is worse (``fair_at`` > ``poor_at``)."""
+    return _grade_high(-value, QualityLimits(-limits.fair_at, -limits.poor_at))
+
+
+def _bridge(x: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """Gaps filled by linear interpolation so that filters can run (quality only)."""
+    if finite.all():
+        return x
+    idx = np.arange(len(x))
+    return np.interp(idx, idx[finite], x[finite])
+
+
+def _noise_mv(y: np.ndarray, fs: float) -> float | None:
+    """Robust RMS (MAD-based, so the brief QRS complexes barely count) above 40 Hz."""
+    if fs <= 2.5 * NOISE_CUTOFF_HZ:
+        return None
+    high = y - lowpass(y, fs, NOISE_CUTOFF_HZ)
+    return float(MAD_TO_SD * np.median(np.abs(high - np.median(high))))
+
+
+def _wander_mv(y: np.ndarray, fs: float) -> float:
+    """Range (1st to 99th percentile) of the component below the baseline-removal corner."""
+    low = lowpass(y, fs, BASELINE_CUTOFF_HZ)
+    p1, p99 = np.percentile(low, [1, 99])
+    return float(p99 - p1)
+
+
+def _stuck_share(y: np.ndarray) -> float:
+    """Share of successive samples that do not change: a disconnected lead sits still."""
+    return float(np.mean(np.diff(y) == 0.0)) if len(y) > 1 else 1.0
+
+
+def _clipped(y: np.ndarray, run: int) -> bool:
+    """True when the signal sits exactly at its max (or min) for ``run`` samples at least
+    twice, or for five times ``run`` once: an amplifier at its rail clips beat after beat,
+    while a smooth wave's summit (LUDB has flat tops of up to 60 ms) stays flat once."""
+    for extreme in (y.max(), y.min()):
+        at = np.concatenate(([0], (y == extreme).astype(np.int8), [0]))
+        edges = np.flatnonzero(np.diff(at))
+        lengths = edges[1::2] - edges[0::2]
+        if np.sum(lengths >= run) >= 2 or np.any(lengths >= 5 * run):
+            return True
+    return False
