@@ -114,6 +114,85 @@ def convert_cmd(source: Path, target: Path, keep_identity: bool) -> None:
                f"{record.duration_s:.1f} s, {len(written) - 2} annotation files)")
 
 
+@cli.command("analyze")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per record (JSON Lines; fields in rules/README.md).")
+@click.option("--delineation", "source", type=click.Choice(["model", "reference", "none"]),
+              default="model", show_default=True,
+              help="Waves from the shipped model, from the annotations stored with the file "
+                   "(LUDB style, one per lead), or none (rate and rhythm only).")
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Site rule file overriding the shipped thresholds "
+                                 "(default: $ECGWS_RULES when set).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on folders (default: when stderr is a terminal).")
+def analyze_cmd(paths: tuple[Path, ...], as_json: bool, source: str, rules_file: Path | None,
+                progress: bool | None) -> None:
+    """Measure, flag, triage and route each ECG file (decision support, not a diagnosis).
+
+    Prints per record the measurements, the rule flags with their leads, values, thresholds
+    and severity, the triage category, the confidence, the signal quality and whether the
+    record goes to clinician review; after folders, a summary table sorted by urgency.
+    """
+    from rules.analysis import analysis_window, analyze
+    from rules.report import format_table, format_text, summary_row, to_json_dict
+    from rules.ruleset import RuleSetError, load_ruleset
+
+    try:
+        ruleset = load_ruleset(rules_file)
+    except RuleSetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    failures, results = 0, []
+    for path in _expand(paths, progress):
+        try:
+            full = read_ecg(path)
+        except ECGReadError as exc:
+            failures += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        record = analysis_window(full, ruleset)
+        delineation = _delineation_for(record, source, path)
+        result = analyze(record, delineation, name=resolve_path(path).stem, ruleset=ruleset,
+                         duration_s=full.duration_s)
+        results.append(result)
+        click.echo(json.dumps(to_json_dict(result)) if as_json else format_text(result))
+    if results and not as_json and any(p.is_dir() for p in paths):
+        ranked = sorted(results, key=lambda a: (-a.routing.triage.rank, a.confidence.value))
+        click.echo("\n" + format_table([summary_row(a) for a in ranked]))
+    if failures:
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _delineation_for(record, source: str, path: Path):
+    """The record's delineation from ``source``; None (rate and rhythm only) when the model
+    cannot run or the file has no annotations, with a warning on stderr."""
+    from workstation.core.delineation import Delineation, waves_from_marks
+
+    if source == "none":
+        return None
+    if source == "reference":
+        waves = []
+        for lead in record.lead_names:
+            marks = sorted((a.sample, a.symbol) for a in record.annotations if a.lead == lead)
+            waves += [w for w in waves_from_marks(lead, [m[0] for m in marks], [m[1] for m in marks])
+                      if w.offset < record.n_samples]
+        if not waves:
+            click.echo(f"warning: {path}: no per-lead wave annotations; rate and rhythm only",
+                       err=True)
+            return None
+        return Delineation(record.fs, record.lead_names, tuple(waves), "reference", "")
+    try:
+        import inference  # lazily: torch is loaded only when the model is wanted
+
+        return inference.delineate(record)
+    except Exception as exc:  # the rules still run without the model
+        click.echo(f"warning: {path}: delineation model unavailable ({exc}); rate and rhythm "
+                   f"only", err=True)
+        return None
+
+
 def _wfdb_safe(stem: str) -> str:
     """WFDB record names allow letters, digits, '_' and '-' only."""
     return "".join(c if c.isalnum() or c in "_-" else "_" for c in stem) or "record"
