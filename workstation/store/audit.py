@@ -1,0 +1,115 @@
+"""Checking a store and reading its history: what ``ecgws audit`` prints.
+
+:func:`verify_store` runs SQLite's ``PRAGMA integrity_check``, walks the whole hash chain,
+and replays every annotation set from the log to compare with its tables (a row edited by
+hand outside the log shows up there). :func:`history` lists a record's events as lines a
+person reads: who, what, when, before -> after.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from workstation.core.commands import CommandError, command_from_dict
+from workstation.store import sets
+from workstation.store.errors import StoreError
+from workstation.store.events import Event, EventKind, events_of_record, verify_chain
+from workstation.store.rebuild import rebuild, rebuild_status
+from workstation.store.store import AnnotationStore
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What :func:`verify_store` found; ``problems`` is empty when everything holds."""
+
+    path: Path
+    events: int
+    sets: int
+    integrity: str
+    first_bad_event: int | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event as a line of a record's history."""
+
+    event_id: int
+    at: str
+    who: str
+    set_id: int | None
+    text: str
+
+
+def verify_store(path: Path) -> AuditReport:
+    """Check integrity, the hash chain and every set against its history; StoreError if unreadable."""
+    with AnnotationStore.open(path) as store:
+        db = store.database
+        try:
+            integrity = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+            count, broken = verify_chain(db)
+            set_problems = [] if broken else _set_problems(store)
+            n_sets = db.execute("SELECT count(*) FROM annotation_sets").fetchone()[0]
+        except sqlite3.Error as exc:  # a damaged page surfaces here, mid-walk
+            raise StoreError(path, f"cannot be checked: {exc}") from exc
+    problems = [] if integrity == ["ok"] else [f"integrity check: {'; '.join(integrity[:5])}"]
+    if broken is not None:
+        problems.append(f"event {broken.event_id}: {broken.problem}")
+    problems += set_problems
+    return AuditReport(Path(path), count, n_sets, "; ".join(integrity[:5]),
+                       broken.event_id if broken else None, tuple(problems))
+
+
+def _set_problems(store: AnnotationStore) -> list[str]:
+    db = store.database
+    problems = []
+    for (set_id,) in db.execute("SELECT id FROM annotation_sets ORDER BY id").fetchall():
+        try:
+            replayed, status = rebuild(db, set_id), rebuild_status(db, set_id)
+        except (CommandError, ValueError, KeyError) as exc:
+            problems.append(f"set {set_id}: its history cannot be replayed ({exc})")
+            continue
+        stored, _ = sets.load_state(db, set_id)
+        if replayed != stored:
+            problems.append(f"set {set_id}: its tables differ from its history "
+                            "(a row was changed outside the event log)")
+        if status is not store.set_info(set_id).status:
+            problems.append(f"set {set_id}: its status differs from its history")
+    return problems
+
+
+def history(store: AnnotationStore, record_id: str | None = None) -> list[HistoryEntry]:
+    """A record's events (every event when ``record_id`` is None), oldest first."""
+    return [HistoryEntry(e.id, e.at, e.annotator_id or "system", e.set_id, describe_event(e))
+            for e in events_of_record(store.database, record_id)]
+
+
+def describe_event(event: Event) -> str:
+    """What an event did, in a line: the command's own "before -> after" for edits."""
+    p = event.payload
+    if event.kind is EventKind.COMMAND:
+        try:
+            return command_from_dict(p["command"]).describe()
+        except CommandError as exc:
+            return f"unreadable command ({exc})"
+    if event.kind is EventKind.SET_CREATED:
+        if p.get("model"):
+            return f"proposal by {p['model']} stored: {len(p.get('waves', []))} waves"
+        start = f"from proposal set {p['from_set']}" if p.get("from_set") else "empty"
+        mode = " (blind, proposal hidden)" if p.get("hide_proposal") else (
+            " (blind)" if p.get("blind") else "")
+        return f"set created for {p.get('annotator')}, {start}{mode}"
+    if event.kind is EventKind.SUBMITTED:
+        return f"set {p['status']}: draft -> {p['status']}, signed (key {p.get('key_id')})"
+    if event.kind is EventKind.REOPENED:
+        return "set reopened: submitted -> draft"
+    if event.kind is EventKind.RECORD_ADDED:
+        return (f"record added: {p['format']}, {p['fs']:g} Hz, {len(p['leads'])} leads, "
+                f"{p['source_name']}")
+    return f"annotator {p['id']} ({p['name']}, {p['role']}) added"

@@ -1,0 +1,84 @@
+"""The store's schema, declared once, as numbered migrations (sqlite-utils ``Migrations``).
+
+Nothing else creates or alters a table. A new column or table is a new migration appended
+here; an applied migration is never edited. :func:`workstation.store.connection.open_database`
+applies pending migrations inside one write transaction, so two workstations opening a new
+store at the same moment do not both create it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+#: ``PRAGMA application_id`` of an annotation store ("ECGW"): a SQLite file with other tables
+#: and another id is someone else's database, and is refused rather than migrated.
+APPLICATION_ID = 0x45434757
+
+MIGRATIONS = Migrations("ecgws-store")
+
+
+@MIGRATIONS(name="0001_initial")
+def _initial(db: Database) -> None:
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    _records_and_people(db)
+    _sets_and_content(db)
+    _events(db)
+
+
+def _records_and_people(db: Database) -> None:
+    # records hold de-identified metadata only: no patient field ever reaches the store
+    db["records"].create(
+        {"id": str, "format": str, "fs": float, "leads": str, "n_samples": int,
+         "duration_s": float, "source_name": str, "added_at": str},
+        pk="id", not_null={"format", "fs", "leads", "n_samples", "duration_s", "source_name",
+                           "added_at"}, strict=True)
+    # the signing secret is in the OS keyring; key_id (a hash of it) tells which secret signed
+    db["annotators"].create(
+        {"id": str, "name": str, "role": str, "key_id": str, "created_at": str},
+        pk="id", not_null={"name", "role", "key_id", "created_at"}, strict=True)
+
+
+def _sets_and_content(db: Database) -> None:
+    db["annotation_sets"].create(
+        {"id": int, "record_id": str, "annotator_id": str, "model": str, "proposal_set_id": int,
+         "status": str, "blind": int, "hide_proposal": int, "created_at": str,
+         "submitted_at": str, "signature": str, "signed_head": str},
+        pk="id", not_null={"record_id", "status", "blind", "hide_proposal", "created_at"},
+        foreign_keys=[("record_id", "records", "id"), ("annotator_id", "annotators", "id"),
+                      ("proposal_set_id", "annotation_sets", "id")], strict=True)
+    # one set per record and annotator, one per record and model version (NULLs are distinct)
+    db["annotation_sets"].create_index(["record_id", "annotator_id"], unique=True)
+    db["annotation_sets"].create_index(["record_id", "model"], unique=True)
+    # (set_id, id) first in the key: opening a record's set is one range scan
+    db["waves"].create(
+        {"set_id": int, "id": str, "kind": str, "lead": str, "onset": int, "peak": int,
+         "offset": int, "onset_conf": float, "peak_conf": float, "offset_conf": float,
+         "model": str, "changed_by": str, "changed_at": str, "version": int},
+        pk=("set_id", "id"),
+        not_null={"kind", "lead", "onset", "peak", "offset", "onset_conf", "peak_conf",
+                  "offset_conf", "version"},
+        foreign_keys=[("set_id", "annotation_sets", "id"), ("changed_by", "annotators", "id")],
+        strict=True)
+    db["labels"].create({"set_id": int, "kind": str, "code": str}, pk=("set_id", "kind", "code"),
+                        foreign_keys=[("set_id", "annotation_sets", "id")], strict=True)
+    db["notes"].create({"set_id": int, "text": str, "changed_by": str, "changed_at": str},
+                       pk="set_id", not_null={"text"},
+                       foreign_keys=[("set_id", "annotation_sets", "id")], strict=True)
+    db["lead_status"].create({"set_id": int, "lead": str, "status": str}, pk=("set_id", "lead"),
+                             not_null={"status"},
+                             foreign_keys=[("set_id", "annotation_sets", "id")], strict=True)
+
+
+def _events(db: Database) -> None:
+    db["events"].create(
+        {"id": int, "at": str, "annotator_id": str, "record_id": str, "set_id": int, "kind": str,
+         "payload": str, "prev_hash": str, "hash": str},
+        pk="id", not_null={"at", "kind", "payload", "prev_hash", "hash"}, strict=True)
+    db["events"].create_index(["set_id", "id"])
+    db["events"].create_index(["record_id", "id"])
+    # append-only at the SQL level too; the hash chain catches whoever drops these triggers
+    db.execute("CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+               "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
+    db.execute("CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
+               "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")

@@ -1,0 +1,232 @@
+"""Rows of the store: records, annotation sets and their content, read and written with SQL.
+
+Functions here take an open :class:`sqlite_utils.Database` and run inside the caller's
+transaction; :class:`workstation.store.store.AnnotationStore` decides when to begin and commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlite_utils import Database
+
+from workstation.core.annotation import (AnnotatedWave, AnnotationState, Label, LabelKind, LeadStatus,
+                                         Provenance, Scope, SetStatus)
+from workstation.core.commands import ConflictError
+from workstation.core.delineation import Wave, WaveKind
+from workstation.store.records import RecordInfo
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    """One annotation set: an annotator's (``annotator_id``) or a model's proposal (``model``).
+
+    ``blind`` sets hide other annotators' sets from their author; ``hide_proposal`` also hides
+    the model's (the set then starts empty). ``proposal_set_id`` is the proposal it started from.
+    """
+
+    id: int
+    record_id: str
+    annotator_id: str | None
+    model: str | None
+    proposal_set_id: int | None
+    status: SetStatus
+    blind: bool
+    hide_proposal: bool
+    created_at: str
+    submitted_at: str | None = None
+    signature: str | None = None
+    signed_head: str | None = None
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.model is not None
+
+
+# -- records -----------------------------------------------------------------------------------
+
+def insert_record(db: Database, info: RecordInfo, at: str) -> bool:
+    """Add ``info`` unless the record is there already; True when it was added."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO records (id, format, fs, leads, n_samples, duration_s, "
+        "source_name, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [info.id, info.format, info.fs, json.dumps(list(info.leads)), info.n_samples,
+         info.duration_s, info.source_name, at])
+    return cursor.rowcount == 1
+
+
+def get_record(db: Database, record_id: str) -> RecordInfo | None:
+    row = db.execute("SELECT id, format, fs, leads, n_samples, duration_s, source_name "
+                     "FROM records WHERE id = ?", [record_id]).fetchone()
+    if row is None:
+        return None
+    return RecordInfo(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6])
+
+
+# -- sets --------------------------------------------------------------------------------------
+
+_SET_COLUMNS = ("id, record_id, annotator_id, model, proposal_set_id, status, blind, "
+                "hide_proposal, created_at, submitted_at, signature, signed_head")
+
+
+def _set(row: tuple) -> SetInfo:
+    return SetInfo(row[0], row[1], row[2], row[3], row[4], SetStatus(row[5]), bool(row[6]),
+                   bool(row[7]), row[8], row[9], row[10], row[11])
+
+
+def get_set(db: Database, set_id: int) -> SetInfo | None:
+    row = db.execute(f"SELECT {_SET_COLUMNS} FROM annotation_sets WHERE id = ?", [set_id]).fetchone()
+    return _set(row) if row else None
+
+
+def sets_of_record(db: Database, record_id: str) -> list[SetInfo]:
+    rows = db.execute(f"SELECT {_SET_COLUMNS} FROM annotation_sets WHERE record_id = ? "
+                      "ORDER BY id", [record_id])
+    return [_set(r) for r in rows]
+
+
+def find_set(db: Database, record_id: str, *, annotator_id: str | None = None,
+             model: str | None = None) -> SetInfo | None:
+    """The set of ``annotator_id`` (or of ``model``) on a record, if there is one."""
+    column, value = ("annotator_id", annotator_id) if model is None else ("model", model)
+    row = db.execute(f"SELECT {_SET_COLUMNS} FROM annotation_sets WHERE record_id = ? "
+                     f"AND {column} = ?", [record_id, value]).fetchone()
+    return _set(row) if row else None
+
+
+def latest_proposal(db: Database, record_id: str) -> SetInfo | None:
+    """The record's most recently added model proposal."""
+    row = db.execute(f"SELECT {_SET_COLUMNS} FROM annotation_sets WHERE record_id = ? "
+                     "AND model IS NOT NULL ORDER BY id DESC LIMIT 1", [record_id]).fetchone()
+    return _set(row) if row else None
+
+
+def insert_set(db: Database, info: SetInfo) -> int:
+    """Add a set (``info.id`` is ignored); return its id."""
+    cursor = db.execute(
+        "INSERT INTO annotation_sets (record_id, annotator_id, model, proposal_set_id, status, "
+        "blind, hide_proposal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [info.record_id, info.annotator_id, info.model, info.proposal_set_id, info.status.value,
+         int(info.blind), int(info.hide_proposal), info.created_at])
+    return int(cursor.lastrowid)
+
+
+def update_status(db: Database, set_id: int, status: SetStatus, *, submitted_at: str | None,
+                  signature: str | None, signed_head: str | None) -> None:
+    db.execute("UPDATE annotation_sets SET status = ?, submitted_at = ?, signature = ?, "
+               "signed_head = ? WHERE id = ?",
+               [status.value, submitted_at, signature, signed_head, set_id])
+
+
+# -- waves, labels, note, lead statuses --------------------------------------------------------
+
+_WAVE_COLUMNS = ("id, kind, lead, onset, peak, offset, onset_conf, peak_conf, offset_conf, "
+                 "model, changed_by, changed_at, version")
+
+
+def _wave(row: tuple) -> AnnotatedWave:
+    wave = Wave(WaveKind(row[1]), row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0])
+    return AnnotatedWave(wave, Provenance(row[9], row[10], row[11]))
+
+
+def _wave_values(set_id: int, a: AnnotatedWave) -> list:
+    w, p = a.wave, a.provenance
+    return [set_id, w.id, w.kind.value, w.lead, w.onset, w.peak, w.offset, w.onset_conf,
+            w.peak_conf, w.offset_conf, p.model, p.annotator, p.at]
+
+
+def insert_waves(db: Database, set_id: int, waves: Iterable[AnnotatedWave]) -> None:
+    db.conn.executemany(
+        "INSERT INTO waves (set_id, id, kind, lead, onset, peak, offset, onset_conf, peak_conf, "
+        "offset_conf, model, changed_by, changed_at, version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [_wave_values(set_id, a) for a in waves])
+
+
+def copy_waves(db: Database, source_set: int, target_set: int) -> None:
+    """Start ``target_set`` with the waves of ``source_set`` (a proposal), as they are."""
+    db.execute("INSERT INTO waves (set_id, id, kind, lead, onset, peak, offset, onset_conf, "
+               "peak_conf, offset_conf, model, changed_by, changed_at, version) "
+               "SELECT ?, id, kind, lead, onset, peak, offset, onset_conf, peak_conf, "
+               "offset_conf, model, changed_by, changed_at, 1 FROM waves WHERE set_id = ?",
+               [target_set, source_set])
+
+
+def load_state(db: Database, set_id: int,
+               scope: Scope | None = None) -> tuple[AnnotationState, dict[str, int]]:
+    """The set's content (only the waves in ``scope`` when given) and each wave's row version."""
+    fs, leads, n_samples = db.execute(
+        "SELECT r.fs, r.leads, r.n_samples FROM annotation_sets s JOIN records r "
+        "ON r.id = s.record_id WHERE s.id = ?", [set_id]).fetchone()
+    sql, params = f"SELECT {_WAVE_COLUMNS} FROM waves WHERE set_id = ?", [set_id]
+    if scope is not None:
+        sql, params = _scoped(sql, params, scope)
+    rows = db.execute(sql, params).fetchall()
+    waves = {row[0]: _wave(row) for row in rows}
+    labels = frozenset(Label(LabelKind(k), c) for k, c in db.execute(
+        "SELECT kind, code FROM labels WHERE set_id = ?", [set_id]))
+    note = db.execute("SELECT text FROM notes WHERE set_id = ?", [set_id]).fetchone()
+    statuses = {lead: LeadStatus(s) for lead, s in db.execute(
+        "SELECT lead, status FROM lead_status WHERE set_id = ?", [set_id])}
+    state = AnnotationState(fs, tuple(json.loads(leads)), n_samples, waves, labels,
+                            note[0] if note else "", statuses)
+    return state, {row[0]: row[12] for row in rows}
+
+
+def _scoped(sql: str, params: list, scope: Scope) -> tuple[str, list]:
+    ids, leads = sorted(scope.wave_ids), sorted(scope.leads)
+    terms = []
+    if ids:
+        terms.append(f"id IN ({','.join('?' * len(ids))})")
+    if leads:
+        terms.append(f"lead IN ({','.join('?' * len(leads))})")
+    where = " OR ".join(terms) or "0"
+    return f"{sql} AND ({where})", params + ids + leads
+
+
+def write_changes(db: Database, set_id: int, before: AnnotationState, after: AnnotationState,
+                  versions: dict[str, int], who: str | None, at: str) -> None:
+    """Write what differs between ``before`` (as loaded, with row ``versions``) and ``after``."""
+    _write_waves(db, set_id, before, after, versions)
+    if before.labels != after.labels:
+        db.execute("DELETE FROM labels WHERE set_id = ?", [set_id])
+        db.conn.executemany("INSERT INTO labels (set_id, kind, code) VALUES (?, ?, ?)",
+                            [(set_id, lb.kind.value, lb.code) for lb in after.labels])
+    if before.note != after.note:
+        db.execute("INSERT OR REPLACE INTO notes (set_id, text, changed_by, changed_at) "
+                   "VALUES (?, ?, ?, ?)", [set_id, after.note, who, at])
+    for lead in set(before.lead_status) | set(after.lead_status):
+        if before.status_of(lead) is not after.status_of(lead):
+            db.execute("DELETE FROM lead_status WHERE set_id = ? AND lead = ?", [set_id, lead])
+            if after.status_of(lead) is not LeadStatus.UNREVIEWED:
+                db.execute("INSERT INTO lead_status (set_id, lead, status) VALUES (?, ?, ?)",
+                           [set_id, lead, after.status_of(lead).value])
+
+
+def _write_waves(db: Database, set_id: int, before: AnnotationState, after: AnnotationState,
+                 versions: dict[str, int]) -> None:
+    for wave_id in before.waves.keys() - after.waves.keys():
+        db.execute("DELETE FROM waves WHERE set_id = ? AND id = ?", [set_id, wave_id])
+    added = [a for i, a in after.waves.items() if i not in before.waves]
+    insert_waves(db, set_id, added)
+    for wave_id, annotated in after.waves.items():
+        if wave_id in before.waves and before.waves[wave_id] != annotated:
+            _update_wave(db, set_id, annotated, versions[wave_id])
+
+
+def _update_wave(db: Database, set_id: int, annotated: AnnotatedWave, version: int) -> None:
+    values = _wave_values(set_id, annotated)
+    cursor = db.execute(
+        "UPDATE waves SET kind = ?, lead = ?, onset = ?, peak = ?, offset = ?, onset_conf = ?, "
+        "peak_conf = ?, offset_conf = ?, model = ?, changed_by = ?, changed_at = ?, "
+        "version = version + 1 WHERE set_id = ? AND id = ? AND version = ?",
+        values[2:] + [set_id, annotated.id, version])
+    if cursor.rowcount != 1:  # the write lock makes this unreachable; the check costs nothing
+        raise ConflictError(f"wave {annotated.id}", f"version {version}", "a newer version")
+
+
+def wave_versions(db: Database, set_id: int) -> dict[str, int]:
+    """Each wave's row version (bumped on every change) by wave id."""
+    return dict(db.execute("SELECT id, version FROM waves WHERE set_id = ?", [set_id]).fetchall())
