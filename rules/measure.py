@@ -25,6 +25,9 @@ from rules.types import Measured, QtcFormula, StPoint
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
 
+#: A wave whose lead changes by less than this over the whole wave lies on a flat line (mV):
+#: below the 5-10 uV resolution of resting ECG devices.
+FLAT_WAVE_MV = 0.01
 #: A beat whose QRS starts this soon after the recording starts cannot show its P wave.
 P_ROOM_MS = 300.0
 
@@ -67,7 +70,7 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     usable = quality.usable_leads
     if delineation is None:
         return _rate_only(record, usable, ruleset)
-    beats = build_beats(delineation, usable, ruleset)
+    beats = build_beats(drop_flat_waves(delineation, record, quality), usable, ruleset)
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
     rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats,
                      int(P_ROOM_MS * record.fs / 1000.0))
@@ -80,6 +83,28 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     return Measurements(beats, rhythm_, intervals(beats, record.fs, rhythm_.rr_ms),
                         ruleset.qtc_formula, ruleset.st_point, axes["P"], axes["QRS"],
                         axes["T"], leads, "delineation")
+
+
+def drop_flat_waves(delineation: Delineation, record: ECGRecord,
+                    quality: RecordQuality) -> Delineation:
+    """The delineation without waves lying on a flat line, a gap or filler (padding, a
+    calibration pulse: :func:`rules.quality.signal_span`) of their lead: a model can place
+    waves there, where there is no signal to measure."""
+    signals = record.signals
+    kept = []
+    for wave in delineation.waves:
+        if wave.lead not in record.lead_names:
+            continue
+        start, stop = quality.of(wave.lead).span
+        if wave.onset < start or wave.offset >= stop:
+            continue
+        seg = signals[record.lead_index(wave.lead), wave.onset:wave.offset + 1]
+        if len(seg) and np.isfinite(seg).all() and float(np.ptp(seg)) >= FLAT_WAVE_MV:
+            kept.append(wave)
+    if len(kept) == len(delineation.waves):
+        return delineation
+    return Delineation(delineation.fs, delineation.lead_names, tuple(kept),
+                       delineation.model_name, delineation.model_version)
 
 
 def _axis(leads: tuple[LeadAmplitudes, ...], beats: tuple[int, ...], wave: str,

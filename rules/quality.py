@@ -24,6 +24,10 @@ from workstation.core.record import ECGRecord
 NOISE_CUTOFF_HZ = 40.0
 #: Scale from the median absolute deviation to the SD of Gaussian noise.
 MAD_TO_SD = 1.4826
+#: Constant runs covering this much of the start or end of a lead are filler (padding or a
+#: calibration pulse), counted as missing; each run of the filler is at least FILLER_RUN_MS.
+PADDING_MS = 100.0
+FILLER_RUN_MS = 20.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class LeadQuality:
     noise_mv: float | None
     wander_mv: float | None
     gap_share: float
+    span: tuple[int, int] = (0, 0)
 
     @property
     def usable(self) -> bool:
@@ -87,13 +92,17 @@ def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
 
 def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQuality:
     """Quality of one lead ``x`` (mV) sampled at ``fs`` Hz."""
+    span = signal_span(x, fs)
     finite = np.isfinite(x)
+    finite[:span[0]] = False
+    finite[span[1]:] = False
     gap_share = 1.0 - float(finite.mean()) if len(x) else 1.0
     duration_s = float(finite.sum()) / fs
     if finite.sum() < max(3, int(0.5 * fs)):
         return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.TOO_SHORT,), duration_s,
-                           None, None, None, gap_share)
-    y = _bridge(x, finite)
+                           None, None, None, gap_share, span)
+    y = _bridge(x, finite)[span[0]:span[1]]
+    finite = finite[span[0]:span[1]]
     low, high = np.percentile(y[finite], [0.5, 99.5])
     range_mv = float(high - low)
     noise = _noise_mv(y, fs)
@@ -113,7 +122,35 @@ def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQu
     grade = max((grade for _, (_, grade) in checks), key=_GRADE_ORDER.index)
     problems = tuple(problem for problem, (_, g) in checks if g is not QualityGrade.GOOD)
     return LeadQuality(name, grade, round(score, 4), problems, duration_s, range_mv,
-                       noise, wander, gap_share)
+                       noise, wander, gap_share, span)
+
+
+def signal_span(x: np.ndarray, fs: float) -> tuple[int, int]:
+    """Samples ``start:stop`` of real signal: without filler at either end.
+
+    Filler is a stretch of at least ``PADDING_MS`` made only of constant runs of at least
+    ``FILLER_RUN_MS`` each: zero padding, or a calibration pulse (Philips files end with a
+    1 mV, 200 ms pulse between zeros). A model would find beats in it; nobody should.
+    """
+    least = int(PADDING_MS * fs / 1000.0)
+    shortest = max(2, int(FILLER_RUN_MS * fs / 1000.0))
+    start = _filler_length(x, shortest)
+    end = _filler_length(x[::-1], shortest)
+    start = start if start >= least else 0
+    stop = len(x) - end if end >= least else len(x)
+    return (start, stop) if start < stop else (0, 0)
+
+
+def _filler_length(x: np.ndarray, shortest: int) -> int:
+    """Samples at the start of ``x`` covered by constant runs of at least ``shortest``."""
+    changes = np.flatnonzero(x[1:] != x[:-1]) + 1
+    bounds = np.concatenate(([0], changes, [len(x)]))
+    covered = 0
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b - a < shortest:
+            break
+        covered = int(b)
+    return covered
 
 
 _GRADE_ORDER = [QualityGrade.GOOD, QualityGrade.FAIR, QualityGrade.POOR]
