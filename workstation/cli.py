@@ -114,6 +114,106 @@ def convert_cmd(source: Path, target: Path, keep_identity: bool) -> None:
                f"{record.duration_s:.1f} s, {len(written) - 2} annotation files)")
 
 
+@cli.command("delineate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder for STEM.json and the per-lead annotation files.")
+@click.option("--weights", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=None, help="Model weights (default: the shipped model).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+def delineate_cmd(paths: tuple[Path, ...], out_dir: Path, weights: Path | None,
+                  progress: bool | None) -> None:
+    """Find P, QRS and T onset, peak and offset on every lead of each ECG file.
+
+    PATHS are files or folders (every readable ECG file in them). For each record STEM
+    (the file name without extension) writes OUT/STEM.json (waves with confidences and the
+    model's name and version) and WFDB annotation files OUT/STEM.<lead> in the LUDB
+    convention: one per lead, ( onset, p/N/t peak, ) offset.
+    """
+    from inference.delineation.predict import Delineator, default_delineator
+    from workstation.core.delineation import write_json, write_wfdb_annotations
+
+    delineator = Delineator.load(weights) if weights else default_delineator()
+    files, failures = _files(paths)
+    bar = _progress(files, progress, "delineating")
+    for path in bar:
+        try:
+            record = read_ecg(path)
+        except ECGReadError as exc:
+            failures += 1
+            _echo(bar, f"error: {exc}", err=True)
+            continue
+        delineation = delineator.delineate(record)
+        stem = _wfdb_safe(resolve_path(path).stem)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_json(delineation, out_dir / f"{stem}.json")
+        written = write_wfdb_annotations(delineation, out_dir, stem)
+        _echo(bar, f"wrote {out_dir / stem}.json ({len(delineation.waves)} waves on "
+                   f"{record.n_leads} leads, {len(written)} annotation files)")
+    if failures:
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+@cli.command("evaluate")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
+              help="LUDB folder with splits.json (default: ../shared/data/ludb).")
+@click.option("--split", type=click.Choice(["test", "validation", "train"]), default="test",
+              show_default=True)
+@click.option("--method", "methods", multiple=True,
+              type=click.Choice(["ours", "NeuroKit2", "ecgdeli"]),
+              help="Methods to compare (default: all three).")
+@click.option("--tolerance-ms", type=float, default=150.0, show_default=True,
+              help="Matching window either side of a reference boundary.")
+@click.option("--weights", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=None, help="Model weights (default: the shipped model).")
+@click.option("--count-unknown", is_flag=True,
+              help="Also count as false positives unmatched boundaries where the reference "
+                   "wave lacks that boundary (stricter; by default there is no ground truth).")
+@click.option("--limit", type=int, default=None, help="Only the first N records of the split.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal).")
+def evaluate_cmd(data_dir: Path | None, split: str, methods: tuple[str, ...],
+                 tolerance_ms: float, weights: Path | None, count_unknown: bool,
+                 limit: int | None, progress: bool | None) -> None:
+    """Score our delineation and the open peers against LUDB's cardiologists.
+
+    Prints, per boundary (P, QRS, T onset and offset), sensitivity, PPV and F1 with the
+    matching window, and the mean and SD of the signed error in ms, for every method on the
+    same records; per lead and for the global boundaries (earliest onset / latest offset
+    across the leads).
+    """
+    from inference.delineation.data import Split, default_ludb_dir, read_record, split_records
+    from inference.delineation.evaluate import Method, evaluate, format_table
+    from inference.delineation.predict import Delineator, default_delineator
+
+    data_dir = data_dir or default_ludb_dir()
+    try:
+        names = split_records(data_dir, Split(split))[:limit]
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        click.echo(f"error: {data_dir}: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    chosen = [Method(m) for m in (methods or [m.value for m in Method])]
+    runnable = []
+    for method in chosen:
+        if method.peer is not None and not method.peer.available():
+            click.echo(f"skipped {method.value}: not installed ({method.peer.pip_command})")
+        else:
+            runnable.append(method)
+    delineator = Delineator.load(weights) if weights else default_delineator()
+    records = (read_record(data_dir, name) for name in names)
+    results = evaluate(_progress(records, progress, "evaluating", total=len(names)), runnable,
+                       delineator.delineate, tolerance_ms, count_unknown)
+    click.echo(f"LUDB {split} split: {len(names)} records, {tolerance_ms:g} ms window; "
+               + ", ".join(f"{r.method.value} = {r.label} "
+                           f"({1000 * r.seconds / max(r.records, 1):.0f} ms/record)"
+                           for r in results))
+    click.echo("\nPer lead (each lead against its own reference marks):")
+    click.echo(format_table(results, "per lead"))
+    click.echo("\nGlobal (earliest onset / latest offset of each beat across the leads):")
+    click.echo(format_table(results, "global"))
+
+
 @cli.command("analyze")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True,
@@ -191,6 +291,40 @@ def _delineation_for(record, source: str, path: Path):
         click.echo(f"warning: {path}: delineation model unavailable ({exc}); rate and rhythm "
                    f"only", err=True)
         return None
+
+
+def _files(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
+    """Files named and every ECG file in the folders named, and how many folders had none."""
+    files: list[Path] = []
+    empty = 0
+    for path in paths:
+        if not path.is_dir():
+            files.append(resolve_path(path))
+            continue
+        found = list(iter_ecg_files(path))
+        if not found:
+            empty += 1
+            click.echo(f"error: {path}: no ECG files found in this folder", err=True)
+        files += found
+    return files, empty
+
+
+def _echo(bar, message: str, *, err: bool = False) -> None:
+    """Print a line; above the progress bar when one is showing, so the two never share a line."""
+    if hasattr(bar, "write"):
+        bar.write(message, file=sys.stderr if err else sys.stdout)
+    else:
+        click.echo(message, err=err)
+
+
+def _progress(items, progress: bool | None, desc: str, total: int | None = None):
+    """``items`` wrapped in a tqdm bar on stderr when wanted (default: stderr is a terminal)."""
+    show = sys.stderr.isatty() if progress is None else progress
+    if not show:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="record", file=sys.stderr, leave=False, total=total)
 
 
 def _wfdb_safe(stem: str) -> str:

@@ -53,19 +53,35 @@ def label_lead(n_samples: int, samples: Sequence[int], symbols: Sequence[str]) -
     s = np.clip(np.asarray(samples, dtype=np.int64)[order], 0, n_samples - 1)
     y = [symbols[i] for i in order]
     labels[s[0]:s[-1] + 1] = Label.BACKGROUND
-    waves, orphans = _parse_triples(y)
+    waves, _ = _parse_triples(y)
     for i, kind in waves:
         labels[s[i]:s[i + 2] + 1] = Label.of(kind)
+    for lo, hi in unknown_spans(s.tolist(), y):
+        labels[lo:hi] = IGNORE
+    return labels
+
+
+def unknown_spans(samples: Sequence[int], symbols: Sequence[str]) -> list[tuple[int, int]]:
+    """Stretches ``[lo, hi)`` without ground truth inside a lead's annotated span.
+
+    Around a mark that is not part of a complete ``( peak )`` triple (a QRS whose onset was
+    not marked, a ``()`` pair without peak), what lies between the complete waves either side
+    is unknown: a wave is there, but not all of its boundaries are.
+    """
+    order = np.argsort(np.asarray(samples), kind="stable")
+    s = np.asarray(samples, dtype=np.int64)[order]
+    y = [symbols[i] for i in order]
+    waves, orphans = _parse_triples(y)
     starts = np.array([s[i] for i, _ in waves], dtype=np.int64)
     ends = np.array([s[i + 2] for i, _ in waves], dtype=np.int64)
+    spans = []
     for j in orphans:
-        # unknown from the end of the complete wave before to the start of the one after
         before = ends[ends < s[j]]
         after = starts[starts > s[j]]
         lo = int(before.max()) + 1 if before.size else int(s[0])
         hi = int(after.min()) if after.size else int(s[-1]) + 1
-        labels[lo:hi] = IGNORE
-    return labels
+        spans.append((lo, hi))
+    return spans
 
 
 def _parse_triples(symbols: Sequence[str]) -> tuple[list[tuple[int, WaveKind]], list[int]]:

@@ -1,7 +1,10 @@
 """The delineation network: a small 1-D U-Net that labels every sample background, P, QRS or T.
 
-The network sees one lead at a time (a single input channel), so it works on any lead set,
-including Holter leads such as MLII or V5. It runs at :data:`MODEL_FS` (500 Hz).
+Each lead enters on its own (a single input channel, the same weights for every lead), so the
+network works on any lead set, including Holter leads such as MLII or V5. Cardiologists mark a
+lead's P wave knowing where it is in the other leads; so, at the coarse levels of the encoder,
+every lead also sees the mean of all the record's leads' features ("lead fusion": a
+permutation-invariant pooling, the same for 1, 2 or 12 leads). It runs at :data:`MODEL_FS`.
 
 Why this shape: CPU time. The first operation folds ``FOLD`` consecutive samples into channels
 ("space to depth"), so every convolution runs at 125 Hz or below with channel counts the CPU
@@ -34,6 +37,8 @@ class NetConfig:
     decoder_kernel: int = 3
     fold: int = FOLD
     n_classes: int = N_CLASSES
+    #: encoder levels (1 = after the first pooling) whose features are fused across leads
+    fusion_levels: tuple[int, ...] = (2, 3, 4)
 
     @property
     def multiple(self) -> int:
@@ -47,6 +52,7 @@ class NetConfig:
     def from_dict(cls, data: dict) -> "NetConfig":
         data = dict(data)
         data["widths"] = tuple(data["widths"])
+        data["fusion_levels"] = tuple(data.get("fusion_levels", ()))
         return cls(**data)
 
 
@@ -58,11 +64,25 @@ def _conv(c_in: int, c_out: int, kernel: int) -> nn.Sequential:
     )
 
 
-class DelineationNet(nn.Module):
-    """U-Net over a folded single-lead signal; returns class logits per input sample.
+class LeadFusion(nn.Module):
+    """Mix each lead's features with the mean over the record's leads (1x1 convolution)."""
 
-    Input ``(batch, 1, length)`` with ``length`` a multiple of ``config.multiple``;
-    output ``(batch, n_classes, length)``.
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.mix = _conv(2 * width, width, 1)
+
+    def forward(self, h: torch.Tensor, n_leads: int) -> torch.Tensor:
+        rows, width, length = h.shape
+        pooled = h.reshape(rows // n_leads, n_leads, width, length).mean(dim=1, keepdim=True)
+        pooled = pooled.expand(-1, n_leads, -1, -1).reshape(rows, width, length)
+        return self.mix(torch.cat([h, pooled], dim=1))
+
+
+class DelineationNet(nn.Module):
+    """U-Net over folded single-lead signals; returns class logits per input sample.
+
+    Input ``(records, leads, length)`` with ``length`` a multiple of ``config.multiple``
+    (any number of leads, 1 included); output ``(records, leads, n_classes, length)``.
     """
 
     def __init__(self, config: NetConfig = NetConfig()) -> None:
@@ -78,15 +98,21 @@ class DelineationNet(nn.Module):
             _conv(w[i + 1] + w[i], w[i], kd) for i in reversed(range(len(w) - 1))
         )
         self.head = nn.Conv1d(w[0], config.n_classes * config.fold, 1)
+        self.fusion = nn.ModuleDict({str(level): LeadFusion(w[level])
+                                     for level in config.fusion_levels})
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, _, length = x.shape
+        records, n_leads, length = x.shape
+        batch = records * n_leads
         fold = self.config.fold
-        # space to depth: (B, 1, L) -> (B, fold, L / fold), sample t*fold+j in channel j
+        # space to depth: (B, L) -> (B, fold, L / fold), sample t*fold+j in channel j
         h = x.reshape(batch, length // fold, fold).transpose(1, 2)
         skips = [self.stem(h)]
-        for block in self.down:
-            skips.append(block(skips[-1]))
+        for level, block in enumerate(self.down, start=1):
+            h = block(skips[-1])
+            if str(level) in self.fusion:
+                h = self.fusion[str(level)](h, n_leads)
+            skips.append(h)
         h = skips.pop()
         for block in self.up:
             skip = skips.pop()
@@ -95,7 +121,8 @@ class DelineationNet(nn.Module):
         out = self.head(h)  # (B, classes * fold, L / fold)
         # depth to space: channel c*fold+j at step t -> class c at sample t*fold+j
         out = out.reshape(batch, self.config.n_classes, fold, length // fold)
-        return out.permute(0, 1, 3, 2).reshape(batch, self.config.n_classes, length)
+        out = out.permute(0, 1, 3, 2).reshape(batch, self.config.n_classes, length)
+        return out.reshape(records, n_leads, self.config.n_classes, length)
 
 
 def count_parameters(model: nn.Module) -> int:

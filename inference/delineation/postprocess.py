@@ -88,47 +88,84 @@ def peaks(clean: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarra
 
     Measured from that local baseline, the extremum is the R (or S/QS) of a QRS and the apex
     of an upright or inverted P or T, whatever the lead's polarity or residual drift.
+    Vectorised over all waves (a 24 h Holter has hundreds of thousands).
     """
-    out = np.empty(len(starts), dtype=np.int64)
-    for i, (a, b) in enumerate(zip(starts.tolist(), stops.tolist())):
-        seg = clean[a:b]
-        line = np.linspace(seg[0], seg[-1], len(seg))
-        out[i] = a + int(np.argmax(np.abs(seg - line)))
-    return out
+    if len(starts) == 0:
+        return np.empty(0, dtype=np.int64)
+    lengths = stops - starts
+    owner = np.repeat(np.arange(len(starts)), lengths)
+    index = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    first, last = clean[starts], clean[stops - 1]
+    frac = index / np.maximum(lengths - 1, 1)[owner]
+    excursion = np.abs(clean[starts[owner] + index] - (first[owner] + (last - first)[owner] * frac))
+    offsets = np.cumsum(lengths) - lengths
+    best = np.maximum.reduceat(excursion, offsets)
+    # first sample of each wave that reaches its maximum
+    hits = np.flatnonzero(excursion == best[owner])
+    first_hit = hits[np.searchsorted(owner[hits], np.arange(len(starts)))]
+    return starts + index[first_hit]
 
 
 def find_waves(probs: np.ndarray, clean: np.ndarray, valid: np.ndarray | None = None,
-               fs: float = FS) -> dict[WaveKind, Segments]:
-    """Waves of each kind in one lead.
+               fs: float = FS) -> list[dict[WaveKind, Segments]]:
+    """Waves of each kind in each lead.
 
     Parameters
     ----------
     probs
-        (classes, samples) softmax output in :class:`Label` order.
+        (leads, classes, samples) softmax output in :class:`Label` order.
     clean
-        (samples,) baseline-free signal, for the peaks.
+        (leads, samples) baseline-free signal, for the peaks.
     valid
-        (samples,) False where the record had no signal; waves touching those samples,
-        or the ends of the window, are dropped (their boundaries would be invented).
+        (leads, samples) False where the record had no signal; waves touching those
+        samples, or the ends of the window, are dropped (their boundaries would be invented).
+
+    Returns
+    -------
+    One dict per lead.
     """
-    n = probs.shape[-1]
-    labels = np.argmax(probs, axis=0)
-    invalid = np.zeros(n + 1, dtype=np.int64)
-    if valid is not None:
-        invalid[1:] = np.cumsum(~valid)
+    n_leads, _, n = probs.shape
     half = max(1, int(round(CONF_WINDOW_MS * fs / 1000)))
-    out = {}
-    for kind in WaveKind:
-        label = Label.of(kind)
-        starts, stops = runs(labels == label)
-        starts, stops = merge_fragments(starts, stops, labels, int(MERGE_GAP_MS[kind] * fs / 1000))
-        keep = (stops - starts) >= MIN_DURATION_MS[kind] * fs / 1000
-        keep &= (starts > 0) & (stops < n)
-        keep &= (invalid[stops] - invalid[starts]) == 0
-        starts, stops = starts[keep], stops[keep]
-        p = probs[label]
-        on_conf, off_conf = boundary_confidence(p, starts, stops, half)
-        cum = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
-        out[kind] = Segments(kind, starts, peaks(clean, starts, stops), stops - 1,
-                             on_conf, _window_means(cum, starts, stops), off_conf)
+    # All leads are processed as one long row with a gap of `pad` unlabelled samples after
+    # each lead: a dozen numpy calls instead of a dozen per lead, and nothing crosses a gap.
+    pad = half + 1
+    stride = n + pad
+    labels = np.full((n_leads, stride), -1, dtype=np.int64)
+    labels[:, :n] = np.argmax(probs, axis=1)
+    flat_probs = np.zeros((probs.shape[1], n_leads, stride), dtype=np.float32)
+    flat_probs[:, :, :n] = probs.transpose(1, 0, 2)
+    flat_clean = np.zeros((n_leads, stride))
+    flat_clean[:, :n] = clean
+    invalid = np.zeros((n_leads, stride), dtype=bool)
+    if valid is not None:
+        invalid[:, :n] = ~valid
+    bad = np.concatenate(([0], np.cumsum(invalid.ravel())))
+    found = {kind: _kind_waves(kind, labels.ravel(), flat_probs[Label.of(kind)].ravel(),
+                               flat_clean.ravel(), bad, stride, n, half, fs)
+             for kind in WaveKind}
+    out: list[dict[WaveKind, Segments]] = [{} for _ in range(n_leads)]
+    for kind, segs in found.items():
+        cuts = np.searchsorted(segs.onset, np.arange(n_leads + 1) * stride)
+        for lead in range(n_leads):
+            part = slice(cuts[lead], cuts[lead + 1])
+            base = lead * stride
+            out[lead][kind] = Segments(kind, segs.onset[part] - base, segs.peak[part] - base,
+                                       segs.offset[part] - base, segs.onset_conf[part],
+                                       segs.peak_conf[part], segs.offset_conf[part])
     return out
+
+
+def _kind_waves(kind: WaveKind, labels: np.ndarray, p: np.ndarray, clean: np.ndarray,
+                bad: np.ndarray, stride: int, n: int, half: int, fs: float) -> Segments:
+    """Waves of one kind over the flattened leads (positions in the flat row)."""
+    starts, stops = runs(labels == Label.of(kind))
+    starts, stops = merge_fragments(starts, stops, labels, int(MERGE_GAP_MS[kind] * fs / 1000))
+    local = starts % stride
+    keep = (stops - starts) >= MIN_DURATION_MS[kind] * fs / 1000
+    keep &= (local > 0) & (local + (stops - starts) < n)
+    keep &= (bad[stops] - bad[starts]) == 0
+    starts, stops = starts[keep], stops[keep]
+    on_conf, off_conf = boundary_confidence(p, starts, stops, half)
+    cum = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
+    return Segments(kind, starts, peaks(clean, starts, stops), stops - 1,
+                    on_conf, _window_means(cum, starts, stops), off_conf)

@@ -83,20 +83,20 @@ class Delineator:
         n, length = x.shape
         multiple = self.model.config.multiple
         padded = -(-length // multiple) * multiple
-        batch = np.zeros((n, 1, padded), dtype=np.float32)
-        batch[:, 0, :length] = x
+        batch = np.zeros((1, n, padded), dtype=np.float32)  # one record, all its leads
+        batch[0, :, :length] = x
+        device = next(self.model.parameters()).device
         with self._lock, torch.inference_mode():
-            logits = self.model(torch.from_numpy(batch))
+            logits = self.model(torch.from_numpy(batch).to(device))[0]
             probs = torch.softmax(logits, dim=1)[..., :length]
-        return probs.numpy()
+        return probs.cpu().numpy()
 
     def segments(self, signals: np.ndarray, valid: np.ndarray | None = None
                  ) -> list[dict[WaveKind, Segments]]:
         """Waves per lead on the 500 Hz grid for signals (leads, samples) in mV at 500 Hz."""
         x, clean, finite = prepare(signals, MODEL_FS)
         valid = finite if valid is None else valid & finite
-        probs = self.probabilities(x)
-        return [find_waves(probs[i], clean[i], valid[i]) for i in range(len(x))]
+        return find_waves(self.probabilities(x), clean, valid)
 
     def delineate(self, record: ECGRecord) -> Delineation:
         """Every P, QRS and T on every lead of ``record``, in the record's samples."""

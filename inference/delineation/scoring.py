@@ -6,7 +6,10 @@ nearest predicted boundary of the same kind within a tolerance (150 ms here), on
 nearest pairs first. A matched pair is a true positive and gives a signed error
 (predicted minus reference); an unmatched reference is a false negative; an unmatched
 prediction inside the lead's annotated span (first to last mark) is a false positive.
-Outside that span there is no ground truth, so predictions there count for nothing.
+Outside that span there is no ground truth, so predictions there count for nothing; nor
+inside it where a reference wave lacks a boundary (a QRS whose onset was not marked): an
+unmatched prediction there may be exactly the boundary the annotator left out. Pass
+``count_unknown=True`` to :meth:`Scores.add` to count those too (the stricter figure).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from inference.delineation.labels import unknown_spans
 from workstation.core.delineation import OFFSET_SYMBOL, ONSET_SYMBOL, Wave, WaveGroup, WaveKind
 
 TOLERANCE_MS = 150.0
@@ -51,10 +55,12 @@ class Boundary(Enum):
 
 @dataclass(frozen=True)
 class LeadBoundaries:
-    """Boundary positions (samples) of one lead, and its annotated span for a reference."""
+    """Boundary positions (samples) of one lead; for a reference, its annotated span and
+    the stretches inside it without ground truth (``[lo, hi)``)."""
 
     positions: dict[Boundary, np.ndarray]
     span: tuple[int, int] | None = None
+    unknown: tuple[tuple[int, int], ...] = ()
 
     def __getitem__(self, boundary: Boundary) -> np.ndarray:
         return self.positions.get(boundary, np.empty(0, dtype=np.int64))
@@ -91,7 +97,7 @@ def reference_boundaries(samples: Sequence[int], symbols: Sequence[str]) -> Lead
         if i + 1 < len(y) and y[i + 1] == OFFSET_SYMBOL:
             pairs.append((off, s[i + 1]))
     span = (s[0], s[-1]) if s else None
-    return LeadBoundaries(_positions(pairs), span)
+    return LeadBoundaries(_positions(pairs), span, tuple(unknown_spans(s, y)))
 
 
 def wave_boundaries(waves: Iterable[Wave | WaveGroup], span: tuple[int, int] | None = None
@@ -162,8 +168,12 @@ class Scores:
     tallies: dict[Boundary, Tally] = field(default_factory=lambda: {b: Tally() for b in Boundary})
 
     def add(self, reference: LeadBoundaries, predicted: LeadBoundaries, fs: float,
-            tolerance_ms: float = TOLERANCE_MS) -> None:
-        """Score one lead: ``reference.span`` limits where false positives are counted."""
+            tolerance_ms: float = TOLERANCE_MS, count_unknown: bool = False) -> None:
+        """Score one lead.
+
+        False positives are counted inside ``reference.span`` only, and outside
+        ``reference.unknown`` unless ``count_unknown``.
+        """
         tol = tolerance_ms * fs / 1000.0
         for boundary, tally in self.tallies.items():
             ref, pred = reference[boundary], predicted[boundary]
@@ -173,6 +183,9 @@ class Scores:
             if reference.span is not None:
                 lo, hi = reference.span
                 unmatched &= (pred >= lo) & (pred <= hi)
+            if not count_unknown:
+                for lo, hi in reference.unknown:
+                    unmatched &= (pred < lo) | (pred >= hi)
             tally.tp += len(ri)
             tally.fn += len(ref) - len(ri)
             tally.fp += int(unmatched.sum())

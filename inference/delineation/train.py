@@ -5,8 +5,9 @@ One reproducible command (seeded; prints progress; resumable; uses a GPU when pr
     .venv/bin/python -m inference.delineation.train --out resources/models
 
 Writes ``OUT/delineation-unet.pt`` (the weights of the epoch that scored best on the
-validation split) and ``OUT/checkpoint.pt`` (everything needed to resume after an
-interruption: run the same command with ``--resume``). The test split is never read here.
+validation split) and, after every epoch, ``build/delineation/checkpoint.pt`` (everything
+needed to resume after an interruption: run the same command with ``--resume``; kept out of
+``resources/`` so it is never packaged). The test split is never read here.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from inference.delineation.scoring import (CSE_SD_MS, Boundary, LeadBoundaries, 
 
 MODEL_NAME = "ecgws-delineation-unet"
 MODEL_VERSION = "1.0.0"
-CHECKPOINT_FILE = "checkpoint.pt"
+DEFAULT_CHECKPOINT = Path("build") / "delineation" / "checkpoint.pt"
 
 
 @dataclass(frozen=True)
@@ -47,24 +48,54 @@ class TrainConfig:
     net: NetConfig = NetConfig()
 
 
-def make_batch(rng: np.random.Generator, data: LeadSet, rows: np.ndarray, crop: int,
-               aug: AugmentConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """Augmented, prepared inputs (B, 1, crop) and labels (B, crop) for ``rows``."""
-    xs, ys = zip(*(augment(rng, data.signals[r].astype(np.float64), data.labels[r], crop, aug)
-                   for r in rows))
-    x, _, _ = prepare(np.stack(xs), MODEL_FS)
-    return torch.from_numpy(x[:, None, :]), torch.from_numpy(np.stack(ys).astype(np.int64))
+#: Leads per record in a training batch, and how often: the network must work on a lone
+#: lead, a two-lead Holter and a full 12-lead record alike.
+LEAD_COUNTS = (1, 2, 3, 6, 12)
+LEAD_COUNT_P = (0.15, 0.2, 0.15, 0.2, 0.3)
+#: Validation also runs on this two-lead subset (the usual Holter pair).
+HOLTER_LEADS = ("II", "V5")
 
 
-def validate(model: DelineationNet, data: LeadSet, device: torch.device) -> Scores:
-    """Boundary scores on ``data`` with the model as it is now (post-processing included)."""
+def record_rows(data: LeadSet) -> list[np.ndarray]:
+    """Row indices of each record's leads, by record."""
+    rows: dict[str, list[int]] = {}
+    for i, (record, _) in enumerate(data.rows):
+        rows.setdefault(record, []).append(i)
+    return [np.array(v) for v in rows.values()]
+
+
+def make_batch(rng: np.random.Generator, data: LeadSet, records: list[np.ndarray], rows: int,
+               crop: int, aug: AugmentConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Augmented, prepared inputs (records, leads, crop) and labels (records * leads, crop).
+
+    Each batch has a random number of leads per record (a random subset of its leads) and
+    about ``rows`` leads in all.
+    """
+    n = int(rng.choice(LEAD_COUNTS, p=LEAD_COUNT_P))
+    picks = rng.choice(len(records), size=max(1, round(rows / n)), replace=False)
+    xs, ys = [], []
+    for r in picks:
+        leads = rng.choice(records[r], size=min(n, len(records[r])), replace=False)
+        x, y = augment(rng, data.signals[leads].astype(np.float64), data.labels[leads], crop, aug)
+        xs.append(x)
+        ys.append(y)
+    x, _, _ = prepare(np.concatenate(xs), MODEL_FS)
+    return (torch.from_numpy(x.reshape(len(picks), -1, crop)),
+            torch.from_numpy(np.concatenate(ys).astype(np.int64)))
+
+
+def validate(model: DelineationNet, data: LeadSet, leads: tuple[str, ...] | None = None) -> Scores:
+    """Boundary scores on ``data`` (every lead, or only ``leads``), post-processing included."""
     model.eval()
     delineator = Delineator(model, ModelInfo(MODEL_NAME, "training"))
     scores = Scores()
     try:
-        for lo in range(0, len(data.rows), 48):
-            segments = delineator.segments(data.signals[lo:lo + 48].astype(np.float64))
-            for segs, (samples, symbols) in zip(segments, data.marks[lo:lo + 48]):
+        for rows in record_rows(data):
+            if leads is not None:
+                rows = np.array([i for i in rows if data.rows[i][1] in leads])
+            segments = delineator.segments(data.signals[rows].astype(np.float64))
+            for segs, row in zip(segments, rows):
+                samples, symbols = data.marks[row]
                 pred = LeadBoundaries({b: (segs[b.kind].onset if b.is_onset else segs[b.kind].offset)
                                        for b in Boundary})
                 scores.add(reference_boundaries(samples, symbols), pred, data.fs)
@@ -90,7 +121,8 @@ def save_weights(path: Path, model: DelineationNet, cfg: TrainConfig, meta: dict
                 "state_dict": state, "training": meta}, path)
 
 
-def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: int) -> None:
+def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: int,
+          ckpt_path: Path = DEFAULT_CHECKPOINT) -> None:
     torch.set_num_threads(threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +140,7 @@ def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: in
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, pct_start=0.15,
                                                 total_steps=cfg.epochs * steps_per_epoch)
     start_epoch, best, history = 0, -np.inf, []
-    ckpt_path = out / CHECKPOINT_FILE
+    ckpt_path.parent.mkdir(parents=True, exist_ok=True)
     if resume and ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ckpt["model"])
@@ -121,34 +153,37 @@ def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: in
     print(f"model: {count_parameters(model)} parameters, {cfg}", flush=True)
 
     aug = AugmentConfig()
+    records = record_rows(train_set)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=IGNORE)
     for epoch in range(start_epoch, cfg.epochs):
         te = time.perf_counter()
-        order = rng.permutation(len(train_set.rows))
         total = 0.0
         for step in range(steps_per_epoch):
-            x, y = make_batch(rng, train_set, order[step * cfg.batch:(step + 1) * cfg.batch],
-                              cfg.crop, aug)
-            loss = loss_fn(model(x.to(device)), y.to(device))
+            x, y = make_batch(rng, train_set, records, cfg.batch, cfg.crop, aug)
+            logits = model(x.to(device))
+            loss = loss_fn(logits.flatten(0, 1), y.to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             total += float(loss.detach())
-        scores = validate(model, val_set, device)
+        scores = validate(model, val_set)
+        holter = validate(model, val_set, HOLTER_LEADS)
         score = selection_score(scores)
         history.append({"epoch": epoch + 1, "loss": total / steps_per_epoch, "score": score})
         improved = score > best
         if improved:
             best = score
             save_weights(out / WEIGHTS_FILE, model, cfg, {
-                "epoch": epoch + 1, "seed": cfg.seed, "config": repr(cfg),
+                "epoch": epoch + 1, "seed": cfg.seed, "config": repr(cfg), "device": str(device),
+                "seconds": round(time.perf_counter() - t0),
                 "validation": {b.label: [scores[b].f1, scores[b].mean_ms, scores[b].sd_ms]
                                for b in Boundary}})
         print(f"epoch {epoch + 1}/{cfg.epochs} loss {total / steps_per_epoch:.4f} "
               f"val score {score:.2f}{' *' if improved else ''} "
               f"({time.perf_counter() - te:.0f} s, total {time.perf_counter() - t0:.0f} s)\n"
-              f"  {format_scores(scores)}", flush=True)
+              f"  12 leads: {format_scores(scores)}\n"
+              f"  {'+'.join(HOLTER_LEADS)} only: {format_scores(holter)}", flush=True)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "rng": rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best": best,
@@ -167,11 +202,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=defaults.lr)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--threads", type=int, default=2, help="CPU threads (default 2)")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt")
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
+                        help=f"resumable state, written every epoch (default {DEFAULT_CHECKPOINT})")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     args = parser.parse_args(argv)
     cfg = dataclasses.replace(defaults, epochs=args.epochs, batch=args.batch, lr=args.lr,
                               seed=args.seed)
-    train(args.out, args.data or default_ludb_dir(), cfg, args.resume, args.threads)
+    train(args.out, args.data or default_ludb_dir(), cfg, args.resume, args.threads, args.checkpoint)
 
 
 if __name__ == "__main__":
