@@ -20,6 +20,7 @@ from workstation.io import ECGReadError, iter_ecg_files, read_ecg
 from workstation.io.registry import resolve_path
 
 EXIT_BAD_INPUT = 2
+EXIT_AUDIT_FAILED = 1  # the store was read and something in it is wrong
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -374,6 +375,65 @@ def _format_summary(summary: dict) -> str:
     for statement in summary["device_statements"]:
         lines.append(f"  statement   {statement}")
     return "\n".join(lines)
+
+
+@cli.group("audit")
+def audit_group() -> None:
+    """Check an annotation store and read its history (who changed what, and when)."""
+
+
+@audit_group.command("verify")
+@click.argument("store", type=click.Path(path_type=Path))
+def audit_verify_cmd(store: Path) -> None:
+    """Check STORE: SQLite's integrity check, the hash chain of the whole event log, every
+    annotation set against its history, and the signatures this computer's keyring can check.
+
+    Exits 1 naming the first bad event (or set) when anything is wrong, 2 when STORE
+    cannot be read at all.
+    """
+    from workstation.store import StoreError
+    from workstation.store.audit import verify_store
+
+    if not store.is_file():  # opening would create an empty store
+        click.echo(f"error: {store}: no such store file", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    try:
+        report = verify_store(store)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    for problem in report.problems:
+        click.echo(f"error: {store}: {problem}", err=True)
+    if report.problems:
+        raise SystemExit(EXIT_AUDIT_FAILED)
+    unchecked = (f", {report.signatures_unchecked} not checkable here (no secret in this keyring)"
+                 if report.signatures_unchecked else "")
+    click.echo(f"ok: {store}: {report.events} events chained, integrity ok, {report.sets} sets "
+               f"match their history, {report.signatures_checked} signatures valid{unchecked}")
+
+
+@audit_group.command("log")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.option("--record", "record_id", default=None, help="Only this record's history (its id).")
+def audit_log_cmd(store: Path, record_id: str | None) -> None:
+    """Print the history of STORE, or of one record: when, who, which set, what (before -> after)."""
+    from workstation.store import AnnotationStore, StoreError
+    from workstation.store.audit import history
+
+    if not store.is_file():
+        click.echo(f"error: {store}: no such store file", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    try:
+        with AnnotationStore.open(store) as opened:
+            if record_id is not None:
+                opened.record(record_id)
+            entries = history(opened, record_id)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    for entry in entries:
+        where = f"set {entry.set_id}" if entry.set_id is not None else ""
+        click.echo(f"{entry.at}  {entry.who:<12} {where:<8} {entry.text}")
 
 
 if __name__ == "__main__":  # pragma: no cover

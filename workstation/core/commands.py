@@ -31,10 +31,16 @@ from enum import Enum
 from typing import Any
 
 # the document and its undo stack live with the state; re-exported here for the UI's convenience
-from workstation.core.annotation import (AnnotatedWave, AnnotationDocument, AnnotationState,  # noqa: F401
+from workstation.core.annotation import (AnnotatedWave, AnnotationDocument, AnnotationState,
                                          Boundary, CommandSink, Label, LabelKind, LeadStatus,
-                                         Provenance, Scope, Stamp, UndoStack, utc_now)
+                                         Scope, Stamp, UndoStack, utc_now)
 from workstation.core.delineation import Wave, WaveKind, group_waves, wave_id
+
+
+__all__ = ["AcceptProposal", "AddWave", "AnnotationDocument", "ChangeWaveType", "Command",
+           "CommandError", "CommandSink", "ConflictError", "DeleteWave", "MarkLeadUnreadable",
+           "MoveBoundary", "SetGlobalBoundary", "SetLabels", "SetNote", "UndoStack",
+           "allowed_range", "beat_group", "command_from_dict", "command_to_dict", "utc_now"]
 
 
 class CommandError(ValueError):

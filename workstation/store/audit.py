@@ -14,7 +14,7 @@ from pathlib import Path
 
 from workstation.core.commands import CommandError, command_from_dict
 from workstation.store import sets
-from workstation.store.errors import StoreError
+from workstation.store.errors import IdentityError, StoreError
 from workstation.store.events import Event, EventKind, events_of_record, verify_chain
 from workstation.store.rebuild import rebuild, rebuild_status
 from workstation.store.store import AnnotationStore
@@ -30,6 +30,8 @@ class AuditReport:
     integrity: str
     first_bad_event: int | None
     problems: tuple[str, ...]
+    signatures_checked: int = 0
+    signatures_unchecked: int = 0  # signed by someone whose secret this keyring does not hold
 
     @property
     def ok(self) -> bool:
@@ -55,15 +57,16 @@ def verify_store(path: Path) -> AuditReport:
             integrity = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
             count, broken = verify_chain(db)
             set_problems = [] if broken else _set_problems(store)
+            checked, unchecked, bad_signatures = _signature_problems(store)
             n_sets = db.execute("SELECT count(*) FROM annotation_sets").fetchone()[0]
         except sqlite3.Error as exc:  # a damaged page surfaces here, mid-walk
             raise StoreError(path, f"cannot be checked: {exc}") from exc
     problems = [] if integrity == ["ok"] else [f"integrity check: {'; '.join(integrity[:5])}"]
     if broken is not None:
         problems.append(f"event {broken.event_id}: {broken.problem}")
-    problems += set_problems
+    problems += set_problems + bad_signatures
     return AuditReport(Path(path), count, n_sets, "; ".join(integrity[:5]),
-                       broken.event_id if broken else None, tuple(problems))
+                       broken.event_id if broken else None, tuple(problems), checked, unchecked)
 
 
 def _set_problems(store: AnnotationStore) -> list[str]:
@@ -82,6 +85,27 @@ def _set_problems(store: AnnotationStore) -> list[str]:
         if status is not store.set_info(set_id).status:
             problems.append(f"set {set_id}: its status differs from its history")
     return problems
+
+
+def _signature_problems(store: AnnotationStore) -> tuple[int, int, list[str]]:
+    """Check every signed set whose author's secret this keyring holds.
+
+    The chain alone cannot tell a log rewritten from some event onwards with fresh hashes;
+    a signature binds the content and the chain head to a secret the forger does not have.
+    """
+    checked, unchecked, problems = 0, 0, []
+    signed = store.database.execute(
+        "SELECT id FROM annotation_sets WHERE signature IS NOT NULL ORDER BY id").fetchall()
+    for (set_id,) in signed:
+        try:
+            check = store.verify_signature(set_id)
+        except IdentityError:
+            unchecked += 1
+            continue
+        checked += 1
+        if not check.valid:
+            problems.append(f"set {set_id}: signature of {check.annotator_id} fails: {check.reason}")
+    return checked, unchecked, problems
 
 
 def history(store: AnnotationStore, record_id: str | None = None) -> list[HistoryEntry]:
