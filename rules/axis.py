@@ -55,7 +55,8 @@ def frontal_axis(areas: dict[str, float], beats: tuple[int, ...], wave: str) -> 
                        for a, g in (LIMB_LEAD_VECTORS[lead] for lead in used)])
     values = np.array([areas[lead] for lead in used])
     (vx, vy), *_ = np.linalg.lstsq(design, values, rcond=None)
-    if math.hypot(vx, vy) < INDETERMINATE_SHARE * float(np.max(np.abs(values))):
+    largest = float(np.max(np.abs(values)))
+    if largest == 0.0 or math.hypot(vx, vy) < INDETERMINATE_SHARE * largest:
         return Measured(None, "deg", tuple(used), beats,
                         f"{wave} axis indeterminate: nearly isoelectric in every limb lead")
     angle = math.degrees(math.atan2(vy, vx))

@@ -98,6 +98,9 @@ def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQu
     finite[span[1]:] = False
     gap_share = 1.0 - float(finite.mean()) if len(x) else 1.0
     duration_s = float(finite.sum()) / fs
+    if span == (0, 0) and np.isfinite(x).any():  # constant from end to end
+        return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.LEAD_OFF,), 0.0,
+                           0.0, None, None, gap_share, span)
     if finite.sum() < max(3, int(0.5 * fs)):
         return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.TOO_SHORT,), duration_s,
                            None, None, None, gap_share, span)
@@ -203,8 +206,12 @@ def _stuck_share(y: np.ndarray) -> float:
 def _clipped(y: np.ndarray, run: int) -> bool:
     """True when the signal sits exactly at its max (or min) for ``run`` samples at least
     twice, or for five times ``run`` once: an amplifier at its rail clips beat after beat,
-    while a smooth wave's summit (LUDB has flat tops of up to 60 ms) stays flat once."""
+    while a smooth wave's summit (LUDB has flat tops of up to 60 ms) stays flat once. The
+    rail lies far from the baseline (the median)."""
+    median, spread = float(np.median(y)), float(y.max() - y.min())
     for extreme in (y.max(), y.min()):
+        if abs(extreme - median) < 0.3 * spread:
+            continue  # a plateau at the baseline is an isoelectric segment, not a rail
         at = np.concatenate(([0], (y == extreme).astype(np.int8), [0]))
         edges = np.flatnonzero(np.diff(at))
         lengths = edges[1::2] - edges[0::2]
