@@ -7,7 +7,8 @@ analysed (model delineation by default); the table prints the device's value, ou
 difference per measurement (rate in bpm, intervals in ms, axes in degrees). The devices report
 QTc by Bazett (checked: QT / sqrt(RR) reproduces every device QTc here), so our Bazett QTc is
 the one compared. Files that hold the same ECG as an earlier one (identical device values)
-are listed but left out of the statistics. The summary gives mean and SD of the differences
+(the same PR, QRS and QT) are listed but left out of the statistics, as are physiologically
+implausible device values (``PLAUSIBLE``). The summary gives mean and SD of the differences
 against IEC 60601-2-25-style tolerances (mean within +-10 ms, SD within 10 ms for P, PR and
 QRS, and within +-25 ms / 30 ms for QT), which are stated for the CSE database, not for a
 handful of files: read them as orientation, not as a test.
@@ -41,6 +42,12 @@ COMPARED = {
 }
 
 
+#: Device values outside these limits are printed but not counted (device artefacts, such as a
+#: Philips file's P duration of 508 ms).
+PLAUSIBLE = {"P duration": (40.0, 250.0), "PR": (60.0, 500.0), "QRS": (40.0, 250.0),
+             "QT": (200.0, 700.0)}
+
+
 def device_values(record: ECGRecord) -> dict[str, float]:
     report = record.device_report
     values = {m.name: m.value for m in report.measurements if m.lead is None}
@@ -69,7 +76,8 @@ def main() -> None:
     ruleset = load_ruleset()
     diffs: dict[str, list[float]] = {name: [] for name in COMPARED}
     seen: dict[tuple, str] = {}
-    for path in iter_ecg_files(SHARED / "formats"):
+    # native files first: a converted copy of the same ECG is then the one left out
+    for path in sorted(iter_ecg_files(SHARED / "formats"), key=lambda p: "converted" in p.name):
         try:
             record = read_ecg(path)
         except ECGReadError as exc:
@@ -82,7 +90,7 @@ def main() -> None:
         delineation = (model_delineation(window, f"formats-{path.name}")
                        if args.delineation == "model" else stored_reference(window))
         a: Analysis = analyze(window, delineation, name=path.name, ruleset=ruleset)
-        key = tuple(sorted(theirs.items()))
+        key = tuple(theirs.get(k) for k in ("PR", "QRS", "QT"))
         duplicate = seen.get(key)
         seen.setdefault(key, path.name)
         print(f"\n{path.name} ({record.device_report.program or 'device'}; {record.fs:g} Hz)"
@@ -94,8 +102,11 @@ def main() -> None:
                 print(f"  {name:17s} device {value:7.1f}  ours      -")
                 continue
             d = difference(ours, value, unit)
-            print(f"  {name:17s} device {value:7.1f}  ours {ours:7.1f}  diff {d:+7.1f} {unit}")
-            if not duplicate:
+            low, high = PLAUSIBLE.get(name, (-np.inf, np.inf))
+            plausible = low <= value <= high
+            print(f"  {name:17s} device {value:7.1f}  ours {ours:7.1f}  diff {d:+7.1f} {unit}"
+                  + ("" if plausible else "  (implausible device value: not counted)"))
+            if not duplicate and plausible:
                 diffs[name].append(d)
     print("\nSummary (ours minus device; unique ECGs):")
     for name, values in diffs.items():

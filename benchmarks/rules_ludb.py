@@ -111,6 +111,26 @@ def print_axis_spread(runs: dict[str, dict[str, Analysis]], rows: dict[str, Row]
         print(f"  {source:10s} " + "; ".join(cells))
 
 
+def print_conventions(runs: dict[str, dict[str, Analysis]], rows: dict[str, Row]) -> None:
+    """Our measurements against LUDB's labels at the cut-points LUDB's cardiologists appear to
+    use (axis below 0 deg for left deviation, rate above 90 bpm for tachycardia): shows
+    whether a disagreement is in the measurement or in the convention. Not a rule."""
+    print("\nWith LUDB's apparent conventions (measurement check, not our rules):")
+    checks = (("left axis deviation", "axis < 0 deg",
+               _has("Electric axis of the heart", "left axis deviation"),
+               lambda a: a.measurements.qrs_axis.value is not None
+               and -90.0 <= a.measurements.qrs_axis.value < 0.0),
+              ("sinus tachycardia", "rate > 90 bpm", _has("Rhythms", "sinus tachycardia"),
+               lambda a: (a.measurements.rhythm.hr_bpm.value or 0.0) > 90.0))
+    for label, rule, truth, test in checks:
+        for source, results in runs.items():
+            tp = sum(truth(rows[n]) and test(a) for n, a in results.items())
+            pos = sum(truth(rows[n]) for n in results)
+            tn = sum(not truth(rows[n]) and not test(a) for n, a in results.items())
+            print(f"  {label:22s} {rule:15s} {source:10s} sensitivity {rate(tp, pos)}  "
+                  f"specificity {rate(tn, len(results) - pos)}")
+
+
 def print_measurement_gap(runs: dict[str, dict[str, Analysis]]) -> None:
     if set(runs) != {"model", "reference"}:
         return
@@ -125,6 +145,21 @@ def print_measurement_gap(runs: dict[str, dict[str, Analysis]]) -> None:
                  if get(runs["model"][n]) is not None and get(runs["reference"][n]) is not None]
         if diffs:
             print(f"  {label:13s} {np.mean(diffs):+7.1f} +- {np.std(diffs):6.1f} ({len(diffs)})")
+
+
+def print_routing(runs: dict[str, dict[str, Analysis]]) -> None:
+    print("\nRouting: triage counts, share sent to review, confidence quartiles and terms")
+    for source, results in runs.items():
+        analyses = list(results.values())
+        triage: dict[str, int] = {}
+        for a in analyses:
+            triage[a.routing.triage.value] = triage.get(a.routing.triage.value, 0) + 1
+        conf = np.array([a.confidence.value for a in analyses])
+        terms = {t: np.median([getattr(a.confidence, t) for a in analyses])
+                 for t in ("quality", "delineation", "margin", "completeness")}
+        print(f"  {source:10s} {triage}; review {np.mean([a.routing.review for a in analyses]):.0%}; "
+              f"confidence quartiles {np.percentile(conf, [25, 50, 75]).round(2).tolist()}; "
+              "median terms " + ", ".join(f"{k} {v:.2f}" for k, v in terms.items()))
 
 
 def main() -> None:
@@ -147,7 +182,9 @@ def main() -> None:
           + ", ".join(f"{k} {v}" for k, v in positives.items()))
     print_agreement(runs, rows)
     print_axis_spread(runs, rows)
+    print_conventions(runs, rows)
     print_measurement_gap(runs)
+    print_routing(runs)
     print("\nCaveats: LUDB leads are stored normalised to 1 mV each, so the amplitude rules do "
           "not run and the axis uses limb gains restored by Einthoven's law; LUDB's 'left axis "
           "deviation' begins near 0 deg (our rule: below -30 deg, AHA/ACCF/HRS 2009).")

@@ -58,11 +58,15 @@ class AmplitudeCheck:
 
 
 def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_residual: float,
-                     range_tolerance: float) -> AmplitudeCheck:
-    """Check ``signals`` (leads x samples, mV) against the limb-lead relations and for
-    lead-by-lead normalisation (all ranges equal within ``range_tolerance``, relative)."""
+                     range_tolerance: float, max_range_mv: float = np.inf) -> AmplitudeCheck:
+    """Check ``signals`` (leads x samples, mV) against the limb-lead relations, for
+    lead-by-lead normalisation (all ranges equal within ``range_tolerance``, relative) and for
+    a gain error (a lead's 0.5-99.5 percentile range beyond ``max_range_mv``)."""
     ranges = np.array([np.ptp(row[np.isfinite(row)]) if np.isfinite(row).any() else 0.0
                        for row in signals])
+    robust = max((float(np.subtract(*np.percentile(row[np.isfinite(row)], [99.5, 0.5])))
+                  for row in signals if np.isfinite(row).any()), default=0.0)
+    too_large = robust > max_range_mv
     equal = (len(ranges) >= 6 and ranges.max() > 0
              and (ranges.max() - ranges.min()) <= range_tolerance * ranges.max())
     limb = _limb_matrix(signals, lead_names)
@@ -73,8 +77,13 @@ def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_resid
         if relation_residual(limb, fitted) <= max_residual:
             gains = MappingProxyType(dict(zip(LIMB, map(float, fitted))))
     consistent = residual is None or residual <= max_residual
-    return AmplitudeCheck(residual, bool(equal), gains, not equal and consistent,
-                          _note(residual, bool(equal), gains, max_residual), consistent)
+    note = _note(residual, bool(equal), gains, max_residual)
+    if too_large:
+        note = (f"a lead spans {robust:.1f} mV, beyond any physiological ECG (limit "
+                f"{max_range_mv:g} mV): the file's gain is probably wrong"
+                + ("" if note == "limb leads consistent" else f"; {note}"))
+    return AmplitudeCheck(residual, bool(equal), gains, not (equal or too_large) and consistent,
+                          note, consistent)
 
 
 def relation_residual(limb: np.ndarray, gains: np.ndarray) -> float:

@@ -86,7 +86,8 @@ def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
                   for i, name in enumerate(record.lead_names))
     amplitudes = check_amplitudes(signals, record.lead_names,
                                   float(ruleset.quality["limb_residual_max"]),
-                                  float(ruleset.quality["equal_range_tolerance"]))
+                                  float(ruleset.quality["equal_range_tolerance"]),
+                                  float(ruleset.quality["max_range_mv"]))
     return RecordQuality(leads, amplitudes)
 
 

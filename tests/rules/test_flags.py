@@ -83,8 +83,8 @@ def test_long_qtc_names_its_formula_and_threshold(ruleset):
     assert check.margin == pytest.approx(20.0)
 
 
-@pytest.mark.parametrize("qtc, expected", [(370.0, Severity.INFO), (395.0, Severity.BORDERLINE),
-                                          (410.0, None)])
+@pytest.mark.parametrize("qtc, expected", [(340.0, Severity.INFO), (365.0, Severity.BORDERLINE),
+                                          (380.0, None)])
 def test_short_qt(ruleset, qtc, expected):
     assert fired(g.short_qt(context(ruleset, qtc=qtc))) is expected
 

@@ -72,6 +72,12 @@ def test_normalised_leads_and_broken_einthoven_law_are_untrusted(clean):
     assert ratio == pytest.approx(np.ptp(signals[0]) / np.ptp(signals[1]), rel=0.01)
 
 
+def test_a_gain_error_makes_amplitudes_untrusted(clean):
+    signals = np.asarray(clean.signals, dtype=float) * 8.0  # stored in the wrong unit
+    check = check_amplitudes(signals, clean.lead_names, 0.15, 0.005, 7.0)
+    assert check.limb_consistent and not check.trusted and "gain" in check.note
+
+
 def test_restored_gains_give_the_true_axis(ruleset):
     from rules.analysis import analyze
 
