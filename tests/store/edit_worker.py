@@ -1,7 +1,7 @@
 """A workstation in a child process: edits a store and acknowledges each committed edit.
 
 ``python -m tests.store.edit_worker STORE USER RECORD LEADS COUNT [GO_FILE]`` moves the onset
-of each wave on LEADS (comma-separated) one sample earlier, up to COUNT edits, and prints
+of each wave on LEADS (comma-separated) by one sample, up to COUNT edits, and prints
 ``ack WAVE_ID NEW_ONSET`` after each edit has been committed (the store's call returned).
 With GO_FILE it prints ``ready`` and waits for that file, so several workers start together.
 The keyring is the test's file keyring, named by the environment.
@@ -32,14 +32,14 @@ def main(argv: list[str]) -> int:
                 time.sleep(0.005)
         targets = [w for lead in leads.split(",") for w in session.state.waves_in(lead)]
         for wave in targets[:int(count)]:
-            current = session.state.wave(wave.id)
+            onset = session.state.wave(wave.id).onset
+            new = onset + 1 if onset % 2 == 0 else onset - 1  # back and forth: never runs off
             try:
-                session.execute(MoveBoundary.of(session.state, wave.id, Boundary.ONSET,
-                                                current.onset - 1))
+                session.execute(MoveBoundary.of(session.state, wave.id, Boundary.ONSET, new))
             except ConflictError as exc:
                 print(f"conflict {wave.id} {exc}", flush=True)
                 continue
-            print(f"ack {wave.id} {current.onset - 1}", flush=True)
+            print(f"ack {wave.id} {new}", flush=True)
     print("done", flush=True)
     return 0
 

@@ -302,7 +302,8 @@ class UndoStack:
         return len(self._done)
 
 
-Listener = Callable[[AnnotationState, "Command"], None]
+#: Called after every change with the new state and the command applied (None on a reload).
+Listener = Callable[[AnnotationState, "Command | None"], None]
 
 
 class AnnotationDocument:
@@ -398,7 +399,10 @@ class AnnotationDocument:
         self._stack.set_clean()
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener(state, command)`` after every change; returns the unsubscribe call."""
+        """Call ``listener(state, command)`` after every change; returns the unsubscribe call.
+
+        ``command`` is the one applied (the inverse on undo), None when the state was reloaded.
+        """
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
@@ -410,7 +414,7 @@ class AnnotationDocument:
         """
         self._state = state
         for listener in list(self._listeners):
-            listener(state, None)  # type: ignore[arg-type]
+            listener(state, None)
 
     def _run(self, command: "Command") -> None:
         # the rules are checked on the local state first: a refused edit never reaches the store

@@ -124,7 +124,7 @@ def describe_event(event: Event) -> str:
             return f"unreadable command ({exc})"
     if event.kind is EventKind.SET_CREATED:
         if p.get("model"):
-            return f"proposal by {p['model']} stored: {len(p.get('waves', []))} waves"
+            return f"proposal by {p['model']} stored: {len(p['proposal']['rows'])} waves"
         start = f"from proposal set {p['from_set']}" if p.get("from_set") else "empty"
         mode = " (blind, proposal hidden)" if p.get("hide_proposal") else (
             " (blind)" if p.get("blind") else "")

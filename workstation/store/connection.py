@@ -25,6 +25,7 @@ def open_database(path: Path) -> Database:
     """The store at ``path`` (created when absent), migrated; StoreError naming the file if not."""
     path = Path(path)
     _check_file(path)
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
         db = Database(conn, execute_plugins=False)
@@ -33,8 +34,8 @@ def open_database(path: Path) -> Database:
         if MIGRATIONS.pending(db):
             with write_transaction(db):
                 MIGRATIONS.apply(db)  # apply() re-reads what is pending, now under the lock
-    except (sqlite3.Error, OSError) as exc:
-        with contextlib.suppress(Exception):
+    except (sqlite3.Error, OSError, StoreError) as exc:
+        if conn is not None:
             conn.close()
         raise store_error(path, exc) from exc
     return db

@@ -50,16 +50,28 @@ def _sets_and_content(db: Database) -> None:
     # one set per record and annotator, one per record and model version (NULLs are distinct)
     db["annotation_sets"].create_index(["record_id", "annotator_id"], unique=True)
     db["annotation_sets"].create_index(["record_id", "model"], unique=True)
-    # (set_id, id) first in the key: opening a record's set is one range scan
-    db["waves"].create(
-        {"set_id": int, "id": str, "kind": str, "lead": str, "onset": int, "peak": int,
-         "offset": int, "onset_conf": float, "peak_conf": float, "offset_conf": float,
-         "model": str, "changed_by": str, "changed_at": str, "version": int},
-        pk=("set_id", "id"),
-        not_null={"kind", "lead", "onset", "peak", "offset", "onset_conf", "peak_conf",
-                  "offset_conf", "version"},
-        foreign_keys=[("set_id", "annotation_sets", "id"), ("changed_by", "annotators", "id")],
-        strict=True)
+    # written out because sqlite-utils cannot declare WITHOUT ROWID or CHECK: the rows are
+    # stored in (set_id, id) order, so opening a set reads one contiguous range and no second
+    # index doubles the largest table; the checks repeat the document's rules as a last guard
+    db.execute("""
+        CREATE TABLE waves (
+            set_id INTEGER NOT NULL REFERENCES annotation_sets(id),
+            id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('P', 'QRS', 'T')),
+            lead TEXT NOT NULL,
+            onset INTEGER NOT NULL,
+            peak INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            onset_conf REAL NOT NULL,
+            peak_conf REAL NOT NULL,
+            offset_conf REAL NOT NULL,
+            model TEXT,
+            changed_by TEXT REFERENCES annotators(id),
+            changed_at TEXT,
+            version INTEGER NOT NULL,
+            PRIMARY KEY (set_id, id),
+            CHECK (0 <= onset AND onset <= peak AND peak <= offset)
+        ) STRICT, WITHOUT ROWID""")
     db["labels"].create({"set_id": int, "kind": str, "code": str}, pk=("set_id", "kind", "code"),
                         foreign_keys=[("set_id", "annotation_sets", "id")], strict=True)
     db["notes"].create({"set_id": int, "text": str, "changed_by": str, "changed_at": str},

@@ -126,9 +126,20 @@ _WAVE_COLUMNS = ("id, kind, lead, onset, peak, offset, onset_conf, peak_conf, of
                  "model, changed_by, changed_at, version")
 
 
-def _wave(row: tuple) -> AnnotatedWave:
-    wave = Wave(WaveKind(row[1]), row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0])
-    return AnnotatedWave(wave, Provenance(row[9], row[10], row[11]))
+_KINDS = {kind.value: kind for kind in WaveKind}  # a dict lookup is 5x faster than WaveKind(v)
+
+
+def _waves(rows: list[tuple]) -> dict[str, AnnotatedWave]:
+    # most waves of a set share one provenance (the proposing model, untouched): build each once
+    origins: dict[tuple, Provenance] = {}
+    waves = {}
+    for row in rows:
+        origin = origins.get(row[9:12])
+        if origin is None:
+            origin = origins[row[9:12]] = Provenance(row[9], row[10], row[11])
+        wave = Wave(_KINDS[row[1]], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[0])
+        waves[row[0]] = AnnotatedWave(wave, origin)
+    return waves
 
 
 def _wave_values(set_id: int, a: AnnotatedWave) -> list:
@@ -164,7 +175,7 @@ def load_state(db: Database, set_id: int,
     if scope is not None:
         sql, params = _scoped(sql, params, scope)
     rows = db.execute(sql, params).fetchall()
-    waves = {row[0]: _wave(row) for row in rows}
+    waves = _waves(rows)
     labels = frozenset(Label(LabelKind(k), c) for k, c in db.execute(
         "SELECT kind, code FROM labels WHERE set_id = ?", [set_id]))
     note = db.execute("SELECT text FROM notes WHERE set_id = ?", [set_id]).fetchone()

@@ -27,7 +27,7 @@ from workstation.store.connection import open_database, write_transaction
 from workstation.store.errors import IdentityError, SetLockedError, StoreError, store_error
 from workstation.store.events import EventKind, append_event, chain_head
 from workstation.store.identity import Annotator, Role
-from workstation.store.rebuild import rebuild
+from workstation.store.rebuild import rebuild, waves_payload
 from workstation.store.records import RecordInfo, record_info
 from workstation.store.sets import SetInfo
 
@@ -185,7 +185,7 @@ class AnnotationStore:
                           self._clock())
             set_id = sets.insert_set(self._db, new)
             sets.insert_waves(self._db, set_id, state.waves.values())
-            self._log_creation(new, set_id, state, [a.to_dict() for a in state.waves.values()])
+            self._log_creation(new, set_id, state, waves_payload(model, state.waves.values()))
         return replace(new, id=set_id)
 
     @_guarded
@@ -222,13 +222,13 @@ class AnnotationStore:
         return chosen
 
     def _log_creation(self, new: SetInfo, set_id: int, state: AnnotationState,
-                      waves: list[dict] | None) -> None:
+                      proposal: dict | None) -> None:
         payload = {"record": new.record_id, "annotator": new.annotator_id, "model": new.model,
                    "from_set": new.proposal_set_id, "status": new.status.value,
                    "blind": new.blind, "hide_proposal": new.hide_proposal, "fs": state.fs,
                    "lead_names": list(state.lead_names), "n_samples": state.n_samples}
-        if waves is not None:
-            payload["waves"] = waves
+        if proposal is not None:
+            payload["proposal"] = proposal
         append_event(self._db, EventKind.SET_CREATED, new.created_at, payload,
                      annotator_id=self._user_id(), record_id=new.record_id, set_id=set_id)
 
@@ -282,8 +282,8 @@ class AnnotationStore:
         nothing is written.
         """
         user = self._require_user()
-        at = self._clock()
         with write_transaction(self._db):
+            at = self._clock()  # under the lock: event times follow event order
             info = self._editable(set_id, user)
             before, versions = sets.load_state(self._db, set_id, command.scope())
             after = command.apply(before, Stamp(user.id, at))
