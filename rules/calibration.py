@@ -17,9 +17,11 @@ left uncalibrated and says so.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
@@ -30,6 +32,7 @@ from scipy.optimize import minimize_scalar
 from workstation.core.delineation import Delineation, WaveKind
 
 CALIBRATION_FILE = ("rules", "calibration.json")
+WEIGHTS_FILE = ("models", "delineation-unet.pt")
 #: Twice the CSE SDs (ms), rounded; T onset takes T offset's.
 TOLERANCE_MS = {"P_on": 20.0, "P_off": 25.0, "QRS_on": 13.0, "QRS_off": 23.0,
                 "T_on": 61.0, "T_off": 61.0}
@@ -58,16 +61,31 @@ class Calibration:
         return float(scale(np.array([confidence]), self.temperatures.get(key, 1.0))[0])
 
 
-def load_calibration(path: Path | None = None) -> Calibration | None:
-    """The shipped calibration (None when the file is absent)."""
+def load_calibration(path: Path | None = None, weights: Path | None = None) -> Calibration | None:
+    """The shipped calibration; None when the file is absent or was fitted for other weights.
+
+    ``weights`` (default: the shipped model file) is compared by SHA-256 with the weights the
+    temperatures were fitted on, so that retrained weights under an unchanged version string
+    are never scored with a stale calibration.
+    """
     from resources import resource_path
 
     path = path or resource_path(*CALIBRATION_FILE)
     if not path.exists():
         return None
     data = json.loads(path.read_text(encoding="utf-8"))
+    weights = weights or resource_path(*WEIGHTS_FILE)
+    expected = data.get("weights_sha256")
+    if expected and weights.exists() and _digest(weights, weights.stat().st_mtime_ns) != expected:
+        return None
     return Calibration(str(data["model_name"]), str(data["model_version"]),
                        MappingProxyType({k: float(v) for k, v in data["temperatures"].items()}))
+
+
+@lru_cache(maxsize=4)
+def _digest(path: Path, mtime_ns: int) -> str:
+    """SHA-256 of a file (cached per path and modification time)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def scale(confidence: np.ndarray, temperature: float) -> np.ndarray:

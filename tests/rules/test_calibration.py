@@ -53,13 +53,19 @@ def test_boundary_outcomes_use_tolerances_and_the_annotated_span():
     assert len(out["P_on"][0]) == 0
 
 
-def test_shipped_calibration_matches_its_model():
-    calibration = load_calibration()
+def test_shipped_calibration_matches_its_model(tmp_path):
+    calibration = load_calibration(weights=tmp_path / "absent.pt")  # the file, whatever the weights
     assert calibration is not None and set(calibration.temperatures) == {
         "P_on", "P_off", "QRS_on", "QRS_off", "T_on", "T_off"}
     same = Delineation(500.0, ("II",), (), calibration.model_name, calibration.model_version)
     other = Delineation(500.0, ("II",), (), "another-model", "9")
     assert calibration.applies_to(same) and not calibration.applies_to(other)
+
+
+def test_calibration_is_dropped_for_other_weights(tmp_path):
+    other = tmp_path / "retrained.pt"
+    other.write_bytes(b"not the weights the temperatures were fitted on")
+    assert load_calibration(weights=other) is None
 
 
 def test_calibrate_one_value():
