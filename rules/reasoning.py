@@ -7,6 +7,7 @@ and the source, so that a clinician can check it against the tracing.
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, Sequence
 
 from rules.flag import Direction, Flag, Verdict
@@ -82,7 +83,8 @@ def narrative(flags: Iterable[Flag], triage: Triage, confidence: float, review: 
         parts.append("No rule fired.")
     if poor_leads:
         parts.append(f"Poor signal in {leads_text(poor_leads)}: not used for any finding.")
-    parts.append(f"Triage: {triage.value.replace('_', ' ')}; confidence {confidence:.2f}; "
+    shown = math.floor(confidence * 100.0 + 1e-9) / 100.0  # never rounded up to a threshold
+    parts.append(f"Triage: {triage.value.replace('_', ' ')}; confidence {shown:.2f}; "
                  + ("for clinician review." if review else "summarised, not queued for review."))
     return " ".join(parts)
 

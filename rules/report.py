@@ -8,6 +8,7 @@ them on the strip.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from rules.amplitudes import LeadAmplitudes
@@ -125,7 +126,7 @@ def format_text(a: Analysis) -> str:
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
     q = a.quality
     lines = [
-        f"{a.record}: triage {a.routing.triage.value}, confidence {a.confidence.value:.2f}, "
+        f"{a.record}: triage {a.routing.triage.value}, confidence {_floor2(a.confidence.value)}, "
         f"review {'yes' if a.routing.review else 'no'}",
         f"  rule set    {a.ruleset.label}; model {a.model or 'none (rate from a QRS detector)'}",
         f"  quality     {len(q.usable_leads)}/{len(q.leads)} leads usable"
@@ -158,7 +159,7 @@ def summary_row(a: Analysis) -> tuple[str, ...]:
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
     flags = ", ".join(f.id.value + ("?" if f.severity.value == "borderline" else "")
                       for f in a.flags) or "-"
-    return (a.record, a.routing.triage.value, f"{a.confidence.value:.2f}",
+    return (a.record, a.routing.triage.value, _floor2(a.confidence.value),
             "yes" if a.routing.review else "no", _short(r.hr_bpm.value), _short(i.pr_ms.value),
             _short(i.qrs_ms.value), _short(m.qtc.value),
             f"{len(a.quality.usable_leads)}/{len(a.quality.leads)}", flags)
@@ -170,6 +171,12 @@ def format_table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...] = SUMM
     widths = [max(len(row[c]) for row in table) for c in range(len(header) - 1)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]
                      for row in table)
+
+
+def _floor2(value: float) -> str:
+    """Two decimals rounded down, so that a value just below the review threshold never
+    reads as equal to it."""
+    return f"{math.floor(value * 100.0 + 1e-9) / 100.0:.2f}"
 
 
 def _short(value: float | None) -> str:

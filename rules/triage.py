@@ -40,7 +40,7 @@ def route(flags: Sequence[Flag], m: Measurements, confidence: Confidence,
     triage, reasons = categorise(flags, m)
     review_reasons = []
     if confidence.value < ruleset.review_threshold:
-        review_reasons.append(f"confidence {confidence.value:.2f} is below the review "
+        review_reasons.append(f"confidence {confidence.value:.3f} is below the review "
                               f"threshold {ruleset.review_threshold:.2f}")
     if triage in ruleset.review_triage:
         review_reasons.append(f"triage {triage.value} is always reviewed")
