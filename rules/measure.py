@@ -28,7 +28,8 @@ from workstation.core.record import ECGRecord
 #: A wave whose lead changes by less than this over the whole wave lies on a flat line (mV):
 #: below the 5-10 uV resolution of resting ECG devices.
 FLAT_WAVE_MV = 0.01
-#: A beat whose QRS starts this soon after the recording starts cannot show its P wave.
+#: A beat whose QRS starts this soon after the recording starts cannot show its P wave (local
+#: choice: the longest normal PR, 200 ms, plus a P wave).
 P_ROOM_MS = 300.0
 
 
