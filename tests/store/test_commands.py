@@ -150,6 +150,7 @@ def test_accept_proposal_replaces_a_lead_and_undo_restores_it(doc, state):
     assert geometry(doc.state) == geometry(edited) and doc.state.status_of("II") is LeadStatus.UNREVIEWED
     doc.execute(AcceptProposal.of(doc.state, state, "unet/1.0"))  # the whole record
     assert all(doc.state.status_of(lead) is LeadStatus.ACCEPTED for lead in state.lead_names)
+    assert AcceptProposal.of(doc.state, state, "unet/1.0", "V1").is_noop  # nothing left to accept
 
 
 def test_lead_status_labels_and_note(doc):

@@ -398,7 +398,8 @@ class AcceptProposal(Command):
 
     @property
     def is_noop(self) -> bool:
-        return (set(self.before) == set(self.after)
+        # compare the waves, not who last touched them: re-accepting an accepted lead is a no-op
+        return ({a.wave for a in self.before} == {a.wave for a in self.after}
                 and self.status_before == self.status_after)
 
     def scope(self) -> Scope:
