@@ -103,3 +103,40 @@ def test_opening_the_sample_runs_the_shipped_model(window, qtbot) -> None:
         assert len(window.delineation.waves_in(lead, WaveKind.QRS)) >= 10, lead
     assert {s.wave.lead for s in window.paper.overlay.spans} == set(record.lead_names)
     assert "Delineated" in window.statusBar().currentMessage()
+
+
+def test_findings_panel_shows_the_rules_and_highlights_a_flag(window) -> None:
+    from workstation.ui.findings_panel import DISCLAIMER
+
+    window.set_state(dataclasses.replace(window.state, auto_delineate=True))
+    window.open_path(sample_path())
+    analysis = window.analysis
+    assert analysis is not None and window.findings.analysis is analysis
+    assert window.findings.table.rowCount() >= 8
+    assert window.findings.narrative.text().count(DISCLAIMER) == 1
+    assert window.findings.flags.count() == max(1, len(analysis.flags))
+    flagged = [i for i, f in enumerate(analysis.flags) if f.leads]
+    assert flagged, [f.id for f in analysis.flags]
+    window.findings.select_flag(flagged[0])
+    flag = analysis.flags[flagged[0]]
+    assert window.paper.highlight.rects  # the flag's leads are marked on the paper
+    shown = {p.lead for p in window.paper.layout.panels
+             if any(p.x_mm - 1e-6 <= r.left() and r.right() <= p.end_mm + 1e-6
+                    and p.baseline_mm - 30 < r.center().y() < p.baseline_mm + 30
+                    for r in window.paper.highlight.rects)}
+    assert shown and shown <= set(flag.leads)
+
+
+def test_rules_run_even_when_the_model_cannot(qtbot) -> None:
+    from workstation.ui.main_window import MainWindow
+
+    def broken(record):
+        raise RuntimeError("no model here")
+
+    win = MainWindow(modal_errors=False, background_loading=False)
+    qtbot.addWidget(win)
+    win.delineator._fn = broken
+    win.open_path(sample_path())
+    assert win.delineation is None
+    assert win.analysis is not None and win.analysis.model is None
+    assert win.analysis.measurements.rhythm.hr_bpm.value is not None

@@ -1,8 +1,8 @@
-"""Delineating the open record off the GUI thread.
+"""Work on the open record off the GUI thread: delineation by the model, then the rules.
 
 The model takes tens of milliseconds on a resting ECG and seconds on a Holter; either way
 the window stays responsive. Each request carries an increasing id and the record it was
-made for; a result for a record that is no longer shown is dropped.
+made for; a result for a request that is no longer the latest is dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 
 from PySide6 import QtCore
+
+from typing import Any
 
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
@@ -23,50 +25,54 @@ def _model_delineate(record: ECGRecord) -> Delineation:
 
 
 class _Signals(QtCore.QObject):
-    done = QtCore.Signal(int, object, object, float)  # request, record, Delineation or message, s
+    done = QtCore.Signal(int, object, object, float)  # request, record, result or message, s
 
 
 class _Task(QtCore.QRunnable):
     def __init__(self, request: int, record: ECGRecord,
-                 fn: Callable[[ECGRecord], Delineation], signals: _Signals) -> None:
+                 fn: Callable[[ECGRecord], Any], signals: _Signals) -> None:
         super().__init__()
         self._request, self._record, self._fn, self._signals = request, record, fn, signals
 
     def run(self) -> None:
         start = time.perf_counter()
         try:
-            result: Delineation | str = self._fn(self._record)
-        except Exception as exc:  # noqa: BLE001 - the model must never take the window down
-            result = f"delineation failed ({type(exc).__name__}: {exc})"
+            result = self._fn(self._record)
+        except Exception as exc:  # noqa: BLE001 - a model or rule bug must not take the window down
+            result = _Failure(f"{type(exc).__name__}: {exc}")
         self._signals.done.emit(self._request, self._record, result, time.perf_counter() - start)
 
 
-class DelineationRunner(QtCore.QObject):
-    """Runs ``delineate`` (default: the shipped model) on records in a worker thread.
+class _Failure(str):
+    """An error message, kept apart from a result that happens to be a string."""
+
+
+class RecordJobRunner(QtCore.QObject):
+    """Runs ``fn(record)`` in a worker thread; only the latest request's result is reported.
 
     Signals
     -------
-    finished(record, delineation, seconds)
+    finished(record, result, seconds)
     failed(record, message)
     """
 
     finished = QtCore.Signal(object, object, float)
     failed = QtCore.Signal(object, str)
 
-    def __init__(self, parent: QtCore.QObject | None = None,
-                 delineate: Callable[[ECGRecord], Delineation] = _model_delineate) -> None:
+    def __init__(self, fn: Callable[[ECGRecord], Any], parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
-        self._fn = delineate
+        self._fn = fn
         self._latest = 0
         self._signals = _Signals(self)
         self._signals.done.connect(self._on_done)
         self._pool = QtCore.QThreadPool(self)
         self._pool.setMaxThreadCount(1)
 
-    def start(self, record: ECGRecord, *, background: bool = True) -> None:
-        """Delineate ``record``; any earlier request's result will be dropped."""
+    def start(self, record: ECGRecord, *, background: bool = True,
+              fn: Callable[[ECGRecord], Any] | None = None) -> None:
+        """Run the job (or ``fn``) on ``record``; any earlier request's result will be dropped."""
         self._latest += 1
-        task = _Task(self._latest, record, self._fn, self._signals)
+        task = _Task(self._latest, record, fn or self._fn, self._signals)
         if background:
             self._pool.start(task)
         else:
@@ -82,7 +88,15 @@ class DelineationRunner(QtCore.QObject):
     def _on_done(self, request: int, record: ECGRecord, result: object, seconds: float) -> None:
         if request != self._latest:
             return
-        if isinstance(result, str):
-            self.failed.emit(record, result)
+        if isinstance(result, _Failure):
+            self.failed.emit(record, str(result))
         else:
             self.finished.emit(record, result, seconds)
+
+
+class DelineationRunner(RecordJobRunner):
+    """Runs ``delineate`` (default: the shipped model) on records in a worker thread."""
+
+    def __init__(self, parent: QtCore.QObject | None = None,
+                 delineate: Callable[[ECGRecord], Delineation] = _model_delineate) -> None:
+        super().__init__(delineate, parent)

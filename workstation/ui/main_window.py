@@ -16,8 +16,9 @@ from workstation.core.layout import CaliperMeasurement, available_kinds
 from workstation.core.record import ECGRecord
 from workstation.ui.actions import ACTIONS, ActionSpec, build_actions, populate_menus, sync_actions
 from workstation.ui.banner import PatientBanner
-from workstation.ui.delineation_runner import DelineationRunner
+from workstation.ui.delineation_runner import DelineationRunner, RecordJobRunner
 from workstation.ui.device_panel import DevicePanel
+from workstation.ui.findings_panel import FindingsPanel
 from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
 from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
@@ -49,6 +50,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state = ViewState()
         self.record: ECGRecord | None = None
         self.delineation: Delineation | None = None
+        self.analysis = None  # rules.analysis.Analysis of the open record, when done
         self.modal_errors = modal_errors
         self.background_loading = background_loading
         self.last_error_box: QtWidgets.QMessageBox | None = None
@@ -61,6 +63,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.delineator = DelineationRunner(self)
         self.delineator.finished.connect(self._on_delineated)
         self.delineator.failed.connect(self._on_delineation_failed)
+        self.analyser = RecordJobRunner(_analyse, self)
+        self.analyser.finished.connect(self._on_analysed)
+        self.analyser.failed.connect(self._on_analysis_failed)
+        self.findings = FindingsPanel(self)
+        self.findings.flag_selected.connect(self._highlight_flag)
         self._build_body()
         self._build_actions()
         self._build_status_bar()
@@ -79,7 +86,9 @@ class MainWindow(QtWidgets.QMainWindow):
         box.addWidget(self.banner)
         box.addWidget(self.paper, 1)
         self.setCentralWidget(body)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.findings)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.device_panel)
+        self.tabifyDockWidget(self.findings, self.device_panel)
         self.device_panel.hide()
 
     def _build_actions(self) -> None:
@@ -95,6 +104,7 @@ class MainWindow(QtWidgets.QMainWindow):
         populate_menus(self.menuBar(), self.toolbar, ACTIONS, self.actions)
         view_menu = next(m for m in self.menuBar().findChildren(QtWidgets.QMenu)
                          if m.title() == "&View")
+        view_menu.addAction(self.findings.toggleViewAction())
         view_menu.addAction(self.device_panel.toggleViewAction())
 
     def _build_status_bar(self) -> None:
@@ -147,6 +157,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.record = record
         self.delineation = None
         self.delineator.cancel()
+        self.analysis = None
+        self.analyser.cancel()
+        self.findings.show_analysis(None, pending="Waiting for the delineation …"
+                                    if self.state.auto_delineate else "Not analysed (Ctrl+L).")
         self.refresh()
         self.paper.setFocus()  # keys go to the paper, not to whatever had focus
         self.statusBar().clearMessage()
@@ -185,6 +199,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for label, text in zip(self.status_labels, fields, strict=True):
             label.setText(text)
         self.device_panel.setVisible(self.device_panel.show_record(record, deidentify=state.deidentified))
+        self.findings.raise_()
         name = "" if state.deidentified else f" — {record.source.path.name}"
         self.setWindowTitle(APP_TITLE + name)
         self._show_position()
@@ -208,10 +223,38 @@ class MainWindow(QtWidgets.QMainWindow):
         self.show_error(message)
         self.load_failed.emit(message)
 
+    def analyse(self) -> None:
+        """Run the rules on the open record and its delineation (None: rate and rhythm only)."""
+        if self.record is None:
+            return
+        self.findings.show_analysis(None, pending="Measuring and applying the rules …")
+        d = self.delineation
+        self.analyser.start(self.record, background=self.background_loading,
+                            fn=lambda record: _analyse(record, d))
+
+    def _on_analysed(self, record: ECGRecord, analysis, seconds: float) -> None:  # noqa: ANN001
+        if record is self.record:
+            self.analysis = analysis
+            self.findings.show_analysis(analysis)
+
+    def _on_analysis_failed(self, record: ECGRecord, message: str) -> None:
+        if record is self.record:
+            self.findings.show_analysis(None, pending=f"The rules could not run: {message}")
+
+    def _highlight_flag(self, flag) -> None:  # noqa: ANN001 - rules.flag.Flag or None
+        if flag is None or self.analysis is None:
+            self.paper.highlight_finding(())
+            return
+        beats = self.analysis.measurements.beats
+        ranges = tuple(_beat_span(beats[i]) for i in flag.beats if 0 <= i < len(beats))
+        leads = flag.leads or tuple(self.record.lead_names if self.record else ())
+        self.paper.highlight_finding(leads, ranges)
+
     def _on_delineated(self, record: ECGRecord, delineation: Delineation, seconds: float) -> None:
         if record is not self.record:
             return
         self.show_delineation(delineation)
+        self.analyse()
         n = len(delineation.waves)
         self.statusBar().showMessage(
             f"Delineated {n} waves in {seconds * 1000:.0f} ms "
@@ -220,6 +263,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_delineation_failed(self, record: ECGRecord, message: str) -> None:
         if record is self.record:
             self.statusBar().showMessage(f"No delineation: {message}", 20_000)
+            self.analyse()  # the rules run even when the model cannot
 
     def _on_caliper(self, m: CaliperMeasurement) -> None:
         self.statusBar().showMessage("Caliper: " + caliper_text(m))
@@ -254,6 +298,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.loader.wait(5000)
         self.delineator.wait(30_000)
+        self.analyser.wait(30_000)
         super().closeEvent(ev)
 
 
@@ -261,3 +306,24 @@ def _local_paths(mime: QtCore.QMimeData) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def _analyse(record: ECGRecord, delineation: Delineation | None = None):  # noqa: ANN202
+    """The rules over the analysed window of ``record`` (see rules.analysis.analysis_window)."""
+    from rules.analysis import analysis_window, analyze
+    from rules.ruleset import load_ruleset
+
+    ruleset = load_ruleset()
+    window = analysis_window(record, ruleset)
+    if delineation is not None and window is not record:
+        kept = tuple(w for w in delineation.waves if w.offset < window.n_samples)
+        delineation = Delineation(delineation.fs, delineation.lead_names, kept,
+                                  delineation.model_name, delineation.model_version)
+    return analyze(window, delineation, ruleset=ruleset, duration_s=record.duration_s)
+
+
+def _beat_span(beat) -> tuple[int, int]:  # noqa: ANN001 - rules.beats.Beat
+    """From the beat's P onset (or QRS onset) to its T offset (or QRS offset)."""
+    start = beat.p.onset.sample if beat.p is not None else beat.qrs.onset.sample
+    stop = beat.t.offset.sample if beat.t is not None else beat.qrs.offset.sample
+    return start, stop + 1

@@ -156,3 +156,45 @@ class DelineationOverlay:
                 self._vb.removeItem(item)
         self._items, self.spans, self._window = [], [], None
 
+
+
+HIGHLIGHT_FILL = (255, 213, 0, 70)
+HIGHLIGHT_EDGE = "#c79a00"
+
+
+class HighlightOverlay:
+    """Marks where a selected finding was measured: its leads, and its beats when known."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        self._vb = view_box
+        self._items: list[QtWidgets.QGraphicsItem] = []
+        self.rects: list[QtCore.QRectF] = []
+
+    def show(self, layout: PaperLayout, leads: tuple[str, ...],
+             sample_ranges: tuple[tuple[int, int], ...] = ()) -> None:
+        """Highlight ``leads`` (every panel showing them) over ``sample_ranges`` (or all of it)."""
+        self.clear()
+        half = 0.45 * layout.row_pitch_mm
+        for panel in layout.panels:
+            if panel.lead not in leads:
+                continue
+            ranges = sample_ranges or ((panel.start, panel.stop),)
+            for lo, hi in ranges:
+                lo, hi = max(lo, panel.start), min(hi, panel.stop)
+                if hi <= lo:
+                    continue
+                x0, x1 = float(panel.x_of(lo)), float(panel.x_of(hi))
+                self.rects.append(QtCore.QRectF(x0, panel.baseline_mm - half, x1 - x0, 2 * half))
+        for rect in self.rects:
+            item = QtWidgets.QGraphicsRectItem(rect)
+            item.setBrush(QtGui.QBrush(QtGui.QColor(*HIGHLIGHT_FILL)))
+            item.setPen(pg.mkPen(HIGHLIGHT_EDGE, width=1.2))
+            item.setZValue(4)
+            self._vb.addItem(item, ignoreBounds=True)
+            self._items.append(item)
+
+    def clear(self) -> None:
+        for item in self._items:
+            if item.scene() is not None:
+                self._vb.removeItem(item)
+        self._items, self.rects = [], []

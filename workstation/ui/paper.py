@@ -33,7 +33,7 @@ from workstation.core.layout import (
 )
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
-from workstation.ui.overlays import DelineationOverlay
+from workstation.ui.overlays import DelineationOverlay, HighlightOverlay
 from workstation.ui.paper_items import CaliperOverlay, PaperGrid
 from workstation.ui.paper_text import PaperText, TimeRuler, lead_label, note_label
 from workstation.ui.state import ViewState, describe_conditioning
@@ -81,6 +81,7 @@ class PaperView(pg.GraphicsView):
         self._caliper: CaliperOverlay | None = None
         self._delineation: Delineation | None = None
         self.overlay = DelineationOverlay(self.vb)
+        self.highlight = HighlightOverlay(self.vb)
         self._fitted = True
         self.strip = False
         self.last_caliper: CaliperMeasurement | None = None
@@ -162,8 +163,17 @@ class PaperView(pg.GraphicsView):
             self.clear_caliper()
 
     # -- building the scene -------------------------------------------------------------
+    def highlight_finding(self, leads: tuple[str, ...],
+                          sample_ranges: tuple[tuple[int, int], ...] = ()) -> None:
+        """Mark the leads (and sample ranges) a finding was measured on; empty clears."""
+        if self._layout is None or not leads:
+            self.highlight.clear()
+            return
+        self.highlight.show(self._layout, leads, sample_ranges)
+
     def _clear(self) -> None:
         self.overlay.clear()
+        self.highlight.clear()
         self.vb.clear()
         self._traces, self._labels = [], []
         self._footer = self._ruler = self._caliper = None
