@@ -31,13 +31,18 @@ def application() -> QtWidgets.QApplication:
 
 
 def open_windows(paths: Sequence[Path], *, sample: bool = False) -> list[MainWindow]:
-    """One shown window per file (the sample first when asked); one empty window if none."""
+    """One shown window per file (the sample first when asked); one empty window if none.
+
+    A folder opens as a worklist: its ECGs analysed in the background and sorted by urgency.
+    """
     targets = ([sample_path()] if sample else []) + [Path(p) for p in paths]
     windows = []
     for path in targets or [None]:
         window = MainWindow()
         window.show()
-        if path is not None:
+        if path is not None and path.is_dir():
+            window.open_worklist(path)
+        elif path is not None:
             window.open_path(path)
         windows.append(window)
     return windows

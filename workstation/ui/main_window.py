@@ -19,6 +19,7 @@ from workstation.ui.banner import PatientBanner
 from workstation.ui.delineation_runner import DelineationRunner, RecordJobRunner
 from workstation.ui.device_panel import DevicePanel
 from workstation.ui.findings_panel import FindingsPanel
+from workstation.ui.worklist_panel import WorklistPanel
 from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
 from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
@@ -68,6 +69,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analyser.failed.connect(self._on_analysis_failed)
         self.findings = FindingsPanel(self)
         self.findings.flag_selected.connect(self._highlight_flag)
+        self.worklist = WorklistPanel(self)
+        self.worklist.open_requested.connect(self.open_path)
         self._build_body()
         self._build_actions()
         self._build_status_bar()
@@ -90,12 +93,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.device_panel)
         self.tabifyDockWidget(self.findings, self.device_panel)
         self.device_panel.hide()
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist)
+        self.worklist.hide()
 
     def _build_actions(self) -> None:
         self._commands = {
             "open": self.open_dialog, "open_sample": self.open_sample, "quit": self.close,
             "fit": self.paper.fit, "actual_size": self.actual_size,
-            "delineate": self.delineate,
+            "delineate": self.delineate, "open_worklist_dialog": self.open_worklist_dialog,
+            "next_case": self.worklist.open_next, "mark_reviewed": self.mark_reviewed,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -105,6 +111,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu = next(m for m in self.menuBar().findChildren(QtWidgets.QMenu)
                          if m.title() == "&View")
         view_menu.addAction(self.findings.toggleViewAction())
+        view_menu.addAction(self.worklist.toggleViewAction())
         view_menu.addAction(self.device_panel.toggleViewAction())
 
     def _build_status_bar(self) -> None:
@@ -134,6 +141,21 @@ class MainWindow(QtWidgets.QMainWindow):
         path = ask_open_path(self)
         if path is not None:
             self.open_path(path)
+
+    def open_worklist_dialog(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Open a folder of ECGs")
+        if folder:
+            self.open_worklist(Path(folder))
+
+    def open_worklist(self, folder: Path, *, background: bool | None = None) -> None:
+        """Analyse every ECG in ``folder`` in the background and list them by urgency."""
+        self.worklist.show()
+        self.worklist.import_folder(folder, background=self.background_loading if background is None else background)
+
+    def mark_reviewed(self) -> None:
+        if self.record is not None:
+            self.worklist.mark_reviewed(self.record.source.path)
+            self.statusBar().showMessage(f"Marked {self.record.source.path.name} reviewed", 5000)
 
     def open_sample(self) -> None:
         from workstation.ui.app import sample_path  # app imports this module
@@ -299,6 +321,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loader.wait(5000)
         self.delineator.wait(30_000)
         self.analyser.wait(30_000)
+        self.worklist.cancel_import()
+        self.worklist.wait(30_000)
         super().closeEvent(ev)
 
 

@@ -1,0 +1,1 @@
+"""Review work over analysed records: the worklist (pure computation, no Qt)."""
