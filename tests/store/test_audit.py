@@ -49,6 +49,8 @@ def test_verify_passes_on_an_honest_store(edited, capsys):
     assert main(["audit", "verify", str(edited)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"ok: {edited}:") and "1 signatures valid" in out
+    assert main(["audit", "verify", "--quick", str(edited)]) == 0
+    assert "not replayed (--quick)" in capsys.readouterr().out
 
 
 def test_an_edited_event_is_named(edited, capsys):
@@ -97,6 +99,10 @@ def test_a_wave_row_edited_outside_the_log_is_found(edited, capsys):
         conn.execute("UPDATE waves SET offset = offset + 1 WHERE set_id = 2 AND lead = 'V4'")
     assert main(["audit", "verify", str(edited)]) == 1
     assert "set 2: its tables differ from its history" in capsys.readouterr().err
+    # without the replay, the submitted set's signature still gives the edit away
+    assert main(["audit", "verify", "--quick", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert "signature of ann1 fails" in err and "differ from its history" not in err
 
 
 def test_verify_refuses_what_it_cannot_read(tmp_path, capsys):

@@ -180,3 +180,17 @@ def test_unknown_ids_are_store_errors(store):
     store.add_record(synthetic_record("rec-2"))
     with pytest.raises(StoreError, match="does not fit"):
         store.add_proposal("rec-2", synthetic_delineation(leads=("I", "X")))
+
+
+def test_quit_without_saving_and_find_every_correction_on_reopening(store, store_path):
+    session = store.open_session("rec-1")
+    for wave in session.state.waves_in("V4")[:5]:
+        session.execute(MoveBoundary.of(session.state, wave.id, Boundary.OFFSET, wave.offset + 1))
+    edited = session.state
+    store.close()  # no save call anywhere
+    with AnnotationStore.open(store_path) as reopened:
+        reopened.switch_user("ann1")
+        again = reopened.open_session("rec-1")
+        assert again.state == edited and again.document.is_clean and not again.document.can_undo
+        changed = [a for a in again.state.waves.values() if a.provenance.annotator]
+        assert len(changed) == 5 and {a.provenance.annotator for a in changed} == {"ann1"}

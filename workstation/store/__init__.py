@@ -1,7 +1,22 @@
 """The annotation store: SQLite via sqlite-utils (migrations, sets, event chain, identity, audit).
 
 SQL stays inside this package. The workstation uses :class:`AnnotationStore` and
-:class:`EditingSession`; everything else is reached through them.
+:class:`EditingSession`; everything else is reached through them::
+
+    store = AnnotationStore.open(path)             # StoreError naming the file when it cannot
+    store.switch_user("jdoe")                      # explicit; IdentityError without a keyring secret
+    info = store.add_record(record)                # id = hash of the signal; idempotent
+    store.add_proposal(info.id, delineation)       # the model's immutable proposal (once per version)
+    session = store.open_session(info.id, blind=False, hide_proposal=False)
+    session.execute(MoveBoundary.of(session.state, wave_id, Boundary.ONSET, 1234))  # committed
+    session.undo(); session.redo()                 # the inverse is committed and logged too
+    session.accept_proposal("II")                  # or None for the whole record
+    session.submit()                               # signed; store.verify_signature(set_id)
+
+Every ``execute``/``undo``/``redo`` may raise ``ConflictError`` (another workstation changed
+the same thing first: call ``session.refresh()``), ``CommandError`` (a rule of the document),
+``SetLockedError`` (submitted, or not the current user's set) or ``StoreError`` (the file:
+disk full, read-only, damaged); in every case nothing was changed, in the store or on screen.
 """
 
 from workstation.store.errors import ConflictError, IdentityError, SetLockedError, StoreError

@@ -17,12 +17,20 @@ from workstation.core.commands import command_from_dict
 from workstation.store.events import Event, EventKind, events_of_set
 
 
-def rebuild(db: Database, set_id: int) -> AnnotationState:
-    """The set's content replayed from its events; ValueError when it has no creation event."""
+def rebuild(db: Database, set_id: int,
+            proposals: dict[int, AnnotationState] | None = None) -> AnnotationState:
+    """The set's content replayed from its events; ValueError when it has no creation event.
+
+    ``proposals`` memoises replayed proposal sets (they never change) across calls: a whole-
+    store audit then replays each proposal once, not once per annotator set copied from it.
+    """
+    proposals = {} if proposals is None else proposals
     state: AnnotationState | None = None
     for event in events_of_set(db, set_id):
         if event.kind is EventKind.SET_CREATED:
-            state = _created(db, event)
+            state = _created(db, event, proposals)
+            if event.payload.get("model"):
+                proposals[set_id] = state
         elif event.kind is EventKind.COMMAND:
             if state is None:
                 raise ValueError(f"set {set_id}: event {event.id} edits a set not yet created")
@@ -46,11 +54,12 @@ def rebuild_status(db: Database, set_id: int) -> SetStatus:
     return status
 
 
-def _created(db: Database, event: Event) -> AnnotationState:
+def _created(db: Database, event: Event, proposals: dict[int, AnnotationState]) -> AnnotationState:
     payload = event.payload
     if payload.get("from_set") is not None:
         # a proposal set never changes after its creation, so replaying it gives the copy made
-        return rebuild(db, int(payload["from_set"]))
+        source = int(payload["from_set"])
+        return proposals[source] if source in proposals else rebuild(db, source, proposals)
     waves = waves_from_payload(payload["proposal"]) if "proposal" in payload else []
     return AnnotationState(float(payload["fs"]), tuple(payload["lead_names"]),
                            int(payload["n_samples"]), {a.id: a for a in waves})
