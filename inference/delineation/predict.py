@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig
+from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig, make_planar
 from inference.delineation.postprocess import Segments, find_waves
 from inference.delineation.preprocess import fill_gaps, prepare
 from workstation.core.conditioning import resample
-from workstation.core.delineation import Delineation, Wave, WaveKind
+from workstation.core.delineation import Delineation, Wave, WaveKind, wave_id
 from workstation.core.record import ECGRecord
 
 WEIGHTS_FILE = "delineation-unet.pt"
@@ -63,7 +63,7 @@ def load_model(path: Path) -> tuple[DelineationNet, ModelInfo]:
     model = DelineationNet(NetConfig.from_dict(blob["config"]))
     model.load_state_dict(blob["state_dict"])
     model.eval()
-    return fuse_batchnorm(model), ModelInfo(blob["name"], blob["version"])
+    return make_planar(fuse_batchnorm(model)), ModelInfo(blob["name"], blob["version"])
 
 
 class Delineator:
@@ -145,10 +145,11 @@ def _to_waves(segs: dict[WaveKind, Segments], lead: str, fs: float, start: int,
         pk = start + np.rint(s.peak * ratio).astype(np.int64)
         off = start + np.rint(s.offset * ratio).astype(np.int64)
         keep = np.flatnonzero((on >= core_start) & (on < core_stop))
-        conf = np.clip(np.stack([s.onset_conf, s.peak_conf, s.offset_conf]), 0.0, 1.0)
-        for i in keep.tolist():
-            waves.append(Wave(kind, lead, int(on[i]), int(pk[i]), int(off[i]),
-                              float(conf[0, i]), float(conf[1, i]), float(conf[2, i])))
+        conf = np.clip(np.stack([s.onset_conf, s.peak_conf, s.offset_conf]), 0.0, 1.0)[:, keep]
+        prefix = wave_id(kind, lead, 0)[:-1]  # ids made here: one string join per wave
+        for a, p, b, ca, cp, cb in zip(on[keep].tolist(), pk[keep].tolist(), off[keep].tolist(),
+                                       *conf.tolist()):
+            waves.append(Wave(kind, lead, a, p, b, ca, cp, cb, f"{prefix}{a}"))
     return waves
 
 

@@ -184,10 +184,13 @@ def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: in
               f"({time.perf_counter() - te:.0f} s, total {time.perf_counter() - t0:.0f} s)\n"
               f"  12 leads: {format_scores(scores)}\n"
               f"  {'+'.join(HOLTER_LEADS)} only: {format_scores(holter)}", flush=True)
+        # written aside, then renamed: an interruption mid-save leaves the last good checkpoint
+        tmp = ckpt_path.with_suffix(".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
                     "sched": sched.state_dict(), "rng": rng.bit_generator.state,
                     "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best": best,
-                    "history": history}, ckpt_path)
+                    "history": history}, tmp)
+        tmp.replace(ckpt_path)
     print(f"done in {time.perf_counter() - t0:.0f} s; best validation score {best:.2f}; "
           f"weights in {out / WEIGHTS_FILE}", flush=True)
 

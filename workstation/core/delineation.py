@@ -146,7 +146,9 @@ class Delineation:
         unknown = {w.lead for w in self.waves} - order.keys()
         if unknown:
             raise ValueError(f"waves on leads not in the record: {', '.join(sorted(unknown))}")
-        waves = tuple(sorted(self.waves, key=lambda w: (order[w.lead], w.onset, w.kind.value)))
+        # by lead, onset, offset; the sort is stable, so any remaining tie keeps the given
+        # order (keys without enum attributes: a 24 h Holter has half a million waves)
+        waves = tuple(sorted(self.waves, key=lambda w: (order[w.lead], w.onset, w.offset)))
         by_lead: dict[str, list[Wave]] = {name: [] for name in self.lead_names}
         for wave in waves:
             by_lead[wave.lead].append(wave)
