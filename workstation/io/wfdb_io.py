@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from workstation.core.delineation import annotation_extension, write_annotation_file
 from workstation.core.leads import normalise_lead_name
 from workstation.core.record import (
     Acquisition,
@@ -229,15 +230,11 @@ def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = 
     for ann in record.annotations:
         groups.setdefault(ann.lead, []).append(ann)
     for lead, anns in groups.items():
-        ext = "atr" if lead is None else lead.lower()
+        ext = "atr" if lead is None else annotation_extension(lead)
         anns.sort(key=lambda a: a.sample)
-        # wfdb.wrann accepts letters only in an extension; LUDB's are "v1".."v6": write, rename
-        tmp_ext = "tmp" + "".join(chr(97 + int(c)) if c.isdigit() else c for c in ext if c.isalnum())
-        wfdb.wrann(stem, tmp_ext, np.array([a.sample for a in anns]), [a.symbol for a in anns],
-                   aux_note=[a.aux for a in anns], fs=record.fs, write_dir=str(out_dir))
-        target = out_dir / f"{stem}.{ext}"
-        (out_dir / f"{stem}.{tmp_ext}").replace(target)
-        written.append(target)
+        written.append(write_annotation_file(out_dir, stem, ext, [a.sample for a in anns],
+                                             [a.symbol for a in anns], record.fs,
+                                             [a.aux for a in anns]))
     return written
 
 
