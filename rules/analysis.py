@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rules.beats import Beat
 from rules.calibration import Calibration, load_calibration
 from rules.confidence import Confidence, record_confidence
 from rules.flag import Check, Flag
@@ -94,6 +95,28 @@ def analysis_window(record: ECGRecord, ruleset: RuleSet) -> ECGRecord:
     return ECGRecord.from_array(record.window(0, stop), record.fs, record.leads, record.source,
                                 patient=record.patient, acquisition=record.acquisition,
                                 device_report=record.device_report)
+
+
+def analyze_recording(record: ECGRecord, delineation: Delineation | None,
+                      ruleset: RuleSet | None = None) -> Analysis:
+    """:func:`analyze` over the analysed window of a whole recording of any length.
+
+    ``delineation`` covers the whole recording; only its waves inside the window are used.
+    """
+    ruleset = ruleset or load_ruleset()
+    window = analysis_window(record, ruleset)
+    if delineation is not None and window is not record:
+        kept = tuple(w for w in delineation.waves if w.offset < window.n_samples)
+        delineation = Delineation(delineation.fs, delineation.lead_names, kept,
+                                  delineation.model_name, delineation.model_version)
+    return analyze(window, delineation, ruleset=ruleset, duration_s=record.duration_s)
+
+
+def beat_span(beat: Beat) -> tuple[int, int]:
+    """Samples of one beat, from its P onset (or QRS onset) to one past its T (or QRS) offset."""
+    start = beat.p.onset.sample if beat.p is not None else beat.qrs.onset.sample
+    stop = beat.t.offset.sample if beat.t is not None else beat.qrs.offset.sample
+    return start, stop + 1
 
 
 def _flag_order(flag: Flag) -> tuple[int, int, str]:

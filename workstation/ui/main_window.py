@@ -267,8 +267,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if flag is None or self.analysis is None:
             self.paper.highlight_finding(())
             return
+        from rules.analysis import beat_span
+
         beats = self.analysis.measurements.beats
-        ranges = tuple(_beat_span(beats[i]) for i in flag.beats if 0 <= i < len(beats))
+        ranges = tuple(beat_span(beats[i]) for i in flag.beats if 0 <= i < len(beats))
         leads = flag.leads or tuple(self.record.lead_names if self.record else ())
         self.paper.highlight_finding(leads, ranges)
 
@@ -333,21 +335,7 @@ def _local_paths(mime: QtCore.QMimeData) -> list[Path]:
 
 
 def _analyse(record: ECGRecord, delineation: Delineation | None = None):  # noqa: ANN202
-    """The rules over the analysed window of ``record`` (see rules.analysis.analysis_window)."""
-    from rules.analysis import analysis_window, analyze
-    from rules.ruleset import load_ruleset
+    """The rules over ``record`` (imported in the worker: the window opens without them)."""
+    from rules.analysis import analyze_recording
 
-    ruleset = load_ruleset()
-    window = analysis_window(record, ruleset)
-    if delineation is not None and window is not record:
-        kept = tuple(w for w in delineation.waves if w.offset < window.n_samples)
-        delineation = Delineation(delineation.fs, delineation.lead_names, kept,
-                                  delineation.model_name, delineation.model_version)
-    return analyze(window, delineation, ruleset=ruleset, duration_s=record.duration_s)
-
-
-def _beat_span(beat) -> tuple[int, int]:  # noqa: ANN001 - rules.beats.Beat
-    """From the beat's P onset (or QRS onset) to its T offset (or QRS offset)."""
-    start = beat.p.onset.sample if beat.p is not None else beat.qrs.onset.sample
-    stop = beat.t.offset.sample if beat.t is not None else beat.qrs.offset.sample
-    return start, stop + 1
+    return analyze_recording(record, delineation)

@@ -29,7 +29,7 @@ COLUMNS = ("Record", "Triage", "Confidence", "Review", "Status", "Main flags", "
 def analyse_file(path: Path) -> WorklistEntry:
     """Read, delineate and analyse one file (run in the worker); errors become the entry's."""
     from workstation.io import ECGReadError, read_ecg
-    from workstation.ui.main_window import _analyse
+    from rules.analysis import analyze_recording
 
     try:
         record = read_ecg(path)
@@ -41,7 +41,7 @@ def analyse_file(path: Path) -> WorklistEntry:
         delineation = delineate(record)
     except Exception:  # noqa: BLE001 - rules still run on rate and rhythm without the model
         delineation = None
-    return WorklistEntry(path, analysis=_analyse(record, delineation))
+    return WorklistEntry(path, analysis=analyze_recording(record, delineation))
 
 
 class _ImportSignals(QtCore.QObject):
