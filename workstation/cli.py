@@ -7,6 +7,7 @@ status non-zero; the other files are still processed.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -437,6 +438,29 @@ def audit_log_cmd(store: Path, record_id: str | None) -> None:
     for entry in entries:
         where = f"set {entry.set_id}" if entry.set_id is not None else ""
         click.echo(f"{entry.at}  {entry.who:<12} {where:<8} {entry.text}")
+
+
+#: Packages that add subcommands of their own; each module has ``register(group)``.
+#: Their imports stay cheap: the heavy work is imported inside each command.
+_COMMAND_MODULES = (
+    "workstation.panel.cli",     # import-annotations, agreement, export, finetune, monitor
+    "workstation.scan.cli",      # digitize, digitize-eval
+    "workstation.delivery.cli",  # export-report, export-hl7 / fhir / dicom / aecg
+)
+
+
+def _register_commands() -> None:
+    for module_name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue  # package not part of this build
+            raise
+        module.register(cli)
+
+
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover
