@@ -35,3 +35,22 @@ def ludb_dir() -> Path:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def private_user_files(tmp_path_factory: pytest.TempPathFactory,
+                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own preferences or annotation store.
+
+    Windows made without an explicit store use ``$ECGWS_STORE``; Qt's preferences of the
+    whole test run live in a temporary folder.
+    """
+    home = tmp_path_factory.getbasetemp() / "user-files"
+    monkeypatch.setenv("ECGWS_STORE", str(home / "annotations.sqlite"))
+    try:
+        from PySide6 import QtCore
+    except ImportError:  # pragma: no cover - Qt is a dependency; be safe for partial installs
+        return
+    QtCore.QSettings.setDefaultFormat(QtCore.QSettings.Format.IniFormat)
+    QtCore.QSettings.setPath(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope,
+                             str(home / "settings"))

@@ -27,6 +27,7 @@ class ActionSpec:
     text: str
     submenu: str | None = None
     shortcut: str | None = None
+    alt_shortcut: str | None = None
     tip: str = ""
     command: str | None = None  # name of a window command
     update: Callable[[ViewState], ViewState] | None = None
@@ -72,6 +73,80 @@ def _lowpass(hz: float) -> ActionSpec:
                       checked=lambda s: s.conditioning.lowpass_hz == hz)
 
 
+#: Keys the paper handles itself (they depend on what has focus, so they are not menu entries).
+PAPER_KEYS = (
+    ("Drag a boundary", "move it (one undo step); with Shift, on every lead of the beat"),
+    ("Click / right click", "select a boundary / the edits of the wave under the pointer"),
+    ("Left / Right", "nudge the selected boundary one sample (pan when nothing is selected)"),
+    ("Shift+Left / Shift+Right", "nudge the selected boundary 10 ms"),
+    ("Tab / Shift+Tab", "next / previous boundary on the lead"),
+    ("] / [", "the same boundary one beat later / earlier"),
+    ("Down / Up", "the same boundary on the next / previous lead (pan when nothing is selected)"),
+    ("Esc", "cancel the drag or the wave being added, clear the selection, then the caliper"),
+    ("+ / -", "zoom in / out"),
+    ("Page Up / Page Down", "pan a screen"),
+    ("Home / End", "fit the page / go to the end"),
+    ("Wheel / right drag", "zoom"),
+)
+
+
+def _edit(key: str, text: str, shortcut: str | None, command: str, tip: str = "",
+          **extra) -> ActionSpec:  # noqa: ANN003
+    return ActionSpec(f"edit.{key}", "&Edit", text, shortcut=shortcut, command=command, tip=tip,
+                      needs_record=True, **extra)
+
+
+def _annotate(key: str, text: str, shortcut: str | None, command: str, tip: str = "",
+              **extra) -> ActionSpec:  # noqa: ANN003
+    return ActionSpec(f"annotate.{key}", "&Annotate", text, shortcut=shortcut, command=command,
+                      tip=tip, **extra)
+
+
+EDIT_ACTIONS = (
+    _edit("undo", "&Undo", "Ctrl+Z", "undo", "Undo the last correction (it is undone in the store too)"),
+    _edit("redo", "&Redo", "Ctrl+Shift+Z", "redo", "Redo the last undone correction",
+          alt_shortcut="Ctrl+Y"),
+    _edit("add_p", "Add &P wave", "P", "add_p", "Then drag along a lead from onset to offset",
+          separator_before=True),
+    _edit("add_qrs", "Add &QRS complex", "Q", "add_qrs", "Then drag along a lead from onset to offset"),
+    _edit("add_t", "Add &T wave", "T", "add_t", "Then drag along a lead from onset to offset"),
+    _edit("delete", "&Delete wave", "Del", "delete_wave", "Delete the selected wave",
+          alt_shortcut="Backspace"),
+    _edit("type_p", "Make it a P wave", "Shift+P", "type_p", "Change the selected wave's type",
+          submenu="Change &type"),
+    _edit("type_qrs", "Make it a QRS complex", "Shift+Q", "type_qrs", submenu="Change &type"),
+    _edit("type_t", "Make it a T wave", "Shift+T", "type_t", submenu="Change &type"),
+    _edit("global", "Set this boundary on &all leads", "G", "global_boundary",
+          "Move the selected boundary of this beat to the same instant on every lead",
+          separator_before=True),
+    ActionSpec("edit.snap", "&Edit", "&Snap to signal", shortcut="S",
+               tip="Dropped peaks go to the local extremum, onsets and offsets to the flattest point",
+               update=ViewState.toggle_snap, checked=lambda s: s.snap),
+)
+
+ANNOTATE_ACTIONS = (
+    _annotate("accept_lead", "Accept model on this &lead", "A", "accept_lead",
+              "Take the model's waves on the selected lead and mark it accepted", needs_record=True),
+    _annotate("accept_record", "Accept model on &all leads", "Shift+A", "accept_record",
+              "Take the model's waves on every lead and mark them accepted", needs_record=True),
+    _annotate("unreadable", "Lead &unreadable", "U", "toggle_unreadable",
+              "Mark (or unmark) the selected lead as unreadable: noise, lead off", needs_record=True),
+    _annotate("submit", "&Submit and sign", "Ctrl+Return", "submit",
+              "Sign the set with your key and submit it; it is locked until reopened",
+              needs_record=True, separator_before=True),
+    _annotate("reopen", "&Reopen for editing", None, "reopen", needs_record=True),
+    _annotate("history", "&History of this record…", "Ctrl+H", "history", needs_record=True),
+    ActionSpec("annotate.blind", "&Annotate", "&Blind (hide other annotators)", separator_before=True,
+               tip="New annotation sets are blind: you see only your own work (and the model's, "
+                   "unless hidden)", update=ViewState.toggle_blind, checked=lambda s: s.blind),
+    ActionSpec("annotate.hide_proposal", "&Annotate", "Hide the &model's proposal",
+               tip="New annotation sets start empty: label without seeing the model's boundaries",
+               update=ViewState.toggle_hide_proposal, checked=lambda s: s.hide_proposal),
+    _annotate("switch_user", "S&witch user…", "Ctrl+U", "switch_user", separator_before=True,
+              tip="Sign in as another annotator, or create a profile"),
+)
+
+
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("file.open", "&File", "&Open…", shortcut="Ctrl+O", command="open", toolbar=True,
                tip="Open an ECG file (WFDB, DICOM, MUSE, HL7 aECG, SCP, EDF, CSV …)"),
@@ -80,6 +155,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                command="open_worklist_dialog",
                tip="Analyse every ECG of a folder in the background, sorted by urgency"),
     ActionSpec("file.quit", "&File", "&Quit", shortcut="Ctrl+Q", command="quit", separator_before=True),
+    *EDIT_ACTIONS,
     _layout(LayoutKind.STANDARD_3X4_RHYTHM, "3×4 + rhythm", "Ctrl+1"),
     _layout(LayoutKind.SIX_BY_TWO, "6×2", "Ctrl+2"),
     _layout(LayoutKind.TWELVE_BY_ONE, "12×1", "Ctrl+3"),
@@ -100,6 +176,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                separator_before=True,
                tip="Show the delineation: P, QRS and T spans per lead; dashed amber = unsure",
                update=ViewState.toggle_waves, checked=lambda s: s.show_waves),
+    *ANNOTATE_ACTIONS,
     ActionSpec("tools.caliper", "&Tools", "&Caliper", shortcut="C", toolbar=True,
                tip="Drag on the paper to measure time (ms, bpm) and voltage (mV)",
                update=ViewState.toggle_caliper, checked=lambda s: s.caliper),
@@ -108,13 +185,28 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("tools.mark_reviewed", "&Tools", "Mark &reviewed", shortcut="R",
                command="mark_reviewed", needs_record=True,
                tip="Mark the open ECG reviewed on the worklist"),
+    ActionSpec("tools.previous_case", "&Tools", "&Previous case", shortcut="Shift+N",
+               command="previous_case", tip="Open the case above the current one in the worklist"),
     ActionSpec("tools.delineate", "&Tools", "&Delineate now", shortcut="Ctrl+L",
                command="delineate", needs_record=True, separator_before=True,
                tip="Run the delineation model on the open record"),
     ActionSpec("tools.auto_delineate", "&Tools", "Delineate &automatically on open",
                tip="Run the delineation model whenever a record opens",
                update=ViewState.toggle_auto_delineate, checked=lambda s: s.auto_delineate),
+    ActionSpec("help.shortcuts", "&Help", "&Keyboard shortcuts", shortcut="F1", command="shortcuts",
+               tip="Every key of the window"),
 )
+
+
+def shortcut_rows(specs: tuple[ActionSpec, ...] = ()) -> list[tuple[str, str, str]]:
+    """(where, key, what) for the shortcut sheet: the menus' keys, then the paper's own."""
+    rows = []
+    for spec in specs or ACTIONS:
+        if spec.shortcut:
+            keys = " or ".join(k for k in (spec.shortcut, spec.alt_shortcut) if k)
+            where = spec.menu.replace("&", "") + (f" > {spec.submenu.replace('&', '')}" if spec.submenu else "")
+            rows.append((where, keys, spec.text.replace("&", "").rstrip("…")))
+    return rows + [("Paper", key, what) for key, what in PAPER_KEYS]
 
 
 def build_actions(
@@ -129,7 +221,8 @@ def build_actions(
         action.setObjectName(spec.key)
         action.setCheckable(spec.checkable)
         if spec.shortcut:
-            action.setShortcut(QtGui.QKeySequence(spec.shortcut))
+            keys = [QtGui.QKeySequence(k) for k in (spec.shortcut, spec.alt_shortcut) if k]
+            action.setShortcuts(keys)
         if spec.tip:
             action.setStatusTip(spec.tip)
             action.setToolTip(spec.tip)

@@ -7,20 +7,28 @@ read off the GUI thread; a bad file shows the reader's message and the window ca
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from workstation.core.delineation import Delineation
+from workstation.core.annotation import Boundary, LeadStatus
+from workstation.core.commands import ChangeWaveType, DeleteWave, MarkLeadUnreadable, SetGlobalBoundary
+from workstation.core.delineation import Delineation, WaveKind
 from workstation.core.layout import CaliperMeasurement, available_kinds
 from workstation.core.record import ECGRecord
-from workstation.ui.actions import ACTIONS, ActionSpec, build_actions, populate_menus, sync_actions
+from workstation.ui.actions import (ACTIONS, ActionSpec, build_actions, populate_menus,
+                                    shortcut_rows, sync_actions)
+from workstation.ui.annotation_panel import AnnotationPanel
+from workstation.ui.annotator_dialogs import HistoryDialog, ProfileDialog, ShortcutSheet
 from workstation.ui.banner import PatientBanner
+from workstation.ui.corrections import SETTINGS_USER, Corrections, settings_store_path
 from workstation.ui.delineation_runner import DelineationRunner, RecordJobRunner
 from workstation.ui.device_panel import DevicePanel
 from workstation.ui.findings_panel import FindingsPanel
 from workstation.ui.worklist_panel import WorklistPanel
 from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
+from workstation.ui.editing import BoundaryEditor
 from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
 from workstation.ui.paper_items import caliper_text
@@ -29,6 +37,10 @@ from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.summary import banner_content, status_fields
 
 APP_TITLE = "ECG Workstation"
+#: Environment variable naming the annotation store file (overrides the preferences).
+STORE_ENV = "ECGWS_STORE"
+#: Idle time after a correction before the measurements are recomputed (ms).
+REANALYSE_MS = 400
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -40,14 +52,22 @@ class MainWindow(QtWidgets.QMainWindow):
         Show read errors window-modal (normal use); False shows them modeless, for tests.
     background_loading
         Read files in a worker thread (normal use); False reads them in the caller.
+    store_path, user
+        The annotation store file and the annotator to sign in as; by default from
+        ``$ECGWS_STORE`` or the preferences (``settings``), and the last user signed in.
+    settings
+        Where the preferences live (the application's QSettings by default).
     """
 
     record_shown = QtCore.Signal(object)  # ECGRecord
     load_failed = QtCore.Signal(str)
 
     def __init__(self, *, modal_errors: bool = True, background_loading: bool = True,
+                 store_path: Path | None = None, user: str | None = None,
+                 settings: QtCore.QSettings | None = None,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.settings = settings if settings is not None else QtCore.QSettings()
         self.state = ViewState()
         self.record: ECGRecord | None = None
         self.delineation: Delineation | None = None
@@ -71,6 +91,24 @@ class MainWindow(QtWidgets.QMainWindow):
         self.findings.flag_selected.connect(self._highlight_flag)
         self.worklist = WorklistPanel(self)
         self.worklist.open_requested.connect(self.open_path)
+        if store_path is None:
+            env = os.environ.get(STORE_ENV)
+            store_path = Path(env) if env else settings_store_path(self.settings)
+        if user is None:
+            user = str(self.settings.value(SETTINGS_USER, "") or "") or None
+        self.corrections = Corrections(store_path, user, self)
+        self.corrections.changed.connect(self._on_corrections_changed)
+        self.corrections.problem.connect(self._on_correction_problem)
+        self.editor = BoundaryEditor(self.paper, self.apply_command)
+        self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.editor.selection_changed.connect(self._on_selection)
+        self.editor.context_requested.connect(self._wave_menu)
+        self.annotation_panel = AnnotationPanel(self)
+        self.annotation_panel.command.connect(self.apply_command)
+        self.annotation_panel.request.connect(lambda name: self._commands[name]())
+        self.annotation_panel.note_pending.connect(lambda _pending: self._show_saved_state())
+        self._reanalyse = QtCore.QTimer(self, singleShot=True, interval=REANALYSE_MS)
+        self._reanalyse.timeout.connect(self.analyse)
         self._build_body()
         self._build_actions()
         self._build_status_bar()
@@ -92,6 +130,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.findings)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.device_panel)
         self.tabifyDockWidget(self.findings, self.device_panel)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.annotation_panel)
+        self.tabifyDockWidget(self.findings, self.annotation_panel)
         self.device_panel.hide()
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist)
         self.worklist.hide()
@@ -102,6 +142,22 @@ class MainWindow(QtWidgets.QMainWindow):
             "fit": self.paper.fit, "actual_size": self.actual_size,
             "delineate": self.delineate, "open_worklist_dialog": self.open_worklist_dialog,
             "next_case": self.worklist.open_next, "mark_reviewed": self.mark_reviewed,
+            "previous_case": self.worklist.open_previous,
+            "undo": self.undo, "redo": self.redo,
+            "add_p": lambda: self.editor.arm(WaveKind.P),
+            "add_qrs": lambda: self.editor.arm(WaveKind.QRS),
+            "add_t": lambda: self.editor.arm(WaveKind.T),
+            "delete_wave": self.delete_wave,
+            "type_p": lambda: self.change_type(WaveKind.P),
+            "type_qrs": lambda: self.change_type(WaveKind.QRS),
+            "type_t": lambda: self.change_type(WaveKind.T),
+            "global_boundary": self.global_boundary,
+            "accept_lead": lambda: self.accept_proposal(self.editor.current_lead),
+            "accept_record": lambda: self.accept_proposal(None),
+            "toggle_unreadable": self.toggle_unreadable,
+            "submit": self.submit, "reopen": self.corrections.reopen,
+            "history": self.show_history, "switch_user": self.switch_user_dialog,
+            "shortcuts": self.show_shortcuts,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -113,6 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addAction(self.findings.toggleViewAction())
         view_menu.addAction(self.worklist.toggleViewAction())
         view_menu.addAction(self.device_panel.toggleViewAction())
+        view_menu.addAction(self.annotation_panel.toggleViewAction())
 
     def _build_status_bar(self) -> None:
         self.status_labels = [QtWidgets.QLabel() for _ in range(5)]
@@ -135,6 +192,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_state(self, state: ViewState) -> None:
         self.state = state
+        self.corrections.blind = state.blind
+        self.corrections.hide_proposal = state.hide_proposal
+        self.editor.snap = state.snap
         self.refresh()
 
     def open_dialog(self) -> None:
@@ -183,6 +243,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.analyser.cancel()
         self.findings.show_analysis(None, pending="Waiting for the delineation …"
                                     if self.state.auto_delineate else "Not analysed (Ctrl+L).")
+        self.editor.select(None)
+        self.corrections.attach(record)  # the annotator's own set, when there is one, at once
         self.refresh()
         self.paper.setFocus()  # keys go to the paper, not to whatever had focus
         self.statusBar().clearMessage()
@@ -198,9 +260,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.delineator.start(self.record, background=self.background_loading)
 
     def show_delineation(self, delineation: Delineation | None) -> None:
-        """Overlay ``delineation`` (found on the open record) on the paper."""
-        self.delineation = delineation
-        self.paper.set_delineation(delineation if self.state.show_waves else None)
+        """Take ``delineation`` (the model's, on the open record) as the proposal and draw.
+
+        What is drawn is the annotator's set when one is open (it starts as a copy of the
+        proposal), otherwise the proposal itself.
+        """
+        if self.record is not None and delineation is not None:
+            self.corrections.attach(self.record, delineation)
+        self.delineation = self.corrections.display_delineation() or delineation
+        self.paper.set_delineation(self.delineation if self.state.show_waves else None)
 
     def refresh(self) -> None:
         """Redraw everything from the record and the state."""
@@ -210,9 +278,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paper.set_caliper_enabled(state.caliper)
         available = None if record is None else available_kinds(record.leads)
         sync_actions(ACTIONS, self.actions, state, available)
+        self.editor.set_state(self.corrections.state if record is not None else None,
+                              editable=self.corrections.editable)
         if record is None:
             self.banner.show_content(None)
-            self.setWindowTitle(APP_TITLE)
+            self.setWindowTitle(APP_TITLE + "[*]")
+            self._show_saved_state()
             return
         filters = describe_conditioning(state.conditioning)
         self.banner.show_content(banner_content(record, deidentify=state.deidentified,
@@ -223,7 +294,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.device_panel.setVisible(self.device_panel.show_record(record, deidentify=state.deidentified))
         self.findings.raise_()
         name = "" if state.deidentified else f" — {record.source.path.name}"
-        self.setWindowTitle(APP_TITLE + name)
+        self.setWindowTitle(APP_TITLE + name + "[*]")
+        self._show_saved_state()
         self._show_position()
 
     def show_error(self, message: str) -> QtWidgets.QMessageBox:
@@ -250,6 +322,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.record is None:
             return
         self.findings.show_analysis(None, pending="Measuring and applying the rules …")
+        self._reanalyse.stop()
         d = self.delineation
         self.analyser.start(self.record, background=self.background_loading,
                             fn=lambda record: _analyse(record, d))
@@ -300,6 +373,173 @@ class MainWindow(QtWidgets.QMainWindow):
         start = self.record.acquisition.time
         self.position_label.setText(f"Showing {format_time(t0, start)} – {format_time(t1, start)}")
 
+    # -- corrections ----------------------------------------------------------------------
+    def apply_command(self, command, merge: bool = False) -> bool:  # noqa: ANN001 - a Command
+        """Commit one correction (every gesture ends here); False when refused or not saved."""
+        done = self.corrections.execute(command, merge)
+        if done:
+            self._reanalyse.start()  # measurements follow the corrected boundaries
+        return done
+
+    def undo(self) -> None:
+        if self.corrections.undo():
+            self._reanalyse.start()
+
+    def redo(self) -> None:
+        if self.corrections.redo():
+            self._reanalyse.start()
+
+    def delete_wave(self) -> None:
+        sel, state = self.editor.selection, self.corrections.state
+        if sel is None or state is None:
+            self.statusBar().showMessage("Select a wave first (click one of its boundaries)", 5000)
+            return
+        if self.apply_command(DeleteWave.of(state, sel.wave_id)):
+            self.editor.select(None)
+
+    def change_type(self, kind: WaveKind) -> None:
+        sel, state = self.editor.selection, self.corrections.state
+        if sel is None or state is None:
+            self.statusBar().showMessage("Select a wave first (click one of its boundaries)", 5000)
+            return
+        self.apply_command(ChangeWaveType.of(state, sel.wave_id, kind))
+
+    def global_boundary(self) -> None:
+        """Put the selected boundary of this beat at the same instant on every lead."""
+        sel, state = self.editor.selection, self.corrections.state
+        if sel is None or state is None:
+            self.statusBar().showMessage("Select a boundary first", 5000)
+            return
+        command = SetGlobalBoundary.of_beat(state, sel.wave_id, sel.which, sel.position(state))
+        if command.is_noop:
+            self.statusBar().showMessage("Already at this instant on every lead of the beat", 5000)
+            return
+        self.apply_command(command)
+
+    def accept_proposal(self, lead: str | None) -> None:
+        if self.corrections.accept_proposal(lead):
+            self._reanalyse.start()
+            where = f"lead {lead}" if lead else "every lead"
+            self.statusBar().showMessage(f"Accepted the model's waves on {where}", 5000)
+
+    def toggle_unreadable(self) -> None:
+        lead, state = self.editor.current_lead, self.corrections.state
+        if lead is None or state is None:
+            self.statusBar().showMessage("Click on a lead (or select a boundary) first", 5000)
+            return
+        unreadable = state.status_of(lead) is not LeadStatus.UNREADABLE
+        self.apply_command(MarkLeadUnreadable.of(state, lead, unreadable))
+
+    def submit(self) -> None:
+        self.annotation_panel.commit_note()
+        if self.corrections.submit():
+            self.statusBar().showMessage("Submitted and signed; the set is locked until reopened", 8000)
+
+    def switch_user_dialog(self) -> None:
+        dialog = ProfileDialog(self.corrections.annotators(),
+                               self.corrections.user.id if self.corrections.user else None, self)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        if chosen is not None:
+            self.sign_in(*chosen)
+
+    def sign_in(self, annotator_id: str, name: str = "", role=None, new: bool = False) -> bool:  # noqa: ANN001
+        """Sign in as ``annotator_id`` (creating the profile when ``new``); remembered for next time."""
+        from workstation.store import Role
+
+        self.annotation_panel.commit_note()
+        ok = (self.corrections.create_user(annotator_id, name or annotator_id, role or Role.ANNOTATOR)
+              if new else self.corrections.switch_user(annotator_id))
+        if ok:
+            self.settings.setValue(SETTINGS_USER, annotator_id)
+            self.statusBar().showMessage(f"Signed in as {annotator_id}", 5000)
+        return ok
+
+    def show_history(self) -> None:
+        title = self.record.source.path.name if self.record is not None else ""
+        HistoryDialog(self.corrections.history(), title, self).open()
+
+    def show_shortcuts(self) -> None:
+        ShortcutSheet(shortcut_rows(), self).open()
+
+    def _on_corrections_changed(self) -> None:
+        c = self.corrections
+        if self.record is not None:
+            d = c.display_delineation()
+            if d is not None or c.state is not None:
+                self.delineation = d
+            self.paper.set_delineation(self.delineation if self.state.show_waves else None)
+        state = c.state
+        self.editor.set_state(state, editable=c.editable)
+        self.paper.set_unreadable_leads(tuple(ld for ld in state.lead_names
+                                              if state.status_of(ld) is LeadStatus.UNREADABLE)
+                                        if state is not None else ())
+        user = c.user
+        user_text = f"<b>{user.name}</b> ({user.id}, {user.role.value})" if user else ""
+        self.annotation_panel.set_state(state, editable=c.editable, user_text=user_text,
+                                        status_text=c.status_text(),
+                                        warn=c.store is None or not c.saved)
+        document = c.document
+        undo, redo = self.actions["edit.undo"], self.actions["edit.redo"]
+        undo.setText(f"&Undo {document.undo_text}" if document and document.can_undo else "&Undo")
+        redo.setText(f"&Redo {document.redo_text}" if document and document.can_redo else "&Redo")
+        self._show_saved_state()
+
+    def _show_saved_state(self) -> None:
+        """The title's unsaved mark: edits held only in memory, or a note being typed."""
+        self.setWindowModified(not self.corrections.saved or self.annotation_panel.has_pending_note)
+
+    def _on_correction_problem(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15_000)
+        self.show_error(message)
+
+    def _on_selection(self, selection) -> None:  # noqa: ANN001 - Selection | None
+        state = self.corrections.state
+        if selection is None or state is None or selection.wave_id not in state.waves:
+            self.annotation_panel.show_selection("")
+            return
+        wave = state.wave(selection.wave_id)
+        ms = selection.position(state) * 1000.0 / state.fs
+        text = f"Selected: {wave.kind.value} {selection.which.value} on {wave.lead} at {ms:.0f} ms"
+        self.annotation_panel.show_selection(text)
+        self.statusBar().showMessage(text, 5000)
+
+    def _wave_menu(self, selection, global_pos: QtCore.QPoint) -> None:  # noqa: ANN001
+        """The right-click menu: the edits of the wave under the pointer, and of its lead."""
+        menu = QtWidgets.QMenu(self)
+        keys = ["edit.delete", "edit.type_p", "edit.type_qrs", "edit.type_t", "edit.global", None,
+                "annotate.accept_lead", "annotate.unreadable", None, "edit.add_p", "edit.add_qrs",
+                "edit.add_t"]
+        if selection is None:
+            keys = keys[6:]
+        for key in keys:
+            if key is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.actions[key])
+        self.context_menu = menu
+        menu.popup(global_pos)
+
+    def _keep_unsaved_edits(self) -> bool:
+        """Closing with edits held in memory: save them to a folder, discard, or stay."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, APP_TITLE,
+                                    "Your corrections were NOT saved to the annotation store "
+                                    f"({self.corrections.store_error}).\n\nSave them as files "
+                                    "before closing?", parent=self)
+        save = box.addButton("Save to folder…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is discard:
+            return True
+        if box.clickedButton() is save:
+            folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Save corrections to a folder")
+            if folder:
+                paths = self.corrections.save_unsaved(Path(folder))
+                return bool(paths)
+        return False
+
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
         if _local_paths(ev.mimeData()):
@@ -320,11 +560,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_path(path)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.annotation_panel.commit_note()
+        if not self.corrections.saved and not self._keep_unsaved_edits():
+            ev.ignore()
+            return
         self.loader.wait(5000)
         self.delineator.wait(30_000)
         self.analyser.wait(30_000)
         self.worklist.cancel_import()
         self.worklist.wait(30_000)
+        self.corrections.close()
         super().closeEvent(ev)
 
 

@@ -121,7 +121,25 @@ def boundary_items(spans: list[Span]) -> list[pg.PlotCurveItem]:
             item = pg.PlotCurveItem(np.array(xs), np.array(ys), connect="pairs", pen=pen)
             item.setZValue(6)
             items.append(item)
+        peaks = [s for s in spans if s.wave.kind is kind]
+        if peaks:  # a short tick at each peak, on the edge of the span: editable like the others
+            xs = np.repeat([_peak_x(s) for s in peaks], 2)
+            ys = np.ravel([(s.y0, s.y0 + PEAK_TICK_FRACTION * (s.y1 - s.y0)) for s in peaks])
+            item = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(EDGE[kind], width=1.6))
+            item.setZValue(6)
+            items.append(item)
     return items
+
+
+PEAK_TICK_FRACTION = 0.22
+
+
+def _peak_x(span: Span) -> float:
+    """Paper x of a span's peak (interpolated between its drawn onset and offset)."""
+    w = span.wave
+    if w.offset == w.onset:
+        return span.x0
+    return span.x0 + (span.x1 - span.x0) * (w.peak - w.onset) / (w.offset - w.onset)
 
 
 class DelineationOverlay:
@@ -198,3 +216,37 @@ class HighlightOverlay:
             if item.scene() is not None:
                 self._vb.removeItem(item)
         self._items, self.rects = [], []
+
+
+UNREADABLE_FILL = (90, 90, 90, 60)
+
+
+class LeadStatusOverlay:
+    """Greys out every panel of a lead the annotator marked unreadable, and says so."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        self._vb = view_box
+        self._items: list[QtWidgets.QGraphicsItem] = []
+        self.unreadable: tuple[str, ...] = ()
+
+    def show(self, layout: PaperLayout, unreadable: tuple[str, ...]) -> None:
+        self.clear()
+        self.unreadable = unreadable
+        half = 0.45 * layout.row_pitch_mm
+        for panel in layout.panels:
+            if panel.lead not in unreadable:
+                continue
+            rect = QtWidgets.QGraphicsRectItem(QtCore.QRectF(panel.x_mm, panel.baseline_mm - half,
+                                                             panel.width_mm, 2 * half))
+            rect.setBrush(QtGui.QBrush(QtGui.QColor(*UNREADABLE_FILL), QtCore.Qt.BrushStyle.BDiagPattern))
+            rect.setPen(pg.mkPen("#555555", width=1.0, style=QtCore.Qt.PenStyle.DashLine))
+            rect.setZValue(7)
+            rect.setToolTip(f"{panel.lead} marked unreadable by the annotator")
+            self._vb.addItem(rect, ignoreBounds=True)
+            self._items.append(rect)
+
+    def clear(self) -> None:
+        for item in self._items:
+            if item.scene() is not None:
+                self._vb.removeItem(item)
+        self._items, self.unreadable = [], ()

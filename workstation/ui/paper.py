@@ -33,7 +33,7 @@ from workstation.core.layout import (
 )
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
-from workstation.ui.overlays import DelineationOverlay, HighlightOverlay
+from workstation.ui.overlays import DelineationOverlay, HighlightOverlay, LeadStatusOverlay
 from workstation.ui.paper_items import CaliperOverlay, PaperGrid
 from workstation.ui.paper_text import PaperText, TimeRuler, lead_label, note_label
 from workstation.ui.state import ViewState, describe_conditioning
@@ -82,9 +82,12 @@ class PaperView(pg.GraphicsView):
         self._delineation: Delineation | None = None
         self.overlay = DelineationOverlay(self.vb)
         self.highlight = HighlightOverlay(self.vb)
+        self.lead_status = LeadStatusOverlay(self.vb)
+        self._unreadable: tuple[str, ...] = ()
         self._fitted = True
         self.strip = False
         self.last_caliper: CaliperMeasurement | None = None
+        self.editor = None  # set by workstation.ui.editing.BoundaryEditor
 
     # -- what is shown ------------------------------------------------------------------
     @property
@@ -118,6 +121,7 @@ class PaperView(pg.GraphicsView):
             return
         if record is not self._record:
             self._delineation = None  # waves belong to the record they were found on
+            self._unreadable = ()
         if record is not self._record or state.conditioning != self._state.conditioning:
             self._signals = None if record is None else DisplaySignals(record, state.conditioning)
         self._record, self._state = record, state
@@ -157,6 +161,14 @@ class PaperView(pg.GraphicsView):
         span = max(t1 - t0, 1.0)
         self.overlay.show(lay, d, (max(0.0, t0 - span), t1 + span))
 
+    def set_unreadable_leads(self, leads: tuple[str, ...]) -> None:
+        """Grey out the panels of ``leads`` (marked unreadable by the annotator)."""
+        self._unreadable = tuple(leads)
+        if self._layout is None:
+            self.lead_status.clear()
+        else:
+            self.lead_status.show(self._layout, self._unreadable)
+
     def set_caliper_enabled(self, enabled: bool) -> None:
         self.vb.caliper_enabled = enabled
         if not enabled:
@@ -174,6 +186,7 @@ class PaperView(pg.GraphicsView):
     def _clear(self) -> None:
         self.overlay.clear()
         self.highlight.clear()
+        self.lead_status.clear()
         self.vb.clear()
         self._traces, self._labels = [], []
         self._footer = self._ruler = self._caliper = None
@@ -199,6 +212,10 @@ class PaperView(pg.GraphicsView):
                                     record.acquisition.time)
         self._caliper = CaliperOverlay(self.vb)
         self._draw_overlay()
+        if self._unreadable:
+            self.lead_status.show(lay, self._unreadable)
+        if self.editor is not None:
+            self.editor.redraw()
 
     def _add_lead_label(self, lay: PaperLayout, panel: Panel) -> None:
         if lay.single_column and not self.strip:
@@ -324,6 +341,9 @@ class PaperView(pg.GraphicsView):
         self._fitted = False
 
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
+        if self.editor is not None and self._layout is not None and self.editor.handle_key(ev):
+            ev.accept()
+            return
         key = QtCore.Qt.Key
         actions = {
             key.Key_Plus: lambda: self.zoom(ZOOM_STEP), key.Key_Equal: lambda: self.zoom(ZOOM_STEP),
@@ -339,6 +359,10 @@ class PaperView(pg.GraphicsView):
             return
         action()
         ev.accept()
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002 - Qt's name
+        # Tab and Shift+Tab step between boundaries while an editor is attached
+        return False if self.editor is not None else super().focusNextPrevChild(next)
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:
         super().resizeEvent(ev)

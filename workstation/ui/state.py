@@ -24,6 +24,9 @@ class ViewState:
     caliper: bool = False
     show_waves: bool = True  # the delineation overlay
     auto_delineate: bool = True  # run the model when a record opens
+    snap: bool = False  # dropped boundaries snap to the local extremum / isoelectric point
+    blind: bool = False  # new annotation sets hide other annotators' work
+    hide_proposal: bool = False  # new annotation sets start empty, the model's waves unseen
 
     # -- transitions used by the actions ------------------------------------------------
     def with_layout(self, kind: LayoutKind) -> ViewState:
@@ -59,6 +62,17 @@ class ViewState:
 
     def toggle_auto_delineate(self) -> ViewState:
         return dataclasses.replace(self, auto_delineate=not self.auto_delineate)
+
+    def toggle_snap(self) -> ViewState:
+        return dataclasses.replace(self, snap=not self.snap)
+
+    def toggle_blind(self) -> ViewState:
+        return dataclasses.replace(self, blind=not self.blind)
+
+    def toggle_hide_proposal(self) -> ViewState:
+        """Hiding the model implies blind; showing it again leaves blind as it was."""
+        hide = not self.hide_proposal
+        return dataclasses.replace(self, hide_proposal=hide, blind=self.blind or hide)
 
     def _conditioned(self, conditioning: ConditioningSettings) -> ViewState:
         return dataclasses.replace(self, conditioning=conditioning)

@@ -37,9 +37,25 @@ class PaperViewBox(pg.ViewBox):
     def __init__(self) -> None:
         super().__init__(invertY=True, lockAspect=True, enableMenu=False, defaultPadding=0.0)
         self.caliper_enabled = False
+        self.editor = None  # a BoundaryEditor takes left drags that start on a boundary
+        self._editing = False
 
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: ANN001 - pyqtgraph signature
-        if self.caliper_enabled and ev.button() == QtCore.Qt.MouseButton.LeftButton:
+        left = ev.button() == QtCore.Qt.MouseButton.LeftButton
+        if left and self.editor is not None and not self.caliper_enabled:
+            point = self._paper_point(ev.scenePos())
+            if ev.isStart():
+                start = self._paper_point(ev.buttonDownScenePos())
+                self._editing = self.editor.begin_drag(start, ev.modifiers())
+            if self._editing:
+                ev.accept()
+                if ev.isFinish():
+                    self._editing = False
+                    self.editor.end_drag(point)
+                else:
+                    self.editor.drag_to(point)
+                return
+        if self.caliper_enabled and left:
             ev.accept()
             start = self.mapSceneToView(ev.buttonDownScenePos())
             end = self.mapSceneToView(ev.scenePos())
@@ -47,6 +63,18 @@ class PaperViewBox(pg.ViewBox):
                                      PaperPoint(end.x(), end.y()), ev.isFinish())
             return
         super().mouseDragEvent(ev, axis)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: ANN001 - pyqtgraph signature
+        if self.editor is not None and ev.button() in (QtCore.Qt.MouseButton.LeftButton,
+                                                       QtCore.Qt.MouseButton.RightButton):
+            ev.accept()
+            self.editor.click(self._paper_point(ev.scenePos()), ev.button(), ev.screenPos().toPoint())
+            return
+        super().mouseClickEvent(ev)
+
+    def _paper_point(self, scene_pos: QtCore.QPointF) -> PaperPoint:
+        view = self.mapSceneToView(scene_pos)
+        return PaperPoint(view.x(), view.y())
 
 
 class TraceItem(pg.PlotDataItem):

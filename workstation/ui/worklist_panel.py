@@ -176,6 +176,13 @@ class WorklistPanel(QtWidgets.QDockWidget):
             self.table.selectRow(i)
             self.open_row(i)
 
+    def open_previous(self) -> None:
+        """Open the case above the current one in worklist order (reviewed or not)."""
+        current = self.table.currentRow()
+        if current > 0:
+            self.table.selectRow(current - 1)
+            self.open_row(current - 1)
+
     def mark_reviewed(self, path: Path) -> None:
         self._set_status(path, ReviewStatus.REVIEWED)
 
