@@ -1,0 +1,75 @@
+"""The FHIR ECG Observation re-read and validated by fhir.resources (pydantic FHIR models).
+
+fhir.resources ships R4B (4.3) models and no 4.0.1 ones; every element used here (Observation,
+component, interpretation, SampledData, Quantity) is unchanged between R4 and R4B.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from fhir.resources.R4B.observation import Observation
+
+from workstation.delivery.case import Case
+from workstation.delivery.codes import LOINC_SYSTEM, MDC_SYSTEM, reported_values
+from workstation.delivery.fhir import to_fhir, write_fhir
+
+
+@pytest.fixture(scope="module")
+def observation(sample_case: Case, tmp_path_factory) -> Observation:
+    path = write_fhir(sample_case, tmp_path_factory.mktemp("fhir") / "ecg.json")
+    return Observation.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def test_observation_validates_as_an_ecg_study(observation: Observation) -> None:
+    assert observation.status == "preliminary"
+    assert observation.code.coding[0].system == LOINC_SYSTEM
+    assert observation.code.coding[0].code == "11524-6"
+    assert "clinician review required" in " ".join(n.text for n in observation.note)
+
+
+def test_measurements_are_components_with_loinc_and_ucum(sample_case: Case,
+                                                         observation: Observation) -> None:
+    by_code = {c.code.coding[0].code: c for c in observation.component
+               if c.code.coding[0].system == LOINC_SYSTEM}
+    for value in reported_values(sample_case.analysis):
+        quantity = by_code[value.code.loinc].valueQuantity
+        assert float(quantity.value) == pytest.approx(value.value, abs=1e-3)
+        assert quantity.code == value.code.ucum
+
+
+def test_flags_are_interpretations_with_lead_wise_reasons(sample_case: Case,
+                                                          observation: Observation) -> None:
+    flags = sample_case.analysis.flags
+    assert len(observation.interpretation) == len(flags) >= 1
+    for concept, flag in zip(observation.interpretation, flags):
+        assert concept.coding[0].code in ("A", "AA")
+        assert concept.coding[1].code == flag.id.value
+        assert flag.reason in concept.text
+
+
+def test_waveform_sampled_data_reproduces_every_lead(sample_case: Case,
+                                                     observation: Observation) -> None:
+    waves = [c for c in observation.component if c.valueSampledData is not None]
+    record = sample_case.record
+    assert [c.code.coding[0].code for c in waves][:2] == ["131329", "131330"]  # leads I, II
+    assert all(c.code.coding[0].system == MDC_SYSTEM for c in waves)
+    assert len(waves) == record.n_leads
+    for index, component in enumerate(waves):
+        data = component.valueSampledData
+        assert float(data.period) == pytest.approx(1000.0 / record.fs)
+        signal = float(data.origin.value) + float(data.factor) * np.array(data.data.split(), float)
+        assert np.max(np.abs(signal - record.signals[index])) <= 0.0005 + 1e-9
+
+
+def test_signed_case_is_final_with_subject_and_performer(signed_case: Case) -> None:
+    data = to_fhir(signed_case, waveform=False)
+    observation = Observation.model_validate(data)
+    assert observation.status == "final"
+    assert observation.subject.identifier.value == "MRN|0042"
+    assert "Dr Ana Ruiz" in observation.performer[0].display
+    assert observation.effectiveDateTime.isoformat().startswith("2026-03-04T05:06:07")
+    assert not any(c.valueSampledData for c in observation.component)
+    json.dumps(data)  # plain JSON types only

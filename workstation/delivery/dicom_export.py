@@ -1,0 +1,186 @@
+"""DICOM ECG waveform with measurements (PS3.3 A.34), written with pydicom.
+
+A record with the twelve standard leads, 200-1000 Hz and at most 16384 samples (the 12-Lead
+ECG IOD's limits) is stored as 12-Lead ECG Waveform Storage, anything else as General ECG
+Waveform Storage. One RHYTHM multiplex group holds every lead as signed 16-bit samples; the
+channel sensitivity is 1 µV per bit, or coarser only when a lead would not fit (then the
+round-trip error is half a bit). NaN gaps are written as the waveform padding value.
+Channel sources are SCP-ECG lead codes (``5.6.3-9-<MDC lead number>``); the measurements are
+LOINC-coded numeric annotations, the rule flags (with their lead-wise reasons), triage,
+confidence, review decision and narrative are unformatted-text annotations, as ECG carts
+write their statements.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from rules.reasoning import DISCLAIMER
+from workstation import __version__
+from workstation.core.layout import has_standard_leads
+from workstation.delivery.case import Case
+from workstation.delivery.codes import LEAD_NUMBERS, flag_statement, reported_values
+
+TWELVE_LEAD_ECG = "1.2.840.10008.5.1.4.1.1.9.1.1"
+GENERAL_ECG = "1.2.840.10008.5.1.4.1.1.9.1.2"
+PADDING = -32768
+_MAX_TEXT = 1024  # VR ST
+
+
+def to_dicom(case: Case) -> Dataset:
+    """The DICOM dataset (with file meta) of ``case``."""
+    sop_class = _sop_class(case)
+    ds = Dataset()
+    ds.file_meta = _file_meta(sop_class)
+    ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
+    _patient(ds, case)
+    _study_and_series(ds, case)
+    ds.WaveformSequence = Sequence([_rhythm_group(case)])
+    ds.WaveformAnnotationSequence = Sequence(_annotations(case))
+    return ds
+
+
+def write_dicom(case: Case, path: Path) -> Path:
+    """Write ``case`` as a DICOM Part 10 file."""
+    to_dicom(case).save_as(str(path), enforce_file_format=True)
+    return path
+
+
+def _sop_class(case: Case) -> str:
+    r = case.record
+    twelve = (has_standard_leads(r.lead_names) and r.n_leads == 12 and 200 <= r.fs <= 1000
+              and r.n_samples <= 16384)
+    return TWELVE_LEAD_ECG if twelve else GENERAL_ECG
+
+
+def _file_meta(sop_class: str) -> FileMetaDataset:
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = sop_class
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    return meta
+
+
+def _patient(ds: Dataset, case: Case) -> None:
+    p = case.record.patient
+    ds.PatientName = (p.name or "").replace(" ", "^", 1)
+    ds.PatientID = p.patient_id or ""
+    ds.PatientBirthDate = (p.birth_date or "").replace("-", "")
+    ds.PatientSex = p.sex or ""
+    if p.age_years is not None and 0 <= p.age_years < 1000:
+        ds.PatientAge = f"{int(p.age_years):03d}Y"
+
+
+def _study_and_series(ds: Dataset, case: Case) -> None:
+    acquired = case.record.acquisition.time or case.created.replace(tzinfo=None)
+    ds.StudyInstanceUID = generate_uid()
+    ds.SeriesInstanceUID = generate_uid()
+    ds.StudyDate = ds.ContentDate = acquired.strftime("%Y%m%d")
+    ds.StudyTime = ds.ContentTime = acquired.strftime("%H%M%S")
+    ds.AcquisitionDateTime = acquired.strftime("%Y%m%d%H%M%S")
+    ds.ReferringPhysicianName = ""
+    ds.StudyID = ""
+    ds.AccessionNumber = ""
+    ds.Modality = "ECG"
+    ds.SeriesNumber = 1
+    ds.InstanceNumber = 1
+    ds.Manufacturer = "ECG Workstation"
+    ds.SoftwareVersions = [__version__, case.analysis.model or "no model",
+                           case.analysis.ruleset.label]
+    ds.SeriesDescription = f"ECG analysis {case.name}"[:64]
+    if case.reviewer is not None:
+        ds.OperatorsName = case.reviewer.name.replace(" ", "^", 1)
+
+
+def _rhythm_group(case: Case) -> Dataset:
+    record = case.record
+    signals_uv = np.asarray(record.signals, dtype=np.float64) * 1000.0
+    peak = float(np.nanmax(np.abs(signals_uv))) if np.isfinite(signals_uv).any() else 0.0
+    sensitivity = max(1.0, math.ceil(peak / 32000.0 * 100.0) / 100.0)  # µV per bit
+    digits = np.rint(np.nan_to_num(signals_uv / sensitivity, nan=PADDING))
+    digits[np.isnan(signals_uv)] = PADDING
+    group = Dataset()
+    group.MultiplexGroupTimeOffset = 0.0
+    group.WaveformOriginality = "ORIGINAL"
+    group.NumberOfWaveformChannels = record.n_leads
+    group.NumberOfWaveformSamples = record.n_samples
+    group.SamplingFrequency = f"{record.fs:g}"
+    group.MultiplexGroupLabel = "RHYTHM"
+    group.ChannelDefinitionSequence = Sequence(
+        [_channel(lead.name, sensitivity, record) for lead in record.leads])
+    group.WaveformBitsAllocated = 16
+    group.WaveformSampleInterpretation = "SS"
+    group.WaveformPaddingValue = int(PADDING).to_bytes(2, "little", signed=True)
+    group.WaveformData = digits.astype("<i2").T.tobytes()  # interleaved: sample by sample
+    return group
+
+
+def _channel(lead: str, sensitivity: float, record) -> Dataset:  # noqa: ANN001 - ECGRecord
+    ch = Dataset()
+    number = LEAD_NUMBERS.get(lead)
+    ch.ChannelSourceSequence = Sequence([_code(
+        f"5.6.3-9-{number}" if number else lead, "SCPECG" if number else "99ECGWS",
+        f"Lead {lead}" if number else lead, "1.3" if number else None)])
+    ch.ChannelLabel = lead
+    ch.ChannelSensitivity = f"{sensitivity:g}"
+    ch.ChannelSensitivityUnitsSequence = Sequence([_code("uV", "UCUM", "microvolt", "1.4")])
+    ch.ChannelSensitivityCorrectionFactor = 1
+    ch.ChannelBaseline = 0
+    ch.ChannelSampleSkew = 0
+    ch.WaveformBitsStored = 16
+    filters = record.acquisition.filters
+    if filters.highpass_hz is not None:
+        ch.FilterLowFrequency = f"{filters.highpass_hz:g}"
+    if filters.lowpass_hz is not None:
+        ch.FilterHighFrequency = f"{filters.lowpass_hz:g}"
+    if filters.notch_hz is not None:
+        ch.NotchFilterFrequency = f"{filters.notch_hz:g}"
+    return ch
+
+
+def _code(value: str, scheme: str, meaning: str, version: str | None = None) -> Dataset:
+    item = Dataset()
+    item.CodeValue = value
+    item.CodingSchemeDesignator = scheme
+    if version:
+        item.CodingSchemeVersion = version
+    item.CodeMeaning = meaning
+    return item
+
+
+def _annotations(case: Case) -> list[Dataset]:
+    a = case.analysis
+    items = []
+    for v in reported_values(a):
+        item = _annotation()
+        item.ConceptNameCodeSequence = Sequence([_code(v.code.loinc, "LN", v.code.dicom_meaning)])
+        item.NumericValue = f"{v.value:.6g}"
+        item.MeasurementUnitsCodeSequence = Sequence([_code(v.code.ucum, "UCUM", v.code.ucum, "1.4")])
+        items.append(item)
+    texts = [flag_statement(f) for f in a.flags]
+    texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.3f}; "
+              f"review {'required' if a.routing.review else 'not required'}",
+              a.narrative]
+    texts += [] if DISCLAIMER in a.narrative else [DISCLAIMER]
+    texts.append("Result: final (signed by the reviewing clinician)" if case.final
+                 else "Result: preliminary (not signed)")
+    for text in texts:
+        for start in range(0, len(text), _MAX_TEXT):
+            item = _annotation()
+            item.UnformattedTextValue = text[start:start + _MAX_TEXT]
+            items.append(item)
+    return items
+
+
+def _annotation() -> Dataset:
+    item = Dataset()
+    item.ReferencedWaveformChannels = [1, 0]  # group 1, every channel
+    item.AnnotationGroupNumber = 0
+    return item
