@@ -1,0 +1,261 @@
+"""From one page image to measured waveforms: the classical digitisation pipeline.
+
+1. The sheet is found and flattened (:mod:`workstation.scan.page`), levelled, and its contrast
+   normalised. 2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`).
+3. Rows, calibration pulses and lines are found and traced (:mod:`workstation.scan.trace`).
+4. The layout follows from the number of rows (3x4 with a rhythm strip, 3x4, 6x2, 12x1; any
+   other count gives one unnamed lead per row), lead names from the standard order of that
+   layout (printed labels are not read). 5. Pixels become mV (the pulse's foot is 0 mV, its
+   height the gain) and seconds (25 mm/s; a row that spans 10 s is anchored on its last sample,
+   otherwise on its first), and each segment is put at its true time in the record.
+6. Every lead and the image get a quality score with reasons (:mod:`workstation.scan.quality`).
+
+A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Adjustments`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workstation.core.leads import STANDARD_LEADS
+from workstation.scan import quality as q
+from workstation.scan.grid import AxisGrid, axis_grid
+from workstation.scan.page import find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
+                                    trace_row)
+
+FS_HZ = 500.0
+SPEED_MM_S = 25.0
+RECORD_S = 10.0
+#: Assumed sheet width (mm) when no grid is found.
+ASSUMED_PAGE_MM = 280.0
+
+_3X4_ROWS = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
+_6X2_ROWS = tuple(zip(STANDARD_LEADS[:6], STANDARD_LEADS[6:]))
+_12X1_ROWS = tuple((name,) for name in STANDARD_LEADS)
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """Corrections a reader makes by eye; None keeps what was measured."""
+
+    px_per_mm_x: float | None = None
+    px_per_mm_y: float | None = None
+    gain_mm_mv: float | None = None
+    #: lead -> (first, last) column in the flattened image, to crop a segment
+    crops: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    px_per_mm_x: float
+    px_per_mm_y: float
+    speed_mm_s: float
+    gain_mm_mv: float
+    grid_found: bool
+    pulse_found: bool
+    skew_degrees: float
+    perspective_corrected: bool
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+@dataclass(frozen=True)
+class LeadTrace:
+    """One digitised segment: where it lies in the record and in the flattened image."""
+
+    lead: str
+    start: int  # first sample in the record
+    stop: int
+    score: float
+    reasons: tuple[str, ...]
+    x_px: np.ndarray  # the traced line in the flattened image (for the overlay)
+    y_px: np.ndarray
+
+
+@dataclass(frozen=True)
+class Digitised:
+    """The result of digitising one page."""
+
+    signals: np.ndarray  # float32 mV (leads, samples), NaN where the page shows nothing
+    fs: float
+    lead_names: tuple[str, ...]
+    layout: str
+    calibration: Calibration
+    traces: tuple[LeadTrace, ...]
+    score: float
+    reasons: tuple[str, ...]
+    image: np.ndarray  # the flattened, levelled page the traces refer to (BGR)
+
+    def lead_score(self, lead: str) -> float:
+        scores = [t.score for t in self.traces if t.lead == lead]
+        return min(scores) if scores else 0.0
+
+
+def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Digitised:
+    """Digitise a page image (BGR uint8)."""
+    if image.ndim != 3 or min(image.shape[:2]) < 32:
+        raise ValueError(f"image too small or not colour ({image.shape})")
+    corners = find_page(image)
+    if corners is not None:
+        image = flatten(image, corners)
+    contrast = normalise(image)
+    angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
+    if abs(angle) >= 0.05:
+        image = rotate(image, angle)
+        contrast = normalise(image)
+    mask = ink_mask(contrast)
+    strength = np.where(mask, 0.0, np.maximum(contrast.colour, contrast.darkness))
+    gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1))
+    ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
+    ppm_x = adjustments.px_per_mm_x or ppm_x
+    ppm_y = adjustments.px_per_mm_y or ppm_y
+    image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation),
+                    q.scale_agreement(ppm_x, ppm_y)]
+
+    rows = find_rows(mask, ppm_y)
+    names, layout = _layout(len(rows))
+    n = int(round(RECORD_S * FS_HZ))
+    signals = np.full((len(names) if names else len(rows), n), np.nan, np.float32)
+    lead_names = tuple(names) if names else tuple(f"row {i + 1}" for i in range(len(rows)))
+    traces: list[LeadTrace] = []
+    gains, pulses = [], []
+    for r, (baseline, x0, x1) in enumerate(rows):
+        row_leads = _row_leads(names, layout, r)
+        if row_leads is None:
+            continue
+        pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
+        start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
+        half = _half_band(rows, r, ppm_y)
+        row = trace_row(mask, baseline, start_x, x1, half, ppm_x, pulse.foot_y if pulse else None)
+        gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
+        gain = adjustments.gain_mm_mv or gain
+        gains.append(gain)
+        pulses.append(from_pulse)
+        t0_x, seconds = _time_anchor(row, ppm_x)
+        line_check = q.blur(row.line_px / ppm_y)
+        for c, lead in enumerate(row_leads):
+            span = seconds / len(row_leads)
+            first = int(round(c * span * FS_HZ))
+            last = min(n, int(round((c + 1) * span * FS_HZ)))
+            t = np.arange(first, last) / FS_HZ
+            xs = t0_x + t * SPEED_MM_S * ppm_x
+            crop = adjustments.crops.get(lead)
+            ys = _sample(row, xs, crop)
+            mv = ((row.baseline_y - ys) / (ppm_y * gain)).astype(np.float32)
+            index = lead_names.index(lead) if lead in lead_names else r
+            signals[index, first:last] = mv
+            checks = [*image_checks, line_check, q.pulse(from_pulse),
+                      q.layout(bool(names), layout),
+                      q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
+                      q.overlap(row.overlap_share), q.amplitude(_range(mv))]
+            score, reasons = q.combine(checks)
+            traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
+    if not traces:
+        score, reasons = q.combine(image_checks)
+        reasons = (*reasons, "no ECG rows found")
+        return Digitised(signals, FS_HZ, lead_names, layout, _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                         (), 0.0, reasons, image)
+    score = round(float(np.mean([t.score for t in traces])), 3)
+    reasons = _merge_reasons(traces)
+    return Digitised(signals, FS_HZ, lead_names, layout,
+                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                     tuple(traces), score, reasons, image)
+
+
+def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float, float, bool, float]:
+    """px/mm on x and y, whether a grid gave them, and the grid's periodicity."""
+    good = [g for g in (gx, gy) if g is not None and g.found]
+    if not good:
+        ppm = width / ASSUMED_PAGE_MM
+        return ppm, ppm, False, 0.0
+    x = gx.px_per_mm if gx is not None and gx.found else good[0].px_per_mm
+    y = gy.px_per_mm if gy is not None and gy.found else good[0].px_per_mm
+    return x, y, True, min(g.correlation for g in good)
+
+
+def _layout(n_rows: int) -> tuple[list[str] | None, str]:
+    if n_rows in (4, 5, 6) and n_rows != 6:
+        return list(STANDARD_LEADS), "3x4+rhythm"
+    if n_rows == 3:
+        return list(STANDARD_LEADS), "3x4"
+    if n_rows == 6:
+        return list(STANDARD_LEADS), "6x2"
+    if n_rows == 12:
+        return list(STANDARD_LEADS), "12x1"
+    return None, f"{n_rows} rows"
+
+
+def _row_leads(names: list[str] | None, layout: str, r: int) -> tuple[str, ...] | None:
+    if names is None:
+        return (f"row {r + 1}",)
+    if layout.startswith("3x4"):
+        if r < 3:
+            return _3X4_ROWS[r]
+        return ("II",) if r == 3 else None  # further rhythm strips are not identified
+    if layout == "6x2":
+        return _6X2_ROWS[r]
+    return _12X1_ROWS[r]
+
+
+def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:
+    gaps = [abs(rows[r][0] - rows[k][0]) for k in (r - 1, r + 1) if 0 <= k < len(rows)]
+    return 0.9 * min(gaps) if gaps else 30.0 * ppm_y
+
+
+def _time_anchor(row: RowTrace, ppm_x: float) -> tuple[float, float]:
+    """(x of t = 0, seconds shown): a 10 s row is anchored on its last sample."""
+    found = np.flatnonzero(np.isfinite(row.y))
+    if len(found) == 0:
+        return float(row.x0), RECORD_S
+    # the stroke runs past the last sample by its round cap, less the anti-aliased fringe
+    first, last = row.x0 + found[0], row.x0 + found[-1] - 0.2 * row.line_px
+    seconds = (last - first) / (ppm_x * SPEED_MM_S)
+    if abs(seconds - RECORD_S) < 0.6:
+        return last - (RECORD_S - 1.0 / FS_HZ) * SPEED_MM_S * ppm_x, RECORD_S
+    return float(first), min(RECORD_S, seconds)
+
+
+def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None) -> np.ndarray:
+    """The line's y at columns ``xs`` (linear between columns; NaN across gaps over 3 columns)."""
+    cols = np.arange(len(row.y)) + row.x0
+    found = np.isfinite(row.y)
+    if crop is not None:
+        found &= (cols >= crop[0]) & (cols <= crop[1])
+    if found.sum() < 2:
+        return np.full(len(xs), np.nan)
+    ys = np.interp(xs, cols[found], row.y[found], left=np.nan, right=np.nan)
+    # distance to the nearest traced column: beyond 3 columns the value is invented
+    traced = cols[found]
+    pos = np.clip(np.searchsorted(traced, xs), 1, len(traced) - 1)
+    nearest = np.minimum(np.abs(xs - traced[pos - 1]), np.abs(traced[pos] - xs))
+    ys[nearest > 3] = np.nan
+    return ys
+
+
+def _range(mv: np.ndarray) -> float:
+    finite = mv[np.isfinite(mv)]
+    return float(np.ptp(finite)) if finite.size else 0.0
+
+
+def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners) -> Calibration:
+    gain = float(np.median(gains)) if gains else 10.0
+    return Calibration(float(ppm_x), float(ppm_y), SPEED_MM_S, gain, bool(grid_found),
+                       bool(pulses) and all(pulses), float(angle), corners is not None)
+
+
+def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:
+    """Reasons of the whole image: each distinct reason once, with the leads it concerns."""
+    by_reason: dict[str, list[str]] = {}
+    for t in traces:
+        for reason in t.reasons:
+            by_reason.setdefault(reason, []).append(t.lead)
+    n = len({t.lead for t in traces})
+    out = []
+    for reason, leads in by_reason.items():
+        unique = list(dict.fromkeys(leads))
+        out.append(reason if len(unique) == n else f"{', '.join(unique)}: {reason}")
+    return tuple(out)

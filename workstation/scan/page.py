@@ -1,0 +1,117 @@
+"""Page geometry and contrast: find the paper in a photo, flatten it, level it, and separate ink.
+
+* :func:`find_page` looks for the sheet as the largest bright quadrilateral; a photo of a page on
+  a table is warped to a flat rectangle (perspective correction). A scan that is all paper is
+  left as it is.
+* :func:`normalise` divides out the paper's brightness (shadows, uneven light, yellowed paper),
+  giving *darkness* (0 = paper, 1 = black) and *colour* (how far from grey a pixel is). The
+  printed trace is dark and grey; grid lines are coloured or light.
+* :func:`skew_angle` finds the rotation that makes the grid and baselines horizontal (the one
+  that maximises the variance of the row profile), and :func:`rotate` undoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: A quadrilateral smaller than this share of the image is not the page.
+MIN_PAGE_SHARE = 0.25
+#: Work size for the coarse steps (page finding, skew): long side in pixels.
+WORK_SIDE = 900
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Per-pixel measures after the paper's brightness is divided out (float32, 0..1)."""
+
+    darkness: np.ndarray
+    colour: np.ndarray
+
+
+def find_page(image: np.ndarray) -> np.ndarray | None:
+    """Corners (4x2 float32, clockwise from top-left, in image pixels) of the sheet, or None
+    when the image is all paper (or no clear sheet is visible)."""
+    h, w = image.shape[:2]
+    scale = WORK_SIDE / max(h, w)
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+    grey = cv2.GaussianBlur(grey, (5, 5), 0)
+    _, bright = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    largest = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(largest)
+    total = small.shape[0] * small.shape[1]
+    if area < MIN_PAGE_SHARE * total or area > 0.97 * total:
+        return None
+    x, y, bw, bh = cv2.boundingRect(largest)
+    margin = 3
+    if x <= margin and y <= margin and x + bw >= small.shape[1] - margin and y + bh >= small.shape[0] - margin:
+        return None  # the bright region reaches every edge: a scan, not a sheet on a table
+    quad = cv2.approxPolyDP(largest, 0.02 * cv2.arcLength(largest, True), True)
+    if len(quad) != 4 or not cv2.isContourConvex(quad):
+        return None
+    return _order(quad.reshape(4, 2).astype(np.float32) / scale)
+
+
+def flatten(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The sheet inside ``corners`` warped to an upright rectangle (its mean side lengths)."""
+    tl, tr, br, bl = corners
+    width = int(round((np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2))
+    height = int(round((np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2))
+    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def normalise(image: np.ndarray) -> Contrast:
+    """Darkness and colour relative to the local paper brightness (see the module docstring)."""
+    img = image.astype(np.float32)
+    brightest = img.max(axis=2)
+    darkest = img.min(axis=2)
+    # paper brightness: the brightest value nearby, smoothed (ink and grid lines are thin)
+    side = max(15, (min(img.shape[:2]) // 40) | 1)
+    paper = cv2.dilate(brightest, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    paper = cv2.blur(paper, (side, side))
+    paper = np.maximum(paper, 1.0)
+    darkness = np.clip(1.0 - brightest / paper, 0.0, 1.0)
+    colour = np.clip((brightest - darkest) / paper, 0.0, 1.0)
+    return Contrast(darkness, colour)
+
+
+def skew_angle(strength: np.ndarray, max_degrees: float = 6.0) -> float:
+    """Rotation (degrees, counter-clockwise as :func:`rotate` takes it) that levels the lines of
+    ``strength`` (grid and trace), found by maximising the variance of its row profile."""
+    scale = WORK_SIDE / max(strength.shape)
+    small = cv2.resize(strength, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+    def sharpness(angle: float) -> float:
+        return float(np.var(rotate(small, angle).sum(axis=1)))
+
+    best = max(np.arange(-max_degrees, max_degrees + 1e-6, 0.5), key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.05)
+    return float(max(fine, key=sharpness))
+
+
+def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    """``image`` rotated about its centre, same size, borders replicated."""
+    if abs(degrees) < 1e-3:
+        return image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _order(points: np.ndarray) -> np.ndarray:
+    """Four points ordered top-left, top-right, bottom-right, bottom-left."""
+    s = points.sum(axis=1)
+    d = np.diff(points, axis=1).ravel()
+    return np.float32([points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)],
+                       points[np.argmax(d)]])

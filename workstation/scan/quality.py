@@ -1,0 +1,83 @@
+"""How far a digitised signal can be trusted: a score 0..1 per lead and per image, with reasons.
+
+Every check maps one measurable property of the image or the trace onto 0..1 (1 = no doubt)
+and names the problem when it falls below :data:`REASON_BELOW`. A lead's score is the product
+of the image's checks and its own; the image's score is the mean of its leads' scores. The
+thresholds are set from what the pipeline can resolve: a 1 mm grid square must span several
+pixels, a stroke wider than 0.6 mm is blurred, and a trace followed over less than 90 % of its
+segment has been lost, cut off or hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: A check scoring below this is named in the reasons.
+REASON_BELOW = 0.8
+#: Below this score a digitised lead or image should be checked by a person.
+REVIEW_BELOW = 0.6
+
+
+@dataclass(frozen=True)
+class Check:
+    score: float
+    reason: str | None
+
+
+def ramp(value: float, bad: float, good: float) -> float:
+    """0 at ``bad``, 1 at ``good``, linear between (either direction)."""
+    if good == bad:
+        return 1.0
+    return float(np.clip((value - bad) / (good - bad), 0.0, 1.0))
+
+
+def check(score: float, reason: str) -> Check:
+    return Check(score, reason if score < REASON_BELOW else None)
+
+
+def resolution(px_per_mm: float) -> Check:
+    return check(ramp(px_per_mm, 2.0, 5.0), f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)")
+
+
+def grid(found: bool, correlation: float) -> Check:
+    if not found:
+        return Check(0.3, "no paper grid found: scale assumed from the page size")
+    return check(ramp(correlation, 0.1, 0.35), f"faint or irregular grid (periodicity {correlation:.2f})")
+
+
+def blur(line_mm: float) -> Check:
+    return check(ramp(line_mm, 0.9, 0.5), f"blurred trace (stroke {line_mm:.2f} mm wide)")
+
+
+def scale_agreement(px_per_mm_x: float, px_per_mm_y: float) -> Check:
+    ratio = max(px_per_mm_x, px_per_mm_y) / max(1e-9, min(px_per_mm_x, px_per_mm_y))
+    return check(ramp(ratio, 1.08, 1.02), f"grid squares not square (x/y {ratio:.3f}): perspective left")
+
+
+def layout(known: bool, name: str) -> Check:
+    return Check(1.0, None) if known else Check(0.5, f"layout not recognised ({name}): rows named by position")
+
+
+def pulse(found: bool) -> Check:
+    return check(1.0 if found else 0.85, "no calibration pulse: 10 mm/mV and 0 mV at the row median assumed")
+
+
+def coverage(share: float) -> Check:
+    return check(ramp(share, 0.6, 0.95), f"trace lost over {100 * (1 - share):.0f}% of the segment (cropped, faint or hidden)")
+
+
+def overlap(share: float) -> Check:
+    return check(ramp(share, 0.25, 0.03), f"overlaps another lead over {100 * share:.0f}% of the segment")
+
+
+def amplitude(range_mv: float) -> Check:
+    if range_mv < 0.05:
+        return Check(0.2, f"flat trace ({range_mv:.2f} mV range)")
+    return check(ramp(range_mv, 8.0, 5.0), f"implausible amplitude ({range_mv:.1f} mV range)")
+
+
+def combine(checks: list[Check]) -> tuple[float, tuple[str, ...]]:
+    score = float(np.prod([c.score for c in checks])) if checks else 0.0
+    return round(score, 3), tuple(c.reason for c in checks if c.reason)

@@ -1,0 +1,204 @@
+"""Synthetic paper ECGs with exact ground truth: render a record as a printout, then degrade it.
+
+The page is drawn the way an electrocardiograph prints it (A4 landscape, 1 mm and 5 mm grid,
+25 mm/s, 10 mm/mV, a 1 mV calibration pulse at the start of each row, lead names above each
+segment), using the same paper layouts as the workstation's own display
+(:func:`workstation.core.layout.compute_layout`). The ground truth is the record's own signal
+where the page shows it and NaN elsewhere, so that the Challenge 2024 SNR
+(:mod:`workstation.scan.metric`) scores exactly what was printed.
+
+Degradation levels model the ways a printout reaches a clinic: ``clean`` (a PDF export),
+``scan`` (a slightly skewed, blurred, compressed scan) and ``photo`` (a phone photo: the page on
+a table, in perspective, under uneven light, with a crease and a stain, blurred and compressed).
+Everything is drawn with opencv from a seeded generator, so a print is reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from workstation.core.layout import LayoutKind, PaperLayout, PaperSettings, compute_layout
+from workstation.core.leads import STANDARD_LEADS
+from workstation.core.record import ECGRecord
+
+PAGE_MM = (297.0, 210.0)  # A4 landscape
+#: Where the layout's origin sits on the page: a header band for the patient line above it.
+ORIGIN_MM = (8.0, 28.0)
+LEVELS = ("clean", "scan", "photo")
+
+#: Paper styles (BGR): background, minor lines, major lines.
+GRID_STYLES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
+    "pink": ((250, 250, 255), (200, 200, 250), (130, 130, 235)),
+    "red": ((255, 255, 255), (185, 190, 255), (60, 60, 230)),
+    "green": ((245, 255, 245), (190, 235, 190), (110, 200, 110)),
+    "grey": ((255, 255, 255), (215, 215, 215), (150, 150, 150)),
+}
+
+
+@dataclass(frozen=True)
+class Print:
+    """A rendered page and what it shows."""
+
+    image: np.ndarray  # BGR uint8
+    truth: np.ndarray  # float32 mV, (12, samples) in standard lead order, NaN where not printed
+    fs: float
+    dpi: float
+    layout: LayoutKind
+    level: str
+
+
+def render(record: ECGRecord, *, kind: LayoutKind = LayoutKind.STANDARD_3X4_RHYTHM,
+           dpi: float = 200.0, style: str = "pink", line_mm: float = 0.3) -> Print:
+    """Draw ``record`` (which must have the 12 standard leads) as a clean printout."""
+    record = record.in_standard_order()
+    if tuple(record.lead_names[:12]) != STANDARD_LEADS:
+        raise ValueError("the print generator needs the 12 standard leads")
+    layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings())
+    ppm = dpi / 25.4
+    width, height = int(round(PAGE_MM[0] * ppm)), int(round(PAGE_MM[1] * ppm))
+    background, minor, major = GRID_STYLES[style]
+    page = np.empty((height, width, 3), np.uint8)
+    page[:] = background
+    _draw_grid(page, ppm, minor, major)
+    ink = (30, 30, 30)
+    thickness = max(1, int(round(line_mm * ppm)))
+    signals = record.signals
+    truth = np.full((12, record.n_samples), np.nan, np.float32)
+    for panel in layout.panels:
+        values = signals[panel.lead_index, panel.start:panel.stop]
+        xs = ORIGIN_MM[0] + panel.x_mm + np.arange(len(values)) * panel.mm_per_sample
+        ys = ORIGIN_MM[1] + panel.baseline_mm - values * panel.mm_per_mv
+        _polyline(page, xs * ppm, ys * ppm, ink, thickness)
+        truth[panel.lead_index, panel.start:panel.stop] = values
+        label_at = (ORIGIN_MM[0] + panel.x_mm + 1.0, ORIGIN_MM[1] + panel.baseline_mm - 7.0)
+        _text(page, panel.lead, label_at, ppm, 2.2, ink)
+        if panel.column > 0:  # the short bar that separates two segments of a row
+            x = (ORIGIN_MM[0] + panel.x_mm) * ppm
+            y = (ORIGIN_MM[1] + panel.baseline_mm) * ppm
+            _polyline(page, np.array([x, x]), np.array([y - 2.5 * ppm, y + 2.5 * ppm]), ink, thickness)
+    for row in layout.rows:
+        xs, ys = layout.calibration_pulse(row)
+        _polyline(page, (xs + ORIGIN_MM[0]) * ppm, (ys + ORIGIN_MM[1]) * ppm, ink, thickness)
+    _text(page, "ID: synthetic   25 mm/s   10 mm/mV   0.05-150 Hz", (10.0, 12.0), ppm, 3.0, ink)
+    window = _shown_window(layout)
+    return Print(page, truth[:, window[0]:window[1]], record.fs, dpi, layout.kind, "clean")
+
+
+def degrade(printout: Print, level: str, seed: int = 0) -> Print:
+    """The same page as a scan or a phone photo would deliver it (see the module docstring)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown degradation level {level!r} (one of {', '.join(LEVELS)})")
+    if level == "clean":
+        return printout
+    rng = np.random.default_rng(seed)
+    img = printout.image.astype(np.float32)
+    if level == "scan":
+        img = _rotate(img, rng.uniform(-2.0, 2.0), border=255.0)
+        img = cv2.GaussianBlur(img, (0, 0), 0.7)
+        img += rng.normal(0.0, 4.0, img.shape).astype(np.float32)
+        return _finish(printout, img, level, quality=75)
+    img = _crease(img, rng)
+    img = _stain(img, rng)
+    img = _on_table(img, rng)
+    img = _shadow(img, rng)
+    img = cv2.GaussianBlur(img, (0, 0), 1.0)
+    img += rng.normal(0.0, 6.0, img.shape).astype(np.float32)
+    return _finish(printout, img, level, quality=60)
+
+
+# -- drawing ------------------------------------------------------------------------------
+def _draw_grid(page: np.ndarray, ppm: float, minor, major) -> None:
+    height, width = page.shape[:2]
+    for step, colour, thick in ((1.0, minor, 1), (5.0, major, max(1, int(round(0.15 * ppm))))):
+        for x_mm in np.arange(0.0, PAGE_MM[0] + 1e-6, step):
+            x = int(round(x_mm * ppm))
+            cv2.line(page, (x, 0), (x, height - 1), colour, thick)
+        for y_mm in np.arange(0.0, PAGE_MM[1] + 1e-6, step):
+            y = int(round(y_mm * ppm))
+            cv2.line(page, (0, y), (width - 1, y), colour, thick)
+
+
+_SHIFT = 4  # sub-pixel bits for cv2 drawing
+
+
+def _polyline(page: np.ndarray, xs: np.ndarray, ys: np.ndarray, colour, thickness: int) -> None:
+    points = np.round(np.stack([xs, ys], axis=1) * (1 << _SHIFT)).astype(np.int32)
+    cv2.polylines(page, [points], False, colour, thickness, cv2.LINE_AA, _SHIFT)
+
+
+def _text(page: np.ndarray, text: str, at_mm: tuple[float, float], ppm: float, height_mm: float,
+          colour) -> None:
+    scale = height_mm * ppm / 22.0  # Hershey simplex capitals are about 22 units high
+    cv2.putText(page, text, (int(at_mm[0] * ppm), int(at_mm[1] * ppm)), cv2.FONT_HERSHEY_SIMPLEX,
+                scale, colour, max(1, int(round(0.25 * ppm))), cv2.LINE_AA)
+
+
+def _shown_window(layout: PaperLayout) -> tuple[int, int]:
+    return min(p.start for p in layout.panels), max(p.stop for p in layout.panels)
+
+
+# -- degradations ---------------------------------------------------------------------------
+def _rotate(img: np.ndarray, degrees: float, border: float) -> np.ndarray:
+    h, w = img.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(img, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                          borderValue=(border, border, border))
+
+
+def _on_table(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The page lying on a darker table, seen from a little off-axis."""
+    h, w = img.shape[:2]
+    pad = int(0.06 * w)
+    table = np.array([rng.uniform(60, 110), rng.uniform(70, 120), rng.uniform(80, 130)], np.float32)
+    canvas = np.empty((h + 2 * pad, w + 2 * pad, 3), np.float32)
+    canvas[:] = table
+    canvas[pad:pad + h, pad:pad + w] = img
+    src = np.float32([[pad, pad], [pad + w, pad], [pad + w, pad + h], [pad, pad + h]])
+    jitter = rng.uniform(-0.035, 0.035, (4, 2)).astype(np.float32) * np.float32([w, h])
+    matrix = cv2.getPerspectiveTransform(src, src + jitter)
+    return cv2.warpPerspective(canvas, matrix, (canvas.shape[1], canvas.shape[0]),
+                               flags=cv2.INTER_LINEAR, borderValue=tuple(float(v) for v in table))
+
+
+def _shadow(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Light falling off across the page (a hand or the phone casting a soft shadow)."""
+    h, w = img.shape[:2]
+    angle = rng.uniform(0, 2 * np.pi)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    ramp = (np.cos(angle) * xx / w + np.sin(angle) * yy / h)
+    ramp = (ramp - ramp.min()) / max(float(np.ptp(ramp)), 1e-6)
+    gain = 1.0 - rng.uniform(0.25, 0.45) * ramp
+    return img * gain[..., None]
+
+
+def _crease(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A fold: a thin darker line with a lighter edge, roughly vertical."""
+    h, w = img.shape[:2]
+    x0, x1 = rng.uniform(0.3, 0.7, 2) * w
+    mask = np.zeros((h, w), np.float32)
+    cv2.line(mask, (int(x0), 0), (int(x1), h - 1), 1.0, max(2, w // 600))
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, w / 1500))
+    return img * (1.0 - 0.25 * mask[..., None])
+
+
+def _stain(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A translucent coffee-coloured ring."""
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), np.float32)
+    centre = (int(rng.uniform(0.1, 0.9) * w), int(rng.uniform(0.1, 0.9) * h))
+    cv2.circle(mask, centre, int(rng.uniform(0.04, 0.08) * w), 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), w / 200)
+    tint = np.float32([0.80, 0.88, 0.95])  # BGR: browner
+    return img * (1.0 - mask[..., None] * (1.0 - tint))
+
+
+def _finish(printout: Print, img: np.ndarray, level: str, quality: int) -> Print:
+    img8 = np.clip(img, 0, 255).astype(np.uint8)
+    ok, buffer = cv2.imencode(".jpg", img8, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    decoded = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+    return Print(decoded, printout.truth, printout.fs, printout.dpi, printout.layout, level)

@@ -1,0 +1,252 @@
+"""Ink, rows, calibration pulses and the traced line of each row.
+
+* :func:`ink_mask` keeps the dark, grey pixels of the printed trace (and text), dropping grid
+  lines, which are coloured or lighter, and any line that crosses the whole page.
+* :func:`find_rows` finds the printed rows: horizontal bands whose ink spans much of the width
+  (a text line does not).
+* :func:`find_pulse` finds the 1 mV calibration pulse at a row's start: a plateau 3.5-6.5 mm
+  wide whose height gives the gain in mm/mV and whose foot gives the row's 0 mV line.
+* :func:`trace_row` follows the row's line column by column. In each pixel column the ink
+  splits into runs; the run nearest the line's last position is the line (so a tall QRS from
+  the row above, crossing into this band, is passed by), and the run's end farthest from the
+  local baseline is the value, so that peaks keep their height. Columns where more than one
+  run competes are counted as overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from workstation.scan.page import Contrast
+
+#: Half-height (mm) of the band that counts a row's ink when finding rows.
+ROW_BAND_MM = 3.0
+#: Least distance between two row baselines (mm).
+MIN_ROW_PITCH_MM = 9.0
+#: A row's ink covers at least this share of the widest row's columns.
+ROW_COVERAGE_SHARE = 0.5
+#: Calibration pulse: 200 ms at 25 mm/s is 5 mm; printers vary a little.
+PULSE_WIDTH_MM = (3.5, 6.5)
+PULSE_HEIGHT_MM = (3.5, 25.0)
+STANDARD_GAINS_MM_MV = (5.0, 10.0, 20.0)
+
+
+@dataclass(frozen=True)
+class Pulse:
+    x_start: float  # px, rising edge
+    x_end: float  # px, falling edge
+    foot_y: float  # px, the 0 mV line
+    height_px: float
+
+
+@dataclass(frozen=True)
+class RowTrace:
+    """The traced line of one row, one value per pixel column from ``x0``."""
+
+    x0: int
+    y: np.ndarray  # float64 px, NaN where no ink was found
+    baseline_y: float  # px: pulse foot, or the median of the line
+    overlap_share: float  # columns where another line competed with this one
+    line_px: float  # typical stroke width
+
+
+def ink_mask(contrast: Contrast) -> np.ndarray:
+    """Boolean mask of the printed trace and text (see the module docstring)."""
+    darkness, colour = contrast.darkness, contrast.colour
+    candidates = darkness[darkness > 0.15]
+    threshold = 0.3
+    if candidates.size > 100:
+        hist, edges = np.histogram(candidates, bins=64, range=(0.15, 1.0))
+        threshold = max(threshold, _otsu(hist, edges))
+    mask = (darkness > threshold) & (colour < 0.35 + 0.5 * darkness)
+    # a line that crosses (almost) the whole page is grid or frame, not ECG
+    rows = mask.mean(axis=1) > 0.6
+    cols = mask.mean(axis=0) > 0.6
+    mask[rows, :] = False
+    mask[:, cols] = False
+    return mask
+
+
+def find_rows(mask: np.ndarray, px_per_mm_y: float) -> list[tuple[float, int, int]]:
+    """Rows as (baseline y, first column, last column), top to bottom."""
+    h, w = mask.shape
+    band = max(1, int(round(ROW_BAND_MM * px_per_mm_y)))
+    grown = cv2.dilate(mask.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8))
+    coverage = grown.mean(axis=1)
+    if coverage.max() <= 0.05:
+        return []
+    density = uniform_filter1d(mask.mean(axis=1).astype(np.float64), size=max(3, band))
+    ok = coverage >= ROW_COVERAGE_SHARE * coverage.max()
+    rows: list[tuple[float, int, int]] = []
+    for start, stop in _runs(ok):
+        y = start + int(np.argmax(density[start:stop]))
+        if rows and y - rows[-1][0] < MIN_ROW_PITCH_MM * px_per_mm_y:
+            continue
+        x0, x1 = _row_extent(grown[max(0, y - band):y + band + 1].any(axis=0), px_per_mm_y)
+        if x1 - x0 > 0.25 * w:
+            rows.append((float(y), x0, x1))
+    return rows
+
+
+def find_pulse(mask: np.ndarray, baseline: float, x0: int, ppm_x: float, ppm_y: float) -> Pulse | None:
+    """The calibration pulse at the start of a row (see the module docstring), or None."""
+    y_lo = int(max(0, baseline - PULSE_HEIGHT_MM[1] * ppm_y))
+    y_hi = int(min(mask.shape[0], baseline + 3 * ppm_y))
+    x_hi = int(min(mask.shape[1], x0 + 14 * ppm_x))
+    window = mask[y_lo:y_hi, x0:x_hi]
+    if window.size == 0:
+        return None
+    has = window.any(axis=0)
+    top = np.where(has, window.argmax(axis=0), -1).astype(np.float64) + y_lo
+    bottom = np.where(has, window.shape[0] - 1 - window[::-1].argmax(axis=0), -1).astype(np.float64) + y_lo
+    foot = float(np.median(bottom[has])) if has.any() else baseline
+    height = np.where(has, foot - top, 0.0)
+    tall = height > PULSE_HEIGHT_MM[0] * ppm_y
+    for start, stop in _runs(tall):
+        width_mm = (stop - start) / ppm_x
+        if not (PULSE_WIDTH_MM[0] <= width_mm <= PULSE_WIDTH_MM[1]):
+            continue
+        plateau = height[start + 1:stop - 1] if stop - start > 3 else height[start:stop]
+        if np.ptp(plateau) > 1.5 * ppm_y:
+            continue
+        foot_y = _lead_in(window, start, ppm_x)
+        if foot_y is None:  # no flat lead-in: the bottom of the edges, less half a stroke
+            edges = [c for c in (start, stop - 1) if has[c]]
+            foot_y = float(np.median([bottom[c] for c in edges])) - 0.5 * _stroke(window)
+        else:
+            foot_y += y_lo
+        return Pulse(float(x0 + start), float(x0 + stop - 1), foot_y, float(np.median(foot_y - top[start:stop])))
+    return None
+
+
+def _lead_in(window: np.ndarray, rising: int, ppm_x: float) -> float | None:
+    """Centre of the flat line just before the pulse's rising edge (window rows), or None."""
+    cols = range(max(0, rising - int(0.8 * ppm_x)), max(0, rising - 1))
+    centres = []
+    for c in cols:
+        on = np.flatnonzero(window[:, c])
+        if len(on) and on[-1] - on[0] < 0.6 * ppm_x:
+            centres.append(0.5 * (on[0] + on[-1]))
+    return float(np.median(centres)) if len(centres) >= 2 else None
+
+
+def _stroke(window: np.ndarray) -> float:
+    """Typical vertical run length of ink (a horizontal stroke's width)."""
+    lengths = window.sum(axis=0)
+    lengths = lengths[lengths > 0]
+    return float(np.percentile(lengths, 25)) if lengths.size else 1.0
+
+
+def gain_from_pulse(pulse: Pulse | None, ppm_y: float, line_px: float) -> tuple[float, bool]:
+    """(gain in mm/mV, whether a pulse gave it); 10 mm/mV when no pulse is printed."""
+    if pulse is None:
+        return 10.0, False
+    measured = (pulse.height_px - line_px / 2) / ppm_y
+    nearest = min(STANDARD_GAINS_MM_MV, key=lambda g: abs(g - measured) / g)
+    return (nearest, True) if abs(nearest - measured) / nearest < 0.2 else (10.0, False)
+
+
+def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: float,
+              ppm_x: float, foot_y: float | None) -> RowTrace:
+    """Follow the row's line from column ``x0`` to ``x1`` (see the module docstring)."""
+    h = mask.shape[0]
+    y_lo, y_hi = int(max(0, baseline - half_band)), int(min(h, baseline + half_band + 1))
+    band = mask[y_lo:y_hi, x0:x1 + 1]
+    n = band.shape[1]
+    tops = np.full(n, np.nan)
+    bottoms = np.full(n, np.nan)
+    crowded = 0
+    predicted = baseline - y_lo
+    limit = 0.8 * half_band
+    padded = np.zeros((band.shape[0] + 2, n), np.int8)
+    padded[1:-1] = band
+    changes = np.diff(padded, axis=0)
+    for c in range(n):
+        starts = np.flatnonzero(changes[:, c] == 1)
+        if len(starts) == 0:
+            continue
+        stops = np.flatnonzero(changes[:, c] == -1)
+        distance = np.maximum(0, np.maximum(starts - predicted, predicted - (stops - 1)))
+        best = int(np.argmin(distance))
+        if distance[best] > limit:
+            continue
+        if len(starts) > 1 and np.partition(distance, 1)[1] < 3 * ppm_x:
+            crowded += 1
+        tops[c], bottoms[c] = starts[best], stops[best] - 1
+        predicted = 0.5 * (tops[c] + bottoms[c])
+    lengths = bottoms - tops + 1
+    line_px = float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else 1.0
+    centre = 0.5 * (tops + bottoms)
+    y = _extreme(tops, bottoms, centre, line_px)
+    y = y + y_lo
+    found = np.isfinite(y)
+    baseline_y = foot_y if foot_y is not None else (float(np.median(y[found])) if found.any() else baseline)
+    return RowTrace(x0, y, baseline_y, crowded / max(1, int(found.sum())), line_px)
+
+
+def _extreme(tops: np.ndarray, bottoms: np.ndarray, centre: np.ndarray, line_px: float) -> np.ndarray:
+    """Per column: the run's centre (where a sloped line crosses the column's middle), except at
+    a peak or a trough, where the run's outer end, moved in by half a stroke, is the value."""
+    inf = np.inf
+    top_l, top_r = np.r_[inf, tops[:-1]], np.r_[tops[1:], inf]
+    bot_l, bot_r = np.r_[-inf, bottoms[:-1]], np.r_[bottoms[1:], -inf]
+    tops_, bots_ = np.nan_to_num(tops, nan=inf), np.nan_to_num(bottoms, nan=-inf)
+    peak = (tops_ <= np.nan_to_num(top_l, nan=inf)) & (tops_ <= np.nan_to_num(top_r, nan=inf))
+    trough = (bots_ >= np.nan_to_num(bot_l, nan=-inf)) & (bots_ >= np.nan_to_num(bot_r, nan=-inf))
+    tall = (bottoms - tops + 1) > 1.5 * line_px
+    y = centre.copy()
+    up = tall & peak & ~trough
+    down = tall & trough & ~peak
+    y[up] = tops[up] + line_px / 2
+    y[down] = bottoms[down] - line_px / 2
+    return y
+
+
+def _row_extent(columns: np.ndarray, ppm: float) -> tuple[int, int]:
+    """The longest stretch of columns with ink, bridging gaps up to 6 mm."""
+    gap = int(6 * ppm)
+    closed = cv2.morphologyEx(columns.astype(np.uint8)[None, :], cv2.MORPH_CLOSE,
+                              np.ones((1, 2 * gap + 1), np.uint8))[0].astype(bool)
+    closed &= _within(columns)
+    runs = _runs(closed)
+    if not runs:
+        return 0, 0
+    start, stop = max(runs, key=lambda r: r[1] - r[0])
+    return int(start), int(stop - 1)
+
+
+def _within(columns: np.ndarray) -> np.ndarray:
+    """True between the first and last column with ink (closing must not grow the ends)."""
+    out = np.zeros_like(columns, dtype=bool)
+    on = np.flatnonzero(columns)
+    if len(on):
+        out[on[0]:on[-1] + 1] = True
+    return out
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True."""
+    padded = np.concatenate(([0], flags.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+
+
+def _otsu(hist: np.ndarray, edges: np.ndarray) -> float:
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    weights = hist.astype(np.float64)
+    total = weights.sum()
+    best, threshold = -1.0, float(centres[len(centres) // 2])
+    for i in range(1, len(weights)):
+        w0, w1 = weights[:i].sum(), weights[i:].sum()
+        if w0 == 0 or w1 == 0:
+            continue
+        m0 = (weights[:i] * centres[:i]).sum() / w0
+        m1 = (weights[i:] * centres[i:]).sum() / w1
+        between = w0 * w1 * (m0 - m1) ** 2 / total**2
+        if between > best:
+            best, threshold = between, float(edges[i])
+    return threshold
