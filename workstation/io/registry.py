@@ -30,6 +30,7 @@ _READER_MODULES = (
     "workstation.io.scp",
     "workstation.io.edf",
     "workstation.io.csv_io",
+    "workstation.io.image",
 )
 
 
