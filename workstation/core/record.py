@@ -148,6 +148,21 @@ class MedianBeats:
         return MedianBeats(self.signals[order], self.fs, tuple(self.leads[i] for i in order))
 
 
+@dataclass(frozen=True)
+class Digitisation:
+    """How the signal was measured from a paper ECG image (a scan, photo or PDF), kept with
+    the record so that it is never taken for a device's own samples."""
+
+    image_path: Path
+    image: bytes  # the original file, unchanged
+    page: int  # 0-based page of the file that was digitised
+    score: float  # 0..1, how far the digitised signal can be trusted
+    reasons: tuple[str, ...]  # what lowers the score, in words
+    lead_scores: tuple[tuple[str, float], ...]
+    layout: str  # "3x4+rhythm", "6x2", "12x1", ...
+    calibration: tuple[tuple[str, float | bool], ...]  # px/mm on x and y, gain, speed, ...
+
+
 @dataclass(eq=False)
 class ECGRecord:
     """An ECG recording in mV with its context.
@@ -167,6 +182,7 @@ class ECGRecord:
     annotations: tuple[Annotation, ...] = ()
     median_beats: MedianBeats | None = None
     comments: tuple[str, ...] = ()
+    digitisation: Digitisation | None = None  # set when the signal was read off an image
     _cache: np.ndarray | None = field(default=None, repr=False)
 
     # -- construction -----------------------------------------------------------------
