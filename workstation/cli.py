@@ -41,8 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _self_test(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        from workstation.delivery.selftest import run_self_test
+
+        ctx.exit(run_self_test())
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ECG Workstation")
+@click.option("--self-test", is_flag=True, is_eager=True, expose_value=False, callback=_self_test,
+              help="Check this installation end to end (sample, model, rules, report) and exit.")
 def cli() -> None:
     """ECG Workstation: read, annotate and review electrocardiograms offline.
 

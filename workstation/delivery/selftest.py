@@ -1,0 +1,113 @@
+"""``ecgws --self-test``: prove that an installed (or frozen) workstation works end to end.
+
+Opens the bundled sample offscreen, delineates it with the shipped model, runs the rules,
+writes the PDF report and every export to a temporary folder, re-reads the DICOM and aECG
+with our own readers, prints one line per step and returns 0; on the first failure it names
+the step and returns 1. No window is shown and nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+import click
+
+EXIT_FAILED = 1
+
+
+def run_self_test(echo: Callable[[str], None] = click.echo) -> int:
+    """Run every step; 0 when all passed, 1 (with the failing step named) otherwise."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    state: dict = {}
+    with tempfile.TemporaryDirectory(prefix="ecgws-self-test-") as folder:
+        out = Path(folder)
+        steps = [("read the bundled sample", lambda: _read(state)),
+                 ("delineate (shipped model)", lambda: _delineate(state)),
+                 ("evaluate the rules", lambda: _rules(state)),
+                 ("write the PDF report", lambda: _report(state, out)),
+                 ("export HL7 v2, FHIR, DICOM, aECG", lambda: _exports(state, out))]
+        for name, step in steps:
+            start = time.perf_counter()
+            try:
+                detail = step()
+            except Exception as exc:  # the self-test reports any failure, whatever it is
+                echo(f"self-test FAILED at step '{name}': {type(exc).__name__}: {exc}")
+                echo(traceback.format_exc().rstrip())
+                return EXIT_FAILED
+            echo(f"ok   {name} ({time.perf_counter() - start:.1f} s): {detail}")
+    echo("self-test passed")
+    return 0
+
+
+def _read(state: dict) -> str:
+    from resources import sample_ecg_path
+    from workstation.io import read_ecg
+
+    record = read_ecg(sample_ecg_path())
+    state["record"] = record
+    return f"{record.source.path.name}, {record.n_leads} leads, {record.fs:g} Hz, " \
+           f"{record.duration_s:.1f} s"
+
+
+def _delineate(state: dict) -> str:
+    import inference
+
+    delineation = inference.delineate(state["record"])
+    if not delineation.waves:
+        raise RuntimeError("the model found no waves on the sample")
+    state["delineation"] = delineation
+    return f"{len(delineation.waves)} waves, {delineation.model_name} {delineation.model_version}"
+
+
+def _rules(state: dict) -> str:
+    from workstation.delivery.case import build_case
+
+    case = build_case(state["record"], state["delineation"])
+    a = case.analysis
+    if a.measurements.rhythm.hr_bpm.value is None:
+        raise RuntimeError("no heart rate measured on the sample")
+    state["case"] = case
+    return (f"HR {a.measurements.rhythm.hr_bpm.value:.0f} bpm, QRS "
+            f"{a.measurements.intervals.qrs_ms.value} ms, {len(a.flags)} flags, triage "
+            f"{a.routing.triage.value}, confidence {a.confidence.value:.2f}")
+
+
+def _report(state: dict, out: Path) -> str:
+    from PySide6 import QtWidgets
+
+    from workstation.ui.report import write_pdf
+
+    # kept in ``state`` so that the application outlives the report
+    state["app"] = QtWidgets.QApplication.instance() or QtWidgets.QApplication(["ecgws"])
+    path = write_pdf(state["case"], out / "self-test-report.pdf")
+    head = path.read_bytes()[:5]
+    if head != b"%PDF-":
+        raise RuntimeError(f"{path} is not a PDF (starts with {head!r})")
+    return f"{path.name}, {path.stat().st_size // 1024} KiB ({QtWidgets.QApplication.platformName()})"
+
+
+def _exports(state: dict, out: Path) -> str:
+    import numpy as np
+
+    from workstation.delivery.aecg_export import write_aecg
+    from workstation.delivery.dicom_export import write_dicom
+    from workstation.delivery.fhir import write_fhir
+    from workstation.delivery.hl7v2 import write_hl7v2
+    from workstation.io import read_ecg
+
+    case = state["case"]
+    write_hl7v2(case, out / "self-test.hl7")
+    write_fhir(case, out / "self-test.json")
+    sizes = []
+    for path in (write_dicom(case, out / "self-test.dcm"), write_aecg(case, out / "self-test.xml")):
+        back = read_ecg(path)
+        error = float(np.max(np.abs(back.signals - case.record.signals)))
+        if back.lead_names != case.record.lead_names or error > 0.001:
+            raise RuntimeError(f"{path.name} does not read back as written (max error {error} mV)")
+        sizes.append(f"{path.suffix[1:]} {path.stat().st_size // 1024} KiB")
+    return "hl7, json, " + ", ".join(sizes) + " (re-read)"

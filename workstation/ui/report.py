@@ -1,0 +1,311 @@
+"""The one-page ECG report (PDF with Qt's QPdfWriter) and printing it.
+
+A4 landscape, as ECG carts print: a header with the patient, the acquisition, the
+measurements, triage, confidence, quality, versions and the reviewing clinician; the 12-lead
+in the standard 3x4 + rhythm (II) presentation on a true-scale grid (25 mm/s, 10 mm/mV,
+1 mm and 5 mm boxes, a 1 mV calibration pulse per row) with the P/QRS/T spans of the
+delineation shaded as in the workstation; below it every rule flag with its lead-wise
+reason, the narrative, and "Decision support - clinician review required".
+
+:func:`render` draws on any paged device, so the PDF (:func:`write_pdf`) and the printer
+(:func:`print_report`) get the same page. Geometry is in millimetres on the sheet; text is
+drawn untransformed so that point sizes stay true on every device.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from rules.qtc import FORMULA_NAMES
+from rules.reasoning import DISCLAIMER, leads_text
+from rules.types import Severity, Triage
+from workstation import __version__
+from workstation.core.layout import (
+    MAJOR_MM,
+    LayoutKind,
+    PaperLayout,
+    PaperSettings,
+    compute_layout,
+)
+from workstation.delivery.case import Case
+from workstation.delivery.codes import flag_statement, reported_values
+from workstation.ui import theme
+from workstation.ui.overlays import FILL, spans_for
+
+PAGE_W_MM, PAGE_H_MM = 297.0, 210.0
+MARGIN_MM = 8.0
+GRID_TOP_MM = 50.0
+GRID_H_MM = 120.0  # four rows of 30 mm (3x4 + rhythm)
+WINDOW_S = 10.0
+_TRIAGE_COLOURS = {Triage.ACUTE: "#b30000", Triage.SUBACUTE: "#d35400",
+                   Triage.ABNORMAL_NOT_ACUTE: "#9a7b00", Triage.NORMAL: "#1e7d46"}
+_SEVERITY_COLOURS = {Severity.ALERT: "#b30000", Severity.BORDERLINE: "#9a7b00",
+                     Severity.INFO: "#1b1b1b"}
+
+
+def report_layout(case: Case, paper: PaperSettings = PaperSettings()) -> PaperLayout:
+    """The report's paper layout: 3x4 + rhythm (any other lead set: one row per lead) over
+    the first 10 s, rows packed into the report's grid band, in mm from the grid's corner."""
+    record = case.record
+    n = min(record.n_samples, round(WINDOW_S * record.fs))
+    layout = compute_layout(record.leads, n, record.fs, LayoutKind.STANDARD_3X4_RHYTHM, paper)
+    n_rows = len(layout.rows)
+    pitch = max(MAJOR_MM, math.floor(GRID_H_MM / n_rows / MAJOR_MM) * MAJOR_MM)
+    baselines = [pitch * (r + 0.5) + (MAJOR_MM / 2 if pitch % (2 * MAJOR_MM) else 0.0)
+                 for r in range(n_rows)]
+    rows = tuple(dataclasses.replace(row, baseline_mm=baselines[row.index]) for row in layout.rows)
+    panels = tuple(dataclasses.replace(p, baseline_mm=baselines[p.row]) for p in layout.panels)
+    return dataclasses.replace(layout, rows=rows, panels=panels, row_pitch_mm=pitch,
+                               height_mm=pitch * n_rows)
+
+
+def write_pdf(case: Case, path: Path) -> Path:
+    """Write the report of ``case`` as a one-page PDF."""
+    writer = QtGui.QPdfWriter(str(path))
+    writer.setTitle(f"ECG report {case.name}")
+    writer.setCreator(f"ECG Workstation {__version__}")
+    writer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
+    writer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape)
+    writer.setPageMargins(QtCore.QMarginsF(0, 0, 0, 0), QtGui.QPageLayout.Unit.Millimeter)
+    writer.setResolution(600)
+    render(case, writer)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise OSError(f"{path}: the PDF could not be written")
+    return path
+
+
+def print_report(case: Case, parent: QtWidgets.QWidget | None = None) -> bool:
+    """Ask for a printer and print the report; False when the user cancelled."""
+    from PySide6 import QtPrintSupport
+
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
+    printer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape)
+    printer.setFullPage(True)
+    dialog = QtPrintSupport.QPrintDialog(printer, parent)
+    dialog.setWindowTitle(f"Print ECG report {case.name}")
+    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        return False
+    render(case, printer)
+    return True
+
+
+def render(case: Case, device: QtGui.QPagedPaintDevice) -> None:
+    """Draw the one-page report on ``device`` (a PDF writer, a printer or an image)."""
+    painter = QtGui.QPainter(device)
+    try:
+        page = _Page(painter, device)
+        page.fill(0, 0, PAGE_W_MM, PAGE_H_MM, "#ffffff")
+        layout = report_layout(case)
+        _header(page, case)
+        _grid_and_traces(page, case, layout)
+        _findings(page, case, GRID_TOP_MM + layout.height_mm + 2.0)
+    finally:
+        painter.end()
+
+
+class _Page:
+    """Millimetre drawing on a paint device (geometry scaled, text drawn untransformed)."""
+
+    def __init__(self, painter: QtGui.QPainter, device: QtGui.QPaintDevice) -> None:
+        self.painter = painter
+        width_px = device.width() or 1
+        self.k = width_px / PAGE_W_MM  # device pixels per mm (the page is drawn full-bleed)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
+
+    def pen(self, colour: str, width_mm: float) -> QtGui.QPen:
+        pen = QtGui.QPen(QtGui.QColor(colour))
+        pen.setWidthF(width_mm * self.k)
+        pen.setCapStyle(QtCore.Qt.PenCapStyle.FlatCap)
+        return pen
+
+    def fill(self, x: float, y: float, w: float, h: float, colour: str | QtGui.QColor) -> None:
+        self.painter.fillRect(self.rect(x, y, w, h), QtGui.QColor(colour))
+
+    def rect(self, x: float, y: float, w: float, h: float) -> QtCore.QRectF:
+        return QtCore.QRectF(x * self.k, y * self.k, w * self.k, h * self.k)
+
+    def lines(self, segments: list[tuple[float, float, float, float]], pen: QtGui.QPen) -> None:
+        self.painter.setPen(pen)
+        k = self.k
+        self.painter.drawLines([QtCore.QLineF(a * k, b * k, c * k, d * k) for a, b, c, d in segments])
+
+    def polyline(self, xs, ys, pen: QtGui.QPen) -> None:  # noqa: ANN001 - numpy arrays
+        self.painter.setPen(pen)
+        k = self.k
+        self.painter.drawPolyline(QtGui.QPolygonF(
+            [QtCore.QPointF(float(x) * k, float(y) * k) for x, y in zip(xs, ys)]))
+
+    def text(self, x: float, y: float, w: float, h: float, text: str, *, size: float = 7.0,
+             bold: bool = False, colour: str = theme.INK,
+             align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignLeft) -> float:
+        """Draw wrapped text in the box; returns the height it took (mm)."""
+        font = QtGui.QFont("DejaVu Sans")
+        font.setStyleHint(QtGui.QFont.StyleHint.SansSerif)
+        font.setPointSizeF(size)
+        font.setBold(bold)
+        self.painter.setFont(font)
+        self.painter.setPen(QtGui.QColor(colour))
+        flags = int(align | QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.TextFlag.TextWordWrap)
+        used = self.painter.boundingRect(self.rect(x, y, w, h), flags, text)
+        self.painter.drawText(self.rect(x, y, w, h), flags, text)
+        return min(h, used.height() / self.k)
+
+
+def _header(page: _Page, case: Case) -> None:
+    a = case.analysis
+    top = MARGIN_MM
+    page.text(MARGIN_MM, top, 120, 7, "Resting 12-lead ECG report", size=13, bold=True)
+    page.text(150, top + 0.5, PAGE_W_MM - 150 - MARGIN_MM, 6, DISCLAIMER, size=10, bold=True,
+              colour="#b30000", align=QtCore.Qt.AlignmentFlag.AlignRight)
+    y = top + 8.0
+    columns = (
+        (MARGIN_MM, 84, _patient_lines(case)),
+        (MARGIN_MM + 86, 58, _measurement_lines(case)),
+        (MARGIN_MM + 146, PAGE_W_MM - 2 * MARGIN_MM - 146, _routing_lines(case)),
+    )
+    for x, width, lines in columns:
+        row = y
+        for label, value, colour in lines:
+            page.text(x, row, 26, 4, label, size=7, colour=theme.RULER)
+            row += page.text(x + 26, row, width - 26, 8, value, size=7, colour=colour,
+                             bold=colour != theme.INK) + 0.6
+    triage = a.routing.triage
+    page.fill(MARGIN_MM, GRID_TOP_MM - 2.2, PAGE_W_MM - 2 * MARGIN_MM, 0.5,
+              _TRIAGE_COLOURS[triage])
+
+
+def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
+    record, p = case.record, case.record.patient
+    acq = record.acquisition
+    filters = acq.filters
+    band = ", ".join(part for part in (
+        f"high-pass {filters.highpass_hz:g} Hz" if filters.highpass_hz else "",
+        f"low-pass {filters.lowpass_hz:g} Hz" if filters.lowpass_hz else "",
+        f"notch {filters.notch_hz:g} Hz" if filters.notch_hz else "") if part)
+    age = f"{p.age_years:.0f} y" if p.age_years is not None else "-"
+    return [
+        ("Record", case.name, theme.INK),
+        ("Patient", " ".join(x for x in (p.name or "", f"ID {p.patient_id}" if p.patient_id else "")
+                             if x) or "de-identified", theme.INK),
+        ("Sex / age", f"{p.sex or '-'} / {age}", theme.INK),
+        ("Acquired", acq.time.strftime("%Y-%m-%d %H:%M:%S") if acq.time else "unknown", theme.INK),
+        ("Device", acq.device or record.source.format, theme.INK),
+        ("Recording", f"{record.n_leads} leads, {record.fs:g} Hz, {record.duration_s:.1f} s; "
+                      f"analysed {case.analysis.analysed_s[1]:.1f} s", theme.INK),
+        ("Filters", band or "as recorded (none stated)", theme.INK),
+    ]
+
+
+def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
+    lines = []
+    for v in reported_values(case.analysis):
+        unit = {"/min": "bpm", "deg": "°"}.get(v.code.ucum, v.code.ucum)
+        number = f"{v.value:.0f}"
+        text = f"{number}°" if unit == "°" else f"{number} {unit}"
+        colour = "#b30000" if v.interpretation else theme.INK
+        lines.append((v.code.label.replace(f" ({FORMULA_NAMES[case.analysis.measurements.qtc_formula]})", ""),
+                      text + (f"  ({v.interpretation})" if v.interpretation else ""), colour))
+    qtc_name = FORMULA_NAMES[case.analysis.measurements.qtc_formula]
+    lines.append(("QTc formula", qtc_name, theme.INK))
+    if not lines[:-1]:
+        lines.insert(0, ("Measurements", "none could be made", "#b30000"))
+    return lines
+
+
+def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
+    a = case.analysis
+    q = a.quality
+    conf = math.floor(a.confidence.value * 100.0 + 1e-9) / 100.0
+    reviewer = case.reviewer
+    who = (f"{reviewer.name} ({reviewer.role})" if reviewer else "not yet reviewed")
+    signature = reviewer.status if reviewer else "not signed (preliminary)"
+    review = ("yes: " + "; ".join(a.routing.review_reasons)) if a.routing.review else "no"
+    return [
+        ("Triage", a.routing.triage.value.replace("_", " ").upper(),
+         _TRIAGE_COLOURS[a.routing.triage]),
+        ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
+                       f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
+                       f"completeness {a.confidence.completeness:.2f})", theme.INK),
+        ("Review", review, theme.INK),
+        ("Quality", f"{len(q.usable_leads)}/{len(q.leads)} leads usable"
+                    + (f"; poor: {leads_text(q.poor_leads)}" if q.poor_leads else ""), theme.INK),
+        ("Versions", f"model {a.model or 'none (QRS detector only)'}; rules {a.ruleset.label}; "
+                     f"ECG Workstation {__version__}", theme.INK),
+        ("Reviewer", f"{who}; {signature}", theme.INK),
+    ]
+
+
+def _grid_and_traces(page: _Page, case: Case, layout: PaperLayout) -> None:
+    painter = page.painter
+    painter.save()
+    width, height = layout.width_mm - 5.0, layout.height_mm
+    left = (PAGE_W_MM - width) / 2  # centred on the sheet
+    painter.translate(left * page.k, GRID_TOP_MM * page.k)
+    page.fill(0, 0, width, height, theme.PAPER)
+    _grid(page, width, height)
+    painter.setClipRect(page.rect(0, 0, width, height))
+    if case.delineation is not None:
+        for span in spans_for(layout, case.delineation):
+            page.fill(span.x0, span.y0, span.x1 - span.x0, span.y1 - span.y0,
+                      QtGui.QColor(*FILL[span.wave.kind]))
+    ink = page.pen(theme.INK, 0.18)
+    for row in layout.rows:
+        xs, ys = layout.calibration_pulse(row)
+        page.polyline(xs, ys, ink)
+    signals = case.record.signals
+    for panel in layout.panels:
+        samples = signals[panel.lead_index, panel.start:panel.stop]
+        xs = panel.x_of(range(panel.start, panel.stop))
+        page.polyline(xs, panel.y_of(samples), ink)
+        label = panel.lead + ("*" if panel.derived else "")
+        page.text(panel.x_mm + 1.0, panel.baseline_mm - layout.row_pitch_mm / 2 + 0.8, 20, 4,
+                  label, size=8, bold=True)
+        if panel.column > 0:  # the lead change mark between columns
+            page.lines([(panel.x_mm, panel.baseline_mm - 2.0, panel.x_mm, panel.baseline_mm + 2.0)],
+                       ink)
+    painter.restore()
+    settings = layout.paper.describe()
+    page.text(left, GRID_TOP_MM + height + 0.3, 200, 4,
+              f"{settings}   1 mV calibration   first {layout.panels[-1].stop / case.record.fs:.1f} s"
+              "   shading: P blue, QRS orange, T green (delineation "
+              f"{case.analysis.model or 'not available'})", size=6.5, colour=theme.RULER)
+
+
+def _grid(page: _Page, width: float, height: float) -> None:
+    minor = [(float(x), 0.0, float(x), height) for x in range(int(width) + 1) if x % 5]
+    minor += [(0.0, float(y), width, float(y)) for y in range(int(height) + 1) if y % 5]
+    major = [(float(x), 0.0, float(x), height) for x in range(0, int(width) + 1, 5)]
+    major += [(0.0, float(y), width, float(y)) for y in range(0, int(height) + 1, 5)]
+    page.lines(minor, page.pen(theme.GRID_MINOR, 0.07))
+    page.lines(major, page.pen(theme.GRID_MAJOR, 0.14))
+
+
+def _findings(page: _Page, case: Case, top: float) -> None:
+    a = case.analysis
+    y = top + 3.0
+    bottom = PAGE_H_MM - MARGIN_MM - 4.0
+    page.text(MARGIN_MM, y, 60, 5, f"Findings ({len(a.flags)})", size=8, bold=True)
+    y += 4.0
+    if not a.flags:
+        y += page.text(MARGIN_MM, y, 200, 4, "No rule flagged this ECG.", size=7)
+    for n, flag in enumerate(a.flags):
+        if y > bottom - 4.0:
+            page.text(MARGIN_MM, y, 200, 4, f"... and {len(a.flags) - n} more: see the "
+                                            "workstation or the exports", size=7)
+            y += 3.5
+            break
+        y += page.text(MARGIN_MM, y, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, "• " +
+                       flag_statement(flag), size=7, colour=_SEVERITY_COLOURS[flag.severity]) + 0.5
+    if y < bottom:
+        page.text(MARGIN_MM, y + 0.5, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, a.narrative,
+                  size=7, colour=theme.RULER)
+    footer = (f"{case.name}  |  created {case.created.strftime('%Y-%m-%d %H:%M UTC')}  |  "
+              f"{'final' if case.final else 'preliminary: not signed'}  |  {DISCLAIMER}  |  page 1/1")
+    page.text(MARGIN_MM, PAGE_H_MM - MARGIN_MM - 2.5, PAGE_W_MM - 2 * MARGIN_MM, 4, footer,
+              size=6.5, colour=theme.RULER, align=QtCore.Qt.AlignmentFlag.AlignRight)
