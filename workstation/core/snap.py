@@ -17,6 +17,8 @@ from workstation.core.annotation import Boundary
 
 #: Half-width of the search window around the dropped position (s).
 SNAP_WINDOW_S = 0.020
+#: Half-width of the context whose median is taken as the baseline for a peak (s).
+BASELINE_WINDOW_S = 0.4
 #: How strongly the isoelectric search prefers the drop position (fraction of slope range).
 DISTANCE_PENALTY = 0.25
 
@@ -57,7 +59,9 @@ def snap_position(signal: np.ndarray, fs: float, sample: int, which: Boundary,
         return int(sample)
     offsets = np.arange(start, stop) - sample
     if which is Boundary.PEAK:
-        baseline = float(np.median(window))
+        wide = int(round(BASELINE_WINDOW_S * fs))
+        context = np.asarray(signal[max(0, sample - wide):min(n, sample + wide + 1)], dtype=np.float64)
+        baseline = float(np.nanmedian(context))
         return int(start + np.argmax(np.abs(window - baseline)))
     slope = np.abs(np.gradient(window))
     spread = float(slope.max() - slope.min())

@@ -226,6 +226,15 @@ class Corrections(QtCore.QObject):
         return document.state if document is not None else None
 
     @property
+    def shown_state(self) -> AnnotationState | None:
+        """What is drawn, as a state: the set, else the proposal (read-only: select, not edit)."""
+        state = self.state
+        current = self._open
+        if state is not None or current is None or current.proposal is None or self.hide_proposal:
+            return state
+        return AnnotationState.from_proposal(current.proposal, current.record.n_samples)
+
+    @property
     def set_info(self) -> SetInfo | None:
         current = self._open
         if current is None or current.session is None:
@@ -289,7 +298,7 @@ class Corrections(QtCore.QObject):
             self.problem.emit("Nothing to edit: the record has no annotation set yet")
             return False
         if not self.editable:
-            self._explain_read_only()
+            self.explain_read_only()
             return False
         return self._guard(lambda: document.execute(command, merge=merge))
 
@@ -305,7 +314,7 @@ class Corrections(QtCore.QObject):
         """Take the model's waves on ``lead`` (or every lead) and mark them accepted."""
         current = self._open
         if current is None or not self.editable:
-            self._explain_read_only()
+            self.explain_read_only()
             return False
         if current.session is not None:
             return self._guard(lambda: current.session.accept_proposal(lead))
@@ -320,7 +329,7 @@ class Corrections(QtCore.QObject):
         """Sign and submit the user's set (an adjudicator's becomes adjudicated)."""
         current = self._open
         if current is None or current.session is None:
-            self._explain_read_only()
+            self.explain_read_only()
             return False
         ok = self._guard(lambda: current.session.submit() is not None)
         self.changed.emit()
@@ -383,7 +392,7 @@ class Corrections(QtCore.QObject):
         self.changed.emit()
         return done
 
-    def _explain_read_only(self) -> None:
+    def explain_read_only(self) -> None:
         if self.store is not None and self.user is None:
             self.problem.emit("Sign in first (Annotate > Switch user…): every correction is "
                               "attributed to its author.")

@@ -101,6 +101,7 @@ class BoundaryEditor(QtCore.QObject):
     selection_changed = QtCore.Signal(object)  # Selection | None
     message = QtCore.Signal(str)
     context_requested = QtCore.Signal(object, object)  # Selection | None, QPoint (global)
+    refused = QtCore.Signal()  # an edit was attempted on a set that cannot change now
 
     def __init__(self, paper, on_command: Callable[[Command, bool], bool]) -> None:  # noqa: ANN001
         super().__init__(paper)
@@ -152,7 +153,11 @@ class BoundaryEditor(QtCore.QObject):
     # -- mouse (called by the paper's view box) -------------------------------------------------
     def begin_drag(self, point: PaperPoint, modifiers: QtCore.Qt.KeyboardModifier) -> bool:
         """A left drag starts at ``point``: True when the editor takes it (else the paper pans)."""
-        if not self.editable or self.paper.layout is None or self.state is None:
+        if self.paper.layout is None or self.state is None:
+            return False
+        if not self.editable:
+            if hit_test(self.paper.layout, self.state, point, self._tolerance_mm()) is not None:
+                self.refused.emit()  # say why the boundary does not move; the drag pans
             return False
         shift = bool(modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier)
         if self.armed is not None:
@@ -172,20 +177,23 @@ class BoundaryEditor(QtCore.QObject):
         self._drag = _Drag(hit.selection, hit.panel.lead, at, at, shift)
         return True
 
-    def drag_to(self, point: PaperPoint) -> None:
+    def drag_to(self, point: PaperPoint, modifiers: QtCore.Qt.KeyboardModifier | None = None) -> None:
+        """The drag moved; Shift pressed at any point makes it a drag of the whole beat."""
         drag, layout = self._drag, self.paper.layout
         if drag is None or layout is None:
             return
+        if modifiers is not None and modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier:
+            drag.global_beat = drag.kind is None
         panel = next((p for p in layout.panels_for(drag.lead)
                       if p.x_mm <= point.x_mm <= p.end_mm), None) or layout.panels_for(drag.lead)[0]
         drag.sample = self._clip(panel.sample_at(point.x_mm))
         self._draw_drag()
 
-    def end_drag(self, point: PaperPoint) -> None:
+    def end_drag(self, point: PaperPoint, modifiers: QtCore.Qt.KeyboardModifier | None = None) -> None:
         drag = self._drag
         if drag is None:
             return
-        self.drag_to(point)
+        self.drag_to(point, modifiers)
         self._drag = None
         self.preview.clear()
         if drag.kind is not None:
@@ -245,7 +253,8 @@ class BoundaryEditor(QtCore.QObject):
         sel, state = self.selection, self.state
         if key in (QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right):
             if not self.editable:
-                return False
+                self.refused.emit()
+                return True
             step = round(NUDGE_COARSE_S * state.fs) if shift else 1
             self.nudge(step if key == QtCore.Qt.Key.Key_Right else -step)
             return True

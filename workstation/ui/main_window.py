@@ -103,6 +103,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.editor.selection_changed.connect(self._on_selection)
         self.editor.context_requested.connect(self._wave_menu)
+        self.editor.refused.connect(self.corrections.explain_read_only)
         self.annotation_panel = AnnotationPanel(self)
         self.annotation_panel.command.connect(self.apply_command)
         self.annotation_panel.request.connect(lambda name: self._commands[name]())
@@ -278,7 +279,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paper.set_caliper_enabled(state.caliper)
         available = None if record is None else available_kinds(record.leads)
         sync_actions(ACTIONS, self.actions, state, available)
-        self.editor.set_state(self.corrections.state if record is not None else None,
+        self.editor.set_state(self.corrections.shown_state if record is not None else None,
                               editable=self.corrections.editable)
         if record is None:
             self.banner.show_content(None)
@@ -298,9 +299,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._show_saved_state()
         self._show_position()
 
-    def show_error(self, message: str) -> QtWidgets.QMessageBox:
-        """Show a read error; window-modal normally, modeless when ``modal_errors`` is False."""
-        box = error_box(self, message)
+    def show_error(self, message: str, title: str = "Cannot open ECG") -> QtWidgets.QMessageBox:
+        """Show an error; window-modal normally, modeless when ``modal_errors`` is False."""
+        box = error_box(self, message, title=title)
         self.last_error_box = box
         if self.modal_errors:
             box.open()
@@ -471,7 +472,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.delineation = d
             self.paper.set_delineation(self.delineation if self.state.show_waves else None)
         state = c.state
-        self.editor.set_state(state, editable=c.editable)
+        self.editor.set_state(c.shown_state, editable=c.editable)
         self.paper.set_unreadable_leads(tuple(ld for ld in state.lead_names
                                               if state.status_of(ld) is LeadStatus.UNREADABLE)
                                         if state is not None else ())
@@ -492,7 +493,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_correction_problem(self, message: str) -> None:
         self.statusBar().showMessage(message, 15_000)
-        self.show_error(message)
+        self.show_error(message, title="Correction not applied")
 
     def _on_selection(self, selection) -> None:  # noqa: ANN001 - Selection | None
         state = self.corrections.state

@@ -51,9 +51,9 @@ class PaperViewBox(pg.ViewBox):
                 ev.accept()
                 if ev.isFinish():
                     self._editing = False
-                    self.editor.end_drag(point)
+                    self.editor.end_drag(point, ev.modifiers())
                 else:
-                    self.editor.drag_to(point)
+                    self.editor.drag_to(point, ev.modifiers())
                 return
         if self.caliper_enabled and left:
             ev.accept()
