@@ -45,7 +45,7 @@ def _self_test(ctx: click.Context, _param: click.Parameter, value: bool) -> None
     if value:
         from workstation.delivery.selftest import run_self_test
 
-        ctx.exit(run_self_test())
+        raise SystemExit(run_self_test())  # ctx.exit's status would be lost by main()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
