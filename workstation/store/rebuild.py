@@ -12,7 +12,8 @@ from typing import Iterable
 
 from sqlite_utils import Database
 
-from workstation.core.annotation import AnnotatedWave, AnnotationState, SetStatus, Stamp
+from workstation.core.annotation import (AnnotatedWave, AnnotationState, Label, LabelKind,
+                                         LeadStatus, Provenance, SetStatus, Stamp)
 from workstation.core.commands import command_from_dict
 from workstation.store.events import Event, EventKind, events_of_set
 
@@ -60,6 +61,9 @@ def _created(db: Database, event: Event, proposals: dict[int, AnnotationState]) 
         # a proposal set never changes after its creation, so replaying it gives the copy made
         source = int(payload["from_set"])
         return proposals[source] if source in proposals else rebuild(db, source, proposals)
+    if "content" in payload:
+        return state_from_payload(payload["content"], float(payload["fs"]),
+                                  tuple(payload["lead_names"]), int(payload["n_samples"]))
     waves = waves_from_payload(payload["proposal"]) if "proposal" in payload else []
     return AnnotationState(float(payload["fs"]), tuple(payload["lead_names"]),
                            int(payload["n_samples"]), {a.id: a for a in waves})
@@ -86,3 +90,34 @@ def waves_from_payload(payload: dict) -> list[AnnotatedWave]:
         raise ValueError(f"unknown proposal columns {payload['columns']}")
     return [AnnotatedWave.from_dict({**dict(zip(_COLUMNS, row)), "model": payload["model"]})
             for row in payload["rows"]]
+
+
+_CONTENT_COLUMNS = _COLUMNS + ["model", "changed_by", "changed_at"]
+
+
+def content_payload(state: AnnotationState) -> dict:
+    """A whole set's content, provenance of every wave included, for an imported set's creation."""
+    rows = [[a.wave.id, a.wave.kind.value, a.wave.lead, a.wave.onset, a.wave.peak,
+             a.wave.offset, a.wave.onset_conf, a.wave.peak_conf, a.wave.offset_conf,
+             a.provenance.model, a.provenance.annotator, a.provenance.at]
+            for a in sorted(state.waves.values(), key=lambda a: a.id)]
+    return {"columns": _CONTENT_COLUMNS, "rows": rows,
+            "labels": sorted([lb.kind.value, lb.code] for lb in state.labels),
+            "note": state.note,
+            "lead_status": {lead: s.value for lead, s in sorted(state.lead_status.items())}}
+
+
+def state_from_payload(payload: dict, fs: float, lead_names: tuple[str, ...],
+                       n_samples: int) -> AnnotationState:
+    """The state :func:`content_payload` wrote."""
+    if payload["columns"] != _CONTENT_COLUMNS:
+        raise ValueError(f"unknown content columns {payload['columns']}")
+    waves = {}
+    for row in payload["rows"]:
+        data = dict(zip(_CONTENT_COLUMNS, row))
+        wave = AnnotatedWave.from_dict(data).wave
+        waves[wave.id] = AnnotatedWave(wave, Provenance(data["model"], data["changed_by"],
+                                                        data["changed_at"]))
+    labels = frozenset(Label(LabelKind(k), c) for k, c in payload["labels"])
+    statuses = {lead: LeadStatus(s) for lead, s in payload["lead_status"].items()}
+    return AnnotationState(fs, lead_names, n_samples, waves, labels, payload["note"], statuses)

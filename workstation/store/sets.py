@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
 from sqlite_utils import Database
 
 from workstation.core.annotation import (AnnotatedWave, AnnotationState, Label, LabelKind, LeadStatus,
@@ -241,3 +242,72 @@ def _update_wave(db: Database, set_id: int, annotated: AnnotatedWave, version: i
 def wave_versions(db: Database, set_id: int) -> dict[str, int]:
     """Each wave's row version (bumped on every change) by wave id."""
     return dict(db.execute("SELECT id, version FROM waves WHERE set_id = ?", [set_id]).fetchall())
+
+
+# -- bulk queries (agreement, exports, monitoring) ---------------------------------------------
+
+def all_sets(db: Database, *, annotator_id: str | None = None, model: str | None = None,
+             status: SetStatus | None = None) -> list[SetInfo]:
+    terms, params = [], []
+    for column, value in (("annotator_id", annotator_id), ("model", model),
+                          ("status", status.value if status else None)):
+        if value is not None:
+            terms.append(f"{column} = ?")
+            params.append(value)
+    where = f" WHERE {' AND '.join(terms)}" if terms else ""
+    rows = db.execute(f"SELECT {_SET_COLUMNS} FROM annotation_sets{where} ORDER BY id", params)
+    return [_set(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class WaveTable:
+    """Waves of many sets as parallel columns, sorted by set, lead, kind and onset.
+
+    ``kind`` indexes :data:`KIND_ORDER`; ``lead`` indexes ``lead_names``.
+    """
+
+    set_id: np.ndarray
+    lead: np.ndarray
+    kind: np.ndarray
+    onset: np.ndarray
+    peak: np.ndarray
+    offset: np.ndarray
+    lead_names: tuple[str, ...]
+
+
+KIND_ORDER = (WaveKind.P, WaveKind.QRS, WaveKind.T)
+_CHUNK = 500  # set ids per query: under SQLite's bound-parameter limit
+
+
+def wave_table(db: Database, set_ids: Iterable[int]) -> WaveTable:
+    """Every wave of ``set_ids`` (one indexed range scan per set, no Python object per wave)."""
+    ids = sorted(set(set_ids))
+    parts: list[np.ndarray] = []
+    leads: dict[str, int] = {}
+    kinds = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        rows = db.execute(f"SELECT set_id, lead, kind, onset, peak, offset FROM waves WHERE "
+                          f"set_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        if rows:
+            set_col, lead_col, kind_col, *positions = zip(*rows)
+            lead_idx = [leads.setdefault(name, len(leads)) for name in lead_col]
+            parts.append(np.array([set_col, lead_idx, [kinds[k] for k in kind_col], *positions],
+                                  dtype=np.int64))
+    table = np.concatenate(parts, axis=1) if parts else np.empty((6, 0), dtype=np.int64)
+    order = np.lexsort((table[3], table[2], table[1], table[0]))
+    table = table[:, order]
+    return WaveTable(*table, lead_names=tuple(leads))
+
+
+def labels_of_sets(db: Database, set_ids: Iterable[int]) -> dict[int, frozenset[Label]]:
+    """Each set's labels (sets without any are left out)."""
+    ids = sorted(set(set_ids))
+    found: dict[int, set[Label]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        for set_id, kind, code in db.execute(
+                f"SELECT set_id, kind, code FROM labels WHERE set_id IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            found.setdefault(set_id, set()).add(Label(LabelKind(kind), code))
+    return {k: frozenset(v) for k, v in found.items()}

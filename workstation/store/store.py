@@ -18,7 +18,8 @@ from typing import Callable, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
-from workstation.core.annotation import AnnotationState, SetStatus, Stamp, model_tag, utc_now
+from workstation.core.annotation import (AnnotationState, Label, SetStatus, Stamp, model_tag,
+                                         utc_now)
 from workstation.core.commands import Command, command_to_dict
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
@@ -27,9 +28,9 @@ from workstation.store.connection import open_database, write_transaction
 from workstation.store.errors import IdentityError, SetLockedError, StoreError, store_error
 from workstation.store.events import EventKind, append_event, chain_head
 from workstation.store.identity import Annotator, Role
-from workstation.store.rebuild import rebuild, waves_payload
+from workstation.store.rebuild import content_payload, rebuild, waves_payload
 from workstation.store.records import RecordInfo, record_info
-from workstation.store.sets import SetInfo
+from workstation.store.sets import SetInfo, WaveTable
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -222,15 +223,61 @@ class AnnotationStore:
         return chosen
 
     def _log_creation(self, new: SetInfo, set_id: int, state: AnnotationState,
-                      proposal: dict | None) -> None:
+                      proposal: dict | None, extra: dict | None = None) -> None:
         payload = {"record": new.record_id, "annotator": new.annotator_id, "model": new.model,
                    "from_set": new.proposal_set_id, "status": new.status.value,
                    "blind": new.blind, "hide_proposal": new.hide_proposal, "fs": state.fs,
                    "lead_names": list(state.lead_names), "n_samples": state.n_samples}
         if proposal is not None:
             payload["proposal"] = proposal
+        payload.update(extra or {})
         append_event(self._db, EventKind.SET_CREATED, new.created_at, payload,
                      annotator_id=self._user_id(), record_id=new.record_id, set_id=set_id)
+
+    @_guarded
+    def import_set(self, record_id: str, state: AnnotationState, *, origin: dict) -> SetInfo:
+        """Add the current user's set on a record holding ``state`` as it is, signed and submitted.
+
+        For content made elsewhere: another tool's annotation files read in as an annotator's
+        submission, or an adjudicator's consensus (submitted as adjudicated). ``origin`` (plain
+        JSON: the source folder, or every adjudication decision with its rationale) is kept in
+        the set's creation event, so the hash chain and the signature cover it. Refused
+        (StoreError) when the user already has a set on the record.
+        """
+        user = self._require_user()
+        info = self.record(record_id)
+        if state.fs != info.fs or state.n_samples != info.n_samples \
+                or not set(state.lead_names) <= set(info.leads):
+            raise StoreError(self.path, f"the annotations ({state.fs:g} Hz, {state.n_samples} "
+                                        f"samples) do not fit record {record_id}")
+        with write_transaction(self._db):
+            if sets.find_set(self._db, record_id, annotator_id=user.id) is not None:
+                raise StoreError(self.path, f"{user.id} already has a set on record {record_id}")
+            new = SetInfo(0, record_id, user.id, None, None, SetStatus.DRAFT, False, True,
+                          self._clock())
+            set_id = sets.insert_set(self._db, new)
+            empty = AnnotationState(info.fs, info.leads, info.n_samples)
+            sets.write_changes(self._db, set_id, empty, replace(state, lead_names=info.leads),
+                               {}, user.id, new.created_at)
+            self._log_creation(new, set_id, empty, None,
+                               {"content": content_payload(state), "origin": origin})
+        return self.submit(set_id)
+
+    @_guarded
+    def find_sets(self, *, annotator_id: str | None = None, model: str | None = None,
+             status: SetStatus | None = None) -> list[SetInfo]:
+        """Every set in the store (of one annotator, model or status when given), by id."""
+        return sets.all_sets(self._db, annotator_id=annotator_id, model=model, status=status)
+
+    @_guarded
+    def wave_table(self, set_ids: list[int]) -> WaveTable:
+        """The waves of many sets as columns (for agreement over thousands of records)."""
+        return sets.wave_table(self._db, set_ids)
+
+    @_guarded
+    def labels_of_sets(self, set_ids: list[int]) -> dict[int, frozenset[Label]]:
+        """The labels of many sets at once (sets without labels are left out)."""
+        return sets.labels_of_sets(self._db, set_ids)
 
     @_guarded
     def set_info(self, set_id: int) -> SetInfo:

@@ -1,0 +1,372 @@
+"""Agreement between the readers of a panel: boundaries, intervals and labels.
+
+Boundaries are scored exactly as ``ecgws evaluate`` scores the model against LUDB
+(:mod:`inference.delineation.scoring` and :mod:`inference.delineation.evaluate`): for a pair
+(a, b), ``a`` is the reference and ``b`` the test; per lead, each of a's boundaries is matched
+to b's nearest one of the same kind within the tolerance (150 ms), one to one; b's unmatched
+boundaries inside a's annotated span of the lead are false positives. Globally, the earliest
+onset and latest offset of each beat across the leads are compared the same way, a model's
+waves counting only when seen on a quarter of the leads (:func:`min_leads_for`). A set in the
+store holds complete waves only, so on a record where LUDB marks a boundary without its wave's
+other marks the figures can differ from ``ecgws evaluate`` by those few boundaries.
+
+The disagreement score of a lead (or record) is the mean absolute difference in ms over its
+boundaries, an unmatched boundary counting as the whole tolerance: 0 is perfect agreement,
+150 none at all. It ranks what the adjudicators should look at first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from inference.delineation.evaluate import global_boundaries, min_leads_for
+from inference.delineation.scoring import TOLERANCE_MS, Boundary, Scores, Tally
+from rules.qtc import QtcFormula, qtc_ms
+from workstation.core.annotation import LabelKind
+from workstation.core.delineation import Delineation, WaveKind
+from workstation.panel import stats
+from workstation.panel.matching import greedy_match
+from workstation.panel.sources import PanelData, Source, delineation_of
+from workstation.store.sets import KIND_ORDER
+
+INTERVALS = ("PR", "QRS", "QT", "QTc")
+
+
+def boundary_key(boundary: Boundary) -> str:
+    """``P_on``, ``QRS_off``...: the JSON names of the six boundaries."""
+    return boundary.label.replace(" ", "_")
+
+
+@dataclass
+class PairAgreement:
+    """How well ``b`` agrees with ``a`` (the reference) on the records both annotated."""
+
+    a: str
+    b: str
+    records: int
+    per_lead: Scores
+    global_: Scores | None = None
+    intervals: dict[str, stats.BlandAltman] = field(default_factory=dict)
+    labels: dict[str, stats.Estimate] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = {"a": self.a, "b": self.b, "records": self.records,
+               "boundaries": _scores_dict(self.per_lead)}
+        if self.global_ is not None:
+            out["global"] = _scores_dict(self.global_)
+        out["intervals"] = {k: v.to_dict() for k, v in self.intervals.items()}
+        out["cohen_kappa"] = {k: v.to_dict() for k, v in self.labels.items()}
+        return out
+
+
+def _scores_dict(scores: Scores) -> dict:
+    return {boundary_key(b): _tally_dict(scores[b]) for b in Boundary}
+
+
+def _tally_dict(t: Tally) -> dict:
+    errors = np.asarray(t.errors_ms)
+    mad = float(np.mean(np.abs(errors))) if len(errors) else float("nan")
+    return {"se": stats._num(t.sensitivity), "ppv": stats._num(t.ppv), "f1": stats._num(t.f1),
+            "mean_ms": stats._num(t.mean_ms), "sd_ms": stats._num(t.sd_ms),
+            "mad_ms": stats._num(mad), "n": t.tp, "tp": t.tp, "fp": t.fp, "fn": t.fn}
+
+
+@dataclass
+class Disagreement:
+    """Accumulated disagreement (ms-weighted) per (record, lead) and per (lead, boundary)."""
+
+    records: list[str]
+    lead_names: tuple[str, ...]
+    total: np.ndarray  # (records, leads): sum of |difference| ms, unmatched = tolerance
+    count: np.ndarray  # (records, leads): boundaries counted
+    by_wave_total: dict[str, np.ndarray] = field(default_factory=dict)  # boundary -> (leads,)
+    by_wave_count: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def record_scores(self) -> dict[str, float]:
+        total, count = self.total.sum(axis=1), self.count.sum(axis=1)
+        return {r: float(t / c) for r, t, c in zip(self.records, total, count) if c}
+
+    def lead_scores(self) -> dict[str, dict[str, float]]:
+        out: dict[str, dict[str, float]] = {}
+        for i, record in enumerate(self.records):
+            row = {self.lead_names[j]: float(self.total[i, j] / self.count[i, j])
+                   for j in np.flatnonzero(self.count[i])}
+            if row:
+                out[record] = row
+        return out
+
+    def by_wave_and_lead(self) -> dict[str, dict[str, float]]:
+        """Mean disagreement (ms) per boundary kind and lead: where readers differ most."""
+        return {key: {self.lead_names[j]: float(total[j] / self.by_wave_count[key][j])
+                      for j in np.flatnonzero(self.by_wave_count[key])}
+                for key, total in self.by_wave_total.items()}
+
+
+@dataclass
+class AgreementReport:
+    """Everything ``ecgws agreement`` prints."""
+
+    sources: tuple[Source, ...]
+    tolerance_ms: float
+    pairs: list[PairAgreement]
+    icc: dict[str, stats.Estimate]
+    group_labels: dict[str, dict[str, stats.Estimate]]
+    disagreement: Disagreement
+
+    def to_dict(self) -> dict:
+        return {
+            "sources": [{"name": s.name, "kind": s.kind.value} for s in self.sources],
+            "tolerance_ms": self.tolerance_ms,
+            "pairs": [p.to_dict() for p in self.pairs],
+            "icc": {k: v.to_dict() for k, v in self.icc.items()},
+            "labels": {item: {k: v.to_dict() for k, v in ests.items()}
+                       for item, ests in self.group_labels.items()},
+            "disagreement": {"unit": "ms (unmatched boundary = tolerance)",
+                             "per_record": _rounded(self.disagreement.record_scores()),
+                             "per_lead": {r: _rounded(v) for r, v in
+                                          self.disagreement.lead_scores().items()},
+                             "by_wave_and_lead": {k: _rounded(v) for k, v in
+                                                  self.disagreement.by_wave_and_lead().items()}},
+        }
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 2) for k, v in values.items()}
+
+
+# -- boundaries, per lead (vectorised) ---------------------------------------------------------
+
+def per_lead_agreement(data: PanelData, a: str, b: str, records: list[str],
+                       disagreement: Disagreement, tolerance_ms: float = TOLERANCE_MS) -> Scores:
+    """Per-lead scores of ``b`` against ``a`` on ``records``; adds to ``disagreement``."""
+    table, n_leads = data.waves, len(data.waves.lead_names)
+    row = {r: i for i, r in enumerate(disagreement.records)}
+    fs = np.array([data.records[r].fs for r in records])
+    stride = max(data.records[r].n_samples for r in records) + int(tolerance_ms * fs.max() / 1000.0) + 2
+    rec_of_set_a = _set_index(data, a, records)
+    rec_of_set_b = _set_index(data, b, records)
+    ra, rb = _rows_of(table, rec_of_set_a), _rows_of(table, rec_of_set_b)
+    seg_a = rec_of_set_a[table.set_id[ra]] * n_leads + table.lead[ra]
+    seg_b = rec_of_set_b[table.set_id[rb]] * n_leads + table.lead[rb]
+    n_seg = len(records) * n_leads
+    span_lo = np.full(n_seg, np.iinfo(np.int64).max)
+    span_hi = np.full(n_seg, -1)
+    np.minimum.at(span_lo, seg_a, table.onset[ra])
+    np.maximum.at(span_hi, seg_a, table.offset[ra])
+    global_rows = np.array([row[r] for r in records])
+    scores = Scores()
+    for boundary in Boundary:
+        k = KIND_ORDER.index(boundary.kind)
+        column = table.onset if boundary.is_onset else table.offset
+        ka, kb = ra[table.kind[ra] == k], rb[table.kind[rb] == k]
+        sa = rec_of_set_a[table.set_id[ka]] * n_leads + table.lead[ka]
+        sb = rec_of_set_b[table.set_id[kb]] * n_leads + table.lead[kb]
+        ref, pred = sa * stride + column[ka], sb * stride + column[kb]
+        oa, ob = np.argsort(ref, kind="stable"), np.argsort(pred, kind="stable")
+        ref, sa, pred, sb = ref[oa], sa[oa], pred[ob], sb[ob]
+        tol = tolerance_ms * fs[sa // n_leads] / 1000.0
+        ri, pi = greedy_match(ref, pred, tol)
+        unmatched = np.ones(len(pred), dtype=bool)
+        unmatched[pi] = False
+        sample = pred - sb * stride
+        unmatched &= (sample >= span_lo[sb]) & (sample <= span_hi[sb])
+        errors = (pred[pi] - ref[ri]) * 1000.0 / fs[sa[ri] // n_leads]
+        tally = scores[boundary]
+        tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), int(unmatched.sum())
+        tally.errors_ms = errors.tolist()
+        _accumulate(disagreement, boundary_key(boundary), n_leads, global_rows, tolerance_ms,
+                    matched=(sa[ri], np.abs(errors)),
+                    missed=np.delete(sa, ri), extra=sb[unmatched])
+    return scores
+
+
+def _set_index(data: PanelData, source: str, records: list[str]) -> np.ndarray:
+    """Lookup array: set id -> index of its record in ``records`` (-1 for other sets)."""
+    top = int(data.waves.set_id.max()) + 1 if len(data.waves.set_id) else 1
+    top = max(top, max((s.id for s in data.sets[source].values()), default=0) + 1)
+    lookup = np.full(top, -1, dtype=np.int64)
+    for i, record in enumerate(records):
+        lookup[data.sets[source][record].id] = i
+    return lookup
+
+
+def _rows_of(table, rec_of_set: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(rec_of_set[table.set_id] >= 0)
+
+
+def _accumulate(d: Disagreement, key: str, n_leads: int, global_rows: np.ndarray,
+                tolerance_ms: float, *, matched: tuple[np.ndarray, np.ndarray],
+                missed: np.ndarray, extra: np.ndarray) -> None:
+    segs = np.concatenate([matched[0], missed, extra])
+    weights = np.concatenate([matched[1], np.full(len(missed) + len(extra), tolerance_ms)])
+    rows, leads = global_rows[segs // n_leads], segs % n_leads
+    np.add.at(d.total, (rows, leads), weights)
+    np.add.at(d.count, (rows, leads), 1)
+    d.by_wave_total.setdefault(key, np.zeros(len(d.lead_names)))
+    d.by_wave_count.setdefault(key, np.zeros(len(d.lead_names)))
+    np.add.at(d.by_wave_total[key], leads, weights)
+    np.add.at(d.by_wave_count[key], leads, 1)
+
+
+# -- global boundaries and intervals (per set, cross-lead grouping) -----------------------------
+
+@dataclass(frozen=True)
+class SetGlobals:
+    """One set's cross-lead view: its delineation, and its median intervals (ms)."""
+
+    delineation: Delineation
+    min_leads: int
+    intervals: dict[str, float]
+
+
+def set_globals(data: PanelData, source: Source, record_id: str) -> SetGlobals:
+    info = data.records[record_id]
+    d = delineation_of(data, data.sets[source.name][record_id].id, info, source.name)
+    min_leads = min_leads_for(len(info.leads)) if source.is_model else 1
+    return SetGlobals(d, min_leads, median_intervals(d, min_leads))
+
+
+def global_scores(ref: SetGlobals, test: SetGlobals, fs: float, scores: Scores,
+                  tolerance_ms: float = TOLERANCE_MS) -> None:
+    """Add one record's global boundaries of ``test`` against ``ref`` (as ``ecgws evaluate``)."""
+    waves = ref.delineation.waves
+    span = (min(w.onset for w in waves), max(w.offset for w in waves)) if waves else None
+    reference = global_boundaries(ref.delineation, span)
+    predicted = global_boundaries(test.delineation, min_leads=test.min_leads)
+    scores.add(reference, predicted, fs, tolerance_ms)
+
+
+def median_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float]:
+    """Median PR, QRS, QT (ms) over beats, RR, and QTc (Bazett, via :mod:`rules.qtc`).
+
+    A beat is a cross-lead QRS group; its P is the last P group ending before the QRS onset
+    and after the previous QRS, its T the first T group starting after the QRS offset and
+    before the next QRS. Intervals run from the global onsets to the global offsets.
+    """
+    ms = 1000.0 / d.fs
+    qrs = sorted(d.groups(WaveKind.QRS, min_leads=min_leads), key=lambda g: g.onset)
+    ps = [(g.onset, g.offset) for g in d.groups(WaveKind.P, min_leads=min_leads)]
+    ts = [(g.onset, g.offset) for g in d.groups(WaveKind.T, min_leads=min_leads)]
+    pr, dur, qt = [], [], []
+    for i, g in enumerate(qrs):
+        prev_off = qrs[i - 1].offset if i else -1
+        next_on = qrs[i + 1].onset if i + 1 < len(qrs) else np.inf
+        p = [on for on, off in ps if prev_off < on and off <= g.onset]
+        t = [off for on, off in ts if on >= g.offset and off < next_on]
+        dur.append((g.offset - g.onset) * ms)
+        if p:
+            pr.append((g.onset - max(p)) * ms)
+        if t:
+            qt.append((min(t) - g.onset) * ms)
+    rr = np.diff([g.onset for g in qrs]) * ms
+    out = {"PR": _median(pr), "QRS": _median(dur), "QT": _median(qt), "RR": _median(rr)}
+    out["QTc"] = (qtc_ms(QtcFormula.BAZETT, out["QT"], out["RR"])
+                  if np.isfinite(out["QT"]) and np.isfinite(out["RR"]) else float("nan"))
+    return out
+
+
+def _median(values) -> float:
+    return float(np.median(values)) if len(values) else float("nan")
+
+
+# -- labels -------------------------------------------------------------------------------------
+
+def label_items(store_states: dict[tuple[str, str], frozenset]) -> dict:
+    """Categorical items per (source, record): the rhythm, and each diagnostic statement."""
+    codes = sorted({lb.code for labels in store_states.values() for lb in labels
+                    if lb.kind is LabelKind.DIAGNOSTIC})
+    items: dict[str, dict[tuple[str, str], str]] = {"rhythm": {}}
+    for code in codes:
+        items[f"diagnostic: {code}"] = {}
+    for key, labels in store_states.items():
+        rhythm = sorted(lb.code for lb in labels if lb.kind is LabelKind.RHYTHM)
+        items["rhythm"][key] = "+".join(rhythm) or "(none)"
+        present = {lb.code for lb in labels if lb.kind is LabelKind.DIAGNOSTIC}
+        for code in codes:
+            items[f"diagnostic: {code}"][key] = "yes" if code in present else "no"
+    return items
+
+
+def group_label_agreement(items: dict, sources: list[str], records: list[str]
+                          ) -> dict[str, dict[str, stats.Estimate]]:
+    """Fleiss' kappa (records every source labelled) and Krippendorff's alpha per item."""
+    out = {}
+    for item, values in items.items():
+        categories = sorted(set(values.values()))
+        code = {c: i for i, c in enumerate(categories)}
+        grid = np.full((len(sources), len(records)), np.nan)
+        for i, s in enumerate(sources):
+            for j, r in enumerate(records):
+                if (s, r) in values:
+                    grid[i, j] = code[values[(s, r)]]
+        complete = grid[:, ~np.isnan(grid).any(axis=0)].T.astype(int)
+        out[item] = {"fleiss_kappa": stats.fleiss_kappa(complete),
+                     "krippendorff_alpha": stats.krippendorff_alpha(grid)}
+    return out
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None = None, *,
+              tolerance_ms: float = TOLERANCE_MS, with_global: bool = True) -> AgreementReport:
+    """The full report for every pair of ``data.sources`` and the group.
+
+    ``labels`` maps (source, record) to the set's labels (see :func:`workstation.panel.sources.load_labels`);
+    ``with_global`` adds global boundaries, intervals and the ICC (a cross-lead grouping per
+    set: the slow part on very large stores).
+    """
+    record_ids = sorted(data.records)
+    names = [s.name for s in data.sources]
+    dis = Disagreement(record_ids, data.waves.lead_names,
+                       np.zeros((len(record_ids), len(data.waves.lead_names))),
+                       np.zeros((len(record_ids), len(data.waves.lead_names))))
+    globals_ = _all_globals(data) if with_global else {}
+    items = label_items(labels or {})
+    pairs = []
+    for sa, sb in itertools.combinations(data.sources, 2):
+        if sa.is_model and not sb.is_model:  # the human is the reference
+            sa, sb = sb, sa
+        common = sorted(data.sets[sa.name].keys() & data.sets[sb.name].keys())
+        if not common:
+            continue
+        pair = PairAgreement(sa.name, sb.name, len(common),
+                             per_lead_agreement(data, sa.name, sb.name, common, dis, tolerance_ms))
+        if with_global:
+            _add_global(pair, globals_, data, common, tolerance_ms)
+        for item, values in items.items():
+            keyed = [r for r in common if (sa.name, r) in values and (sb.name, r) in values]
+            if keyed:
+                pair.labels[item] = stats.cohen_kappa([values[(sa.name, r)] for r in keyed],
+                                                      [values[(sb.name, r)] for r in keyed])
+        pairs.append(pair)
+    icc = _icc(globals_, names, record_ids) if with_global else {}
+    groups = group_label_agreement(items, names, record_ids) if len(names) > 2 else {}
+    return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis)
+
+
+def _all_globals(data: PanelData) -> dict[tuple[str, str], SetGlobals]:
+    return {(s.name, r): set_globals(data, s, r) for s in data.sources for r in data.sets[s.name]}
+
+
+def _add_global(pair: PairAgreement, globals_: dict, data: PanelData, common: list[str],
+                tolerance_ms: float) -> None:
+    pair.global_ = Scores()
+    for r in common:
+        global_scores(globals_[(pair.a, r)], globals_[(pair.b, r)], data.records[r].fs,
+                      pair.global_, tolerance_ms)
+    for name in INTERVALS:
+        pair.intervals[name] = stats.bland_altman(
+            [globals_[(pair.a, r)].intervals[name] for r in common],
+            [globals_[(pair.b, r)].intervals[name] for r in common])
+
+
+def _icc(globals_: dict, names: list[str], records: list[str]) -> dict[str, stats.Estimate]:
+    out = {}
+    for name in INTERVALS:
+        grid = np.array([[globals_[(s, r)].intervals[name] if (s, r) in globals_ else np.nan
+                          for s in names] for r in records])
+        out[name] = stats.icc(grid)
+    return out

@@ -1,0 +1,129 @@
+"""``ecgws`` subcommands for panels: import-annotations, agreement, export, finetune, monitor.
+
+Top-level imports stay cheap; each command imports what it needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_BAD_INPUT = 2
+
+
+def register(group: click.Group) -> None:
+    for command in (import_annotations_cmd, agreement_cmd):
+        group.add_command(command)
+
+
+def _fail(where: object, problem: str) -> None:
+    click.echo(f"error: {where}: {problem}", err=True)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _open_existing(path: Path):
+    from workstation.store import AnnotationStore, StoreError
+
+    if not path.is_file():
+        _fail(path, "no such store file")
+    try:
+        return AnnotationStore.open(path)
+    except StoreError as exc:
+        _fail(exc.path if hasattr(exc, "path") else path, str(exc))
+
+
+def _progress(items, show: bool | None, desc: str, total: int | None = None):
+    if not (sys.stderr.isatty() if show is None else show):
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="record", file=sys.stderr, leave=False, total=total)
+
+
+_PROGRESS = click.option("--progress/--no-progress", default=None,
+                         help="Progress bar on stderr (default: when stderr is a terminal).")
+
+
+@click.command("import-annotations")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--annotator", required=True,
+              help="The reader these annotations are from (created when new).")
+@click.option("--records", "records_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="Folder of the signals when FOLDER holds annotation files only.")
+@click.option("--model", default=None, metavar="NAME/VERSION",
+              help="Store the files as this model version's proposals instead of a reader's sets.")
+@_PROGRESS
+def import_annotations_cmd(store: Path, folder: Path, annotator: str, records_dir: Path | None,
+                           model: str | None, progress: bool | None) -> None:
+    """Load WFDB annotation files in the LUDB convention from FOLDER into STORE as ANNOTATOR's
+    submitted (signed) sets. Records are added by the hash of their signal; STORE is created
+    when it does not exist."""
+    from workstation.panel.importer import import_folder
+    from workstation.store import AnnotationStore, StoreError
+
+    if not folder.is_dir():
+        _fail(folder, "no such folder")
+    try:
+        with AnnotationStore.open(store) as opened:
+            results = import_folder(opened, folder, annotator, records_dir=records_dir,
+                                    model=model, progress=lambda x: _progress(x, progress,
+                                                                              "importing"))
+    except StoreError as exc:
+        _fail(store, str(exc).removeprefix(f"{store}: "))
+    bad = [r for r in results if r.problem]
+    for r in bad:
+        click.echo(f"error: {folder / r.stem}: {r.problem}", err=True)
+    done = [r for r in results if not r.problem]
+    who = f"model {model}" if model else annotator
+    click.echo(f"imported {len(done)} records ({sum(r.waves for r in done)} waves) from "
+               f"{folder} as {who}" + (f"; {len(bad)} failed" if bad else ""))
+    if bad or not results:
+        if not results:
+            click.echo(f"error: {folder}: no annotated WFDB records found", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+@click.command("agreement")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("names", nargs=-1)
+@click.option("--annotators", "chosen", is_flag=True,
+              help="Compare only the sources named after STORE: annotator ids, model tags "
+                   "(name/version) or 'consensus' (default: every source in the store).")
+@click.option("--tolerance-ms", type=float, default=150.0, show_default=True)
+@click.option("--no-global", is_flag=True,
+              help="Per-lead figures only (skip global boundaries, intervals and ICC).")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+def agreement_cmd(store: Path, names: tuple[str, ...], chosen: bool, tolerance_ms: float,
+                  no_global: bool, as_json: bool) -> None:
+    """Inter-annotator agreement in STORE: boundaries (Se, PPV, F1, mean and SD of the
+    difference), Bland-Altman of PR/QRS/QT/QTc and their ICC, kappas of the labels, and a
+    disagreement score per record and lead."""
+    from workstation.panel.agreement import agreement
+    from workstation.panel.report import format_report
+    from workstation.panel.sources import all_sources, load_labels, load_panel, resolve
+    from workstation.store import StoreError
+
+    if names and not chosen:
+        _fail(store, f"unexpected {' '.join(names)!r}: name sources after --annotators")
+    with _open_existing(store) as opened:
+        try:
+            sources = resolve(opened, _split_names(names)) if names else all_sources(opened)
+        except StoreError as exc:
+            _fail(store, str(exc).removeprefix(f"{store}: "))
+        if len(sources) < 2:
+            _fail(store, f"agreement needs two sources; found {len(sources)}")
+        data = load_panel(opened, sources)
+        report = agreement(data, load_labels(opened, data), tolerance_ms=tolerance_ms,
+                           with_global=not no_global)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=1))
+    else:
+        click.echo(format_report(report))
+
+
+def _split_names(names: tuple[str, ...]) -> list[str]:
+    return [n for name in names for n in name.replace(",", " ").split()]

@@ -1,0 +1,123 @@
+"""Who annotated what: the sources a panel compares, and their sets in the store.
+
+A source is an annotator (their submitted sets), a model version (its proposals, named by
+its tag ``name/version``) or the consensus (every adjudicated set). Drafts never count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from workstation.core.annotation import AnnotationState, SetStatus
+from workstation.core.delineation import Delineation, Wave
+from workstation.store import AnnotationStore, RecordInfo, StoreError
+from workstation.store.sets import KIND_ORDER, SetInfo, WaveTable
+
+CONSENSUS = "consensus"
+
+
+class SourceKind(Enum):
+    ANNOTATOR = "annotator"
+    MODEL = "model"
+    CONSENSUS = "consensus"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One reader of the panel: an annotator id, a model tag, or ``consensus``."""
+
+    name: str
+    kind: SourceKind
+
+    @property
+    def is_model(self) -> bool:
+        return self.kind is SourceKind.MODEL
+
+
+def all_sources(store: AnnotationStore) -> list[Source]:
+    """Annotators with submitted sets, then model versions, then the consensus when there is one."""
+    every = store.find_sets()
+    humans = sorted({s.annotator_id for s in every
+                     if s.annotator_id and s.status is SetStatus.SUBMITTED})
+    models = sorted({s.model for s in every if s.model})
+    out = [Source(h, SourceKind.ANNOTATOR) for h in humans]
+    out += [Source(m, SourceKind.MODEL) for m in models]
+    if any(s.status is SetStatus.ADJUDICATED for s in every):
+        out.append(Source(CONSENSUS, SourceKind.CONSENSUS))
+    return out
+
+
+def resolve(store: AnnotationStore, names: list[str]) -> list[Source]:
+    """Sources by name; StoreError naming the first unknown one."""
+    known = {s.name: s for s in all_sources(store)}
+    annotators = {a.id for a in store.annotators()}
+    out = []
+    for name in names:
+        if name in known:
+            out.append(known[name])
+        elif name in annotators:
+            out.append(Source(name, SourceKind.ANNOTATOR))  # no submitted set yet
+        else:
+            raise StoreError(store.path, f"no annotator, model or consensus named {name!r} "
+                                         f"(known: {', '.join(sorted(known)) or 'none'})")
+    return out
+
+
+def sets_of(store: AnnotationStore, source: Source) -> dict[str, SetInfo]:
+    """The source's set on each record it annotated, by record id."""
+    if source.kind is SourceKind.MODEL:
+        found = store.find_sets(model=source.name)
+    elif source.kind is SourceKind.CONSENSUS:
+        found = store.find_sets(status=SetStatus.ADJUDICATED)
+    else:
+        found = [s for s in store.find_sets(annotator_id=source.name)
+                 if s.status is not SetStatus.DRAFT]
+    return {s.record_id: s for s in found}
+
+
+@dataclass(frozen=True)
+class PanelData:
+    """Every source's sets, the records they cover, and their waves as columns."""
+
+    sources: tuple[Source, ...]
+    sets: dict[str, dict[str, SetInfo]]  # source name -> record id -> set
+    records: dict[str, RecordInfo]
+    waves: WaveTable
+
+
+def load_panel(store: AnnotationStore, sources: list[Source]) -> PanelData:
+    """Read what agreement needs from the store, in a few queries."""
+    sets = {s.name: sets_of(store, s) for s in sources}
+    record_ids = sorted({r for by_record in sets.values() for r in by_record})
+    records = {r: store.record(r) for r in record_ids}
+    set_ids = [info.id for by_record in sets.values() for info in by_record.values()]
+    return PanelData(tuple(sources), sets, records, store.wave_table(set_ids))
+
+
+def delineation_of(data: PanelData, set_id: int, record: RecordInfo, source: str) -> Delineation:
+    """One set's waves as a :class:`Delineation` (for the cross-lead global boundaries)."""
+    table = data.waves
+    lo, hi = table.set_id.searchsorted(set_id, "left"), table.set_id.searchsorted(set_id, "right")
+    names = table.lead_names
+    waves = tuple(Wave(KIND_ORDER[k], names[lead], on, pk, off)
+                  for lead, k, on, pk, off in zip(table.lead[lo:hi].tolist(),
+                                                  table.kind[lo:hi].tolist(),
+                                                  table.onset[lo:hi].tolist(),
+                                                  table.peak[lo:hi].tolist(),
+                                                  table.offset[lo:hi].tolist()))
+    return Delineation(record.fs, record.leads, waves, source, "")
+
+
+def state_delineation(state: AnnotationState, source: str) -> Delineation:
+    """A set's content as a :class:`Delineation`."""
+    return Delineation(state.fs, state.lead_names, tuple(a.wave for a in state.waves.values()),
+                       source, "")
+
+
+def load_labels(store: AnnotationStore, data: PanelData) -> dict[tuple[str, str], frozenset]:
+    """Each (source, record)'s labels; human sets only (a model proposes no labels)."""
+    keyed = {info.id: (name, record) for name, by_record in data.sets.items()
+             for record, info in by_record.items() if info.model is None}
+    found = store.labels_of_sets(list(keyed))
+    return {key: found.get(set_id, frozenset()) for set_id, key in keyed.items()}
