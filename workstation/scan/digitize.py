@@ -108,8 +108,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
         image = rotate(image, angle)
         contrast = normalise(image)
     mask = ink_mask(contrast)
-    strength = np.where(mask, 0.0, np.maximum(contrast.colour, contrast.darkness))
-    gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1))
+    gx, gy = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
@@ -164,6 +163,24 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
                      tuple(traces), score, reasons, image)
+
+
+def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None]:
+    """The grid on x and y, from colour (red, pink, green paper) or else from darkness (grey
+    grids; darkness alone also picks up shadows and compression noise, so colour comes first)."""
+    found = (None, None)
+    for strength in (contrast.colour, contrast.darkness):
+        strength = np.where(mask, 0.0, strength)
+        gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1))
+        if _good(gx) and _good(gy):
+            return gx, gy
+        if not (_good(found[0]) or _good(found[1])):
+            found = (gx, gy)
+    return found
+
+
+def _good(g: AxisGrid | None) -> bool:
+    return g is not None and g.found
 
 
 def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float, float, bool, float]:

@@ -57,6 +57,7 @@ def axis_grid(profile: np.ndarray) -> AxisGrid | None:
     candidates = np.arange(lo, hi, 0.25)
     tolerant = maximum_filter1d(ac, size=3)  # a rasterised grid's lines sit on whole pixels
     scores = np.array([_comb(tolerant, p, max_lag) for p in candidates])
+    scores[candidates < 3.0] *= 0.5  # a 2 px period is as likely JPEG or dithering as a grid
     if not np.isfinite(scores).any() or np.nanmax(scores) <= 0:
         return None
     best = float(np.nanmax(scores))
@@ -85,13 +86,15 @@ def _autocorrelation(x: np.ndarray) -> np.ndarray:
 
 
 def _comb(ac: np.ndarray, period: float, max_lag: int) -> float:
-    """Mean autocorrelation at the first multiples of ``period`` (few enough that a candidate
-    0.125 px off still lands within a pixel of each)."""
+    """How much the (pixel-tolerant) autocorrelation at the first multiples of ``period`` stands
+    above it half-way between them: a smooth decay (blur) does not count as a period. Few
+    multiples, so that a candidate 0.125 px off still lands within a pixel of each."""
     lags = np.arange(1, COMB_MULTIPLES + 1) * period
-    lags = lags[lags < max_lag]
+    lags = lags[lags + period / 2 < max_lag]
     if len(lags) < 3:
         return math.nan
-    return float(np.mean(np.interp(lags, np.arange(len(ac)), ac)))
+    idx = np.arange(len(ac))
+    return float(np.mean(np.interp(lags, idx, ac) - np.interp(lags + period / 2, idx, ac)))
 
 
 def _refine(ac: np.ndarray, period: float, max_lag: int) -> float:

@@ -24,7 +24,7 @@ from workstation.core.layout import LayoutKind, PaperLayout, PaperSettings, comp
 from workstation.core.leads import STANDARD_LEADS
 from workstation.core.record import ECGRecord
 
-PAGE_MM = (297.0, 210.0)  # A4 landscape
+PAGE_MM = (297.0, 210.0)  # A4 landscape, the smallest page drawn
 #: Where the layout's origin sits on the page: a header band for the patient line above it.
 ORIGIN_MM = (8.0, 28.0)
 LEVELS = ("clean", "scan", "photo")
@@ -58,11 +58,14 @@ def render(record: ECGRecord, *, kind: LayoutKind = LayoutKind.STANDARD_3X4_RHYT
         raise ValueError("the print generator needs the 12 standard leads")
     layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings())
     ppm = dpi / 25.4
-    width, height = int(round(PAGE_MM[0] * ppm)), int(round(PAGE_MM[1] * ppm))
+    # A4 landscape, longer where the layout needs it (6x2 and 12x1 on the screen's row pitch)
+    page_mm = (max(PAGE_MM[0], ORIGIN_MM[0] + layout.width_mm + 5.0),
+               max(PAGE_MM[1], ORIGIN_MM[1] + layout.height_mm + 5.0))
+    width, height = int(round(page_mm[0] * ppm)), int(round(page_mm[1] * ppm))
     background, minor, major = GRID_STYLES[style]
     page = np.empty((height, width, 3), np.uint8)
     page[:] = background
-    _draw_grid(page, ppm, minor, major)
+    _draw_grid(page, ppm, page_mm, minor, major)
     ink = (30, 30, 30)
     thickness = max(1, int(round(line_mm * ppm)))
     signals = record.signals
@@ -110,13 +113,13 @@ def degrade(printout: Print, level: str, seed: int = 0) -> Print:
 
 
 # -- drawing ------------------------------------------------------------------------------
-def _draw_grid(page: np.ndarray, ppm: float, minor, major) -> None:
+def _draw_grid(page: np.ndarray, ppm: float, page_mm: tuple[float, float], minor, major) -> None:
     height, width = page.shape[:2]
     for step, colour, thick in ((1.0, minor, 1), (5.0, major, max(1, int(round(0.15 * ppm))))):
-        for x_mm in np.arange(0.0, PAGE_MM[0] + 1e-6, step):
+        for x_mm in np.arange(0.0, page_mm[0] + 1e-6, step):
             x = int(round(x_mm * ppm))
             cv2.line(page, (x, 0), (x, height - 1), colour, thick)
-        for y_mm in np.arange(0.0, PAGE_MM[1] + 1e-6, step):
+        for y_mm in np.arange(0.0, page_mm[1] + 1e-6, step):
             y = int(round(y_mm * ppm))
             cv2.line(page, (0, y), (width - 1, y), colour, thick)
 

@@ -1,0 +1,93 @@
+"""The digitisation pipeline on synthetic prints with exact ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from workstation.core.layout import LayoutKind
+from workstation.scan.digitize import Adjustments, digitize
+from workstation.scan.grid import axis_grid
+from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.synth import degrade, render
+
+
+def _mean_snr(printout, result) -> float:
+    n = printout.truth.shape[1]
+    return summarise(snr_per_lead(printout.truth, result.signals[:, :n]))[0]
+
+
+def test_clean_print_is_measured_accurately(clean_print):
+    result = digitize(clean_print.image)
+    assert result.layout == "3x4+rhythm"
+    assert result.lead_names[:12] == ("I", "II", "III", "aVR", "aVL", "aVF",
+                                      "V1", "V2", "V3", "V4", "V5", "V6")
+    cal = result.calibration
+    assert cal.px_per_mm_x == pytest.approx(200 / 25.4, rel=0.003)
+    assert cal.px_per_mm_y == pytest.approx(200 / 25.4, rel=0.003)
+    assert cal.gain_mm_mv == 10.0 and cal.pulse_found and cal.grid_found
+    assert _mean_snr(clean_print, result) > 12.0
+    assert result.score > 0.8 and not result.reasons
+
+
+def test_segments_are_placed_at_their_true_time(clean_print):
+    result = digitize(clean_print.image)
+    v1 = result.signals[result.lead_names.index("V1")]
+    finite = np.flatnonzero(np.isfinite(v1))
+    assert 2495 <= finite[0] <= 2505 and 3740 <= finite[-1] <= 3750
+    assert np.isnan(v1[:2400]).all() and np.isnan(v1[3800:]).all()
+
+
+def test_photo_is_flattened_and_still_readable(photo_print):
+    result = digitize(photo_print.image)
+    assert result.calibration.perspective_corrected
+    assert result.layout == "3x4+rhythm"
+    assert _mean_snr(photo_print, result) > 8.0
+
+
+def test_quality_falls_with_the_image(clean_print):
+    tiny = render_small = digitize(_downscale(clean_print.image, 0.25))
+    assert tiny.score < digitize(clean_print.image).score
+    assert any("resolution" in reason for reason in render_small.reasons)
+
+
+def test_blank_page_has_no_trace_and_says_so():
+    page = np.full((800, 1100, 3), 255, np.uint8)
+    result = digitize(page)
+    assert result.traces == () and result.score == 0.0
+    assert "no ECG rows found" in result.reasons
+
+
+def test_other_layouts_are_recognised(ludb_record):
+    for kind, name in ((LayoutKind.SIX_BY_TWO, "6x2"), (LayoutKind.TWELVE_BY_ONE, "12x1")):
+        printout = render(ludb_record, kind=kind, dpi=200, style="red")
+        result = digitize(printout.image)
+        assert result.layout == name
+        assert _mean_snr(printout, result) > 6.0
+
+
+def test_adjusted_gain_scales_the_signal(clean_print):
+    base = digitize(clean_print.image)
+    halved = digitize(clean_print.image, Adjustments(gain_mm_mv=20.0))
+    i = base.lead_names.index("II")
+    ratio = np.nanmedian(np.abs(halved.signals[i]) / np.maximum(np.abs(base.signals[i]), 1e-6))
+    assert ratio == pytest.approx(0.5, abs=0.01)
+
+
+def test_grid_period_on_synthetic_paper_at_several_resolutions(ludb_record):
+    for dpi in (100, 150, 300):
+        printout = degrade(render(ludb_record, dpi=dpi, style="grey"), "scan", seed=1)
+        result = digitize(printout.image)
+        assert result.calibration.px_per_mm_x == pytest.approx(dpi / 25.4, rel=0.01)
+
+
+def test_grid_of_a_featureless_profile_is_not_found():
+    assert axis_grid(np.zeros(500)) is None
+    rng = np.random.default_rng(0)
+    grid = axis_grid(rng.normal(size=2000))
+    assert grid is None or not grid.found
+
+
+def _downscale(image, factor):
+    import cv2
+    return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
