@@ -1,11 +1,12 @@
 # ECG Workstation: `make run` opens the workstation on the bundled sample ECG,
-# `make test` runs the whole suite. Both create the environment first.
+# `make test` runs the whole suite, `make app` builds the desktop app (dist/ecgws/ecgws)
+# and runs its self-test. All create the environment first.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench env clean
+.PHONY: run test lint bench env clean app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# One-folder PyInstaller build (packaging/README.md), then the frozen app's self-test headless.
+APP := dist/ecgws/ecgws
+$(VENV)/.packaging: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[packaging]"
+	touch $@
+
+app: $(VENV)/.packaging
+	$(BIN)/pyinstaller packaging/ecgws.spec --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller
+	QT_QPA_PLATFORM=offscreen $(APP) --self-test
+	du -sh dist/ecgws
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/open_files.py
