@@ -55,6 +55,12 @@ def read(path: Path) -> ECGRecord:
     ds = pydicom.dcmread(str(path))
     sop = str(ds.get("SOPClassUID", ""))
     if sop not in ECG_SOP_CLASSES:
+        from workstation.scan.ingest import is_dicom_image  # image processing only when needed
+
+        if is_dicom_image(sop):  # a printout as secondary capture or encapsulated PDF: digitise it
+            from workstation.scan.record import read_image_record
+
+            return read_image_record(path)
         name = getattr(ds.get("SOPClassUID"), "name", sop) or "unknown"
         raise ValueError(f"DICOM object is not an ECG waveform (SOP class: {name})")
     groups = list(ds.get("WaveformSequence", []))
