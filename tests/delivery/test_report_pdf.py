@@ -87,3 +87,16 @@ def test_a_record_without_model_still_reports(qapp, tmp_path) -> None:
     case = case_from_file(sample_ecg_path(), use_model=False)
     _, text, _ = _page_text_and_image(write_pdf(case, tmp_path / "no-model.pdf"))
     assert "none (QRS detector only)" in text and DISCLAIMER in text
+
+
+def test_printing_goes_through_the_same_page(qapp, sample_case: Case, tmp_path) -> None:
+    from PySide6 import QtPrintSupport
+
+    from workstation.ui.report import print_to
+
+    printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QtPrintSupport.QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    print_to(sample_case, printer)
+    (width, height), text, _ = _page_text_and_image(tmp_path / "printed.pdf")
+    assert width > height and DISCLAIMER in text and "Findings" in text

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from rules.qtc import FORMULA_NAMES
 from rules.reasoning import DISCLAIMER, leads_text
 from rules.types import Severity, Triage
 from workstation import __version__
@@ -79,19 +78,30 @@ def write_pdf(case: Case, path: Path) -> Path:
 
 
 def print_report(case: Case, parent: QtWidgets.QWidget | None = None) -> bool:
-    """Ask for a printer and print the report; False when the user cancelled."""
+    """Ask for a printer (A4 landscape preselected) and print the report; False when the
+    user cancelled."""
     from PySide6 import QtPrintSupport
 
     printer = QtPrintSupport.QPrinter(QtPrintSupport.QPrinter.PrinterMode.HighResolution)
+    dialog = QtPrintSupport.QPrintDialog(printer, parent)
+    dialog.setWindowTitle(f"Print ECG report {case.name}")
+    _prepare(printer)
+    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+        return False
+    print_to(case, printer)
+    return True
+
+
+def print_to(case: Case, printer) -> None:  # noqa: ANN001 - QtPrintSupport.QPrinter
+    """Print the report on ``printer`` (full page, A4 landscape) without asking."""
+    _prepare(printer)
+    render(case, printer)
+
+
+def _prepare(printer) -> None:  # noqa: ANN001 - QtPrintSupport.QPrinter
     printer.setPageSize(QtGui.QPageSize(QtGui.QPageSize.PageSizeId.A4))
     printer.setPageOrientation(QtGui.QPageLayout.Orientation.Landscape)
     printer.setFullPage(True)
-    dialog = QtPrintSupport.QPrintDialog(printer, parent)
-    dialog.setWindowTitle(f"Print ECG report {case.name}")
-    if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
-        return False
-    render(case, printer)
-    return True
 
 
 def render(case: Case, device: QtGui.QPagedPaintDevice) -> None:
@@ -205,17 +215,13 @@ def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
 def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
     lines = []
     for v in reported_values(case.analysis):
-        unit = {"/min": "bpm", "deg": "°"}.get(v.code.ucum, v.code.ucum)
-        number = f"{v.value:.0f}"
-        text = f"{number}°" if unit == "°" else f"{number} {unit}"
-        colour = "#b30000" if v.interpretation else theme.INK
-        lines.append((v.code.label.replace(f" ({FORMULA_NAMES[case.analysis.measurements.qtc_formula]})", ""),
-                      text + (f"  ({v.interpretation})" if v.interpretation else ""), colour))
-    qtc_name = FORMULA_NAMES[case.analysis.measurements.qtc_formula]
-    lines.append(("QTc formula", qtc_name, theme.INK))
-    if not lines[:-1]:
-        lines.insert(0, ("Measurements", "none could be made", "#b30000"))
-    return lines
+        text = f"{v.value:.0f}°" if v.code.ucum == "deg" else \
+            f"{v.value:.0f} {'bpm' if v.code.ucum == '/min' else v.code.ucum}"
+        if v.interpretation:
+            lines.append((v.code.label, f"{text}  ({v.interpretation})", "#b30000"))
+        else:
+            lines.append((v.code.label, text, theme.INK))
+    return lines or [("Measurements", "none could be made", "#b30000")]
 
 
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
