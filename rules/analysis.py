@@ -8,6 +8,7 @@ and rhythm rules still run on a plain QRS detector, and everything else is None.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from rules.beats import Beat
@@ -17,13 +18,13 @@ from rules.flag import Check, Flag
 from rules.global_rules import GLOBAL_RULES, RuleContext
 from rules.lead_rules import LEAD_RULES
 from rules.measure import Measurements, measure
-from rules.quality import RecordQuality, assess_quality
-from rules.reasoning import fmt, narrative
+from rules.quality import DIGITISED_POOR_BELOW, RecordQuality, assess_quality
+from rules.reasoning import DISCLAIMER, fmt, narrative
 from rules.ruleset import RuleSet, load_ruleset
 from rules.triage import Routing, route
 from rules.types import Severity
 from workstation.core.delineation import Delineation
-from workstation.core.record import ECGRecord
+from workstation.core.record import Digitisation, ECGRecord
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,33 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
     confidence = record_confidence(m, quality, delineation, checks, calibration,
                                    ruleset.margin_bands)
     routing = route(flags, m, confidence, ruleset)
+    if record.digitisation is not None:
+        routing = _route_digitised(routing, record.digitisation)
     text = narrative(flags, routing.triage, confidence.value, routing.review, _summary(m),
                      quality.poor_leads)
+    if record.digitisation is not None:
+        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(record.digitisation)}", 1)
     model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
     return Analysis(name or record.source.path.stem, ruleset, model,
                     (0.0, record.duration_s), duration_s or record.duration_s,
                     record.patient.sex, record.patient.age_years, quality, m,
                     tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
                     text)
+
+
+def _route_digitised(routing: Routing, digitisation: Digitisation) -> Routing:
+    """A signal read off an image of low quality always goes to review, with the reasons."""
+    if digitisation.score >= DIGITISED_POOR_BELOW:
+        return routing
+    why = "; ".join(digitisation.reasons) or "no reason recorded"
+    reason = (f"digitised from an image with quality {digitisation.score:.2f} (below "
+              f"{DIGITISED_POOR_BELOW:.2f}): {why}")
+    return dataclasses.replace(routing, review=True, review_reasons=(*routing.review_reasons, reason))
+
+
+def _digitised_note(digitisation: Digitisation) -> str:
+    return (f"Signal digitised from a paper ECG image ({digitisation.layout}, quality "
+            f"{digitisation.score:.2f}); check it against the image.")
 
 
 def analysis_window(record: ECGRecord, ruleset: RuleSet) -> ECGRecord:

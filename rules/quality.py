@@ -9,6 +9,7 @@ in the result; no rule ever reasons over it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,10 @@ MAD_TO_SD = 1.4826
 #: calibration pulse), counted as missing; each run of the filler is at least FILLER_RUN_MS.
 PADDING_MS = 100.0
 FILLER_RUN_MS = 20.0
+#: A digitised lead whose digitisation score (workstation.scan.quality) is below these is
+#: graded fair / poor whatever its signal looks like: the trace itself may be misread.
+DIGITISED_FAIR_BELOW = 0.8
+DIGITISED_POOR_BELOW = 0.6
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,13 @@ class RecordQuality:
 def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
     """Quality of every lead of ``record`` (see the module docstring)."""
     signals = np.asarray(record.signals, dtype=np.float64)
-    leads = tuple(assess_lead(name, signals[i], record.fs, ruleset)
-                  for i, name in enumerate(record.lead_names))
+    if record.digitisation is not None:  # read off a printout: see digitised_lead
+        scores = dict(record.digitisation.lead_scores)
+        leads = tuple(digitised_lead(name, signals[i], record.fs, ruleset, scores.get(name, 0.0))
+                      for i, name in enumerate(record.lead_names))
+    else:
+        leads = tuple(assess_lead(name, signals[i], record.fs, ruleset)
+                      for i, name in enumerate(record.lead_names))
     amplitudes = check_amplitudes(signals, record.lead_names,
                                   float(ruleset.quality["limb_residual_max"]),
                                   float(ruleset.quality["equal_range_tolerance"]),
@@ -127,6 +137,39 @@ def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQu
     problems = tuple(problem for problem, (_, g) in checks if g is not QualityGrade.GOOD)
     return LeadQuality(name, grade, round(score, 4), problems, duration_s, range_mv,
                        noise, wander, gap_share, span)
+
+
+def digitised_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet,
+                   digitisation_score: float) -> LeadQuality:
+    """Quality of a lead measured from a paper ECG image.
+
+    A printout shows most leads for only part of the record (2.5 s in a 3x4 layout), so the
+    lead is judged on the segment it was printed for: the unprinted NaN at either end is not a
+    gap, and a whole printed segment is long enough. The digitisation's own score for the lead
+    (blur, resolution, overlap, lost trace...) caps the lead's score and grades it: below
+    ``DIGITISED_POOR_BELOW`` the lead is poor and no rule reasons over it.
+    """
+    shown = np.flatnonzero(np.isfinite(x))
+    if len(shown) == 0:
+        return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.DIGITISATION,), 0.0,
+                           None, None, None, 1.0)
+    start, stop = int(shown[0]), int(shown[-1]) + 1
+    quality = assess_lead(name, x[start:stop], fs, _printed_limits(ruleset, (stop - start) / fs))
+    quality = dataclasses.replace(quality, span=(start + quality.span[0], start + quality.span[1]))
+    if digitisation_score >= DIGITISED_FAIR_BELOW:
+        return quality
+    grade = QualityGrade.POOR if digitisation_score < DIGITISED_POOR_BELOW else QualityGrade.FAIR
+    grade = max(grade, quality.grade, key=_GRADE_ORDER.index)
+    return dataclasses.replace(quality, grade=grade, score=round(min(quality.score, digitisation_score), 4),
+                               problems=(*quality.problems, QualityProblem.DIGITISATION))
+
+
+def _printed_limits(ruleset: RuleSet, segment_s: float) -> RuleSet:
+    """The rule file with the duration limits lowered to a printed segment's length."""
+    table = dict(ruleset.quality)
+    table["duration_s"] = {"fair_at": min(float(ruleset.quality_limits("duration_s").fair_at), 0.95 * segment_s),
+                           "poor_at": min(float(ruleset.quality_limits("duration_s").poor_at), 0.5 * segment_s)}
+    return dataclasses.replace(ruleset, quality=table)
 
 
 def signal_span(x: np.ndarray, fs: float) -> tuple[int, int]:

@@ -100,6 +100,7 @@ class QualityProblem(Enum):
     BASELINE_WANDER = "baseline_wander"
     TOO_SHORT = "too_short"
     GAPS = "gaps"
+    DIGITISATION = "digitisation"  # the lead was read off an image and may be misread
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,55 @@
+"""A digitised record goes through the rules like any other, judged on its printed segments,
+and a poorly digitised one is routed to review with the reasons."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from rules.analysis import analyze
+from rules.quality import assess_quality
+from rules.ruleset import load_ruleset
+from rules.types import QualityGrade, QualityProblem
+from workstation.scan.digitize import digitize
+from workstation.scan.record import to_record
+
+
+@pytest.fixture(scope="module")
+def digitised(clean_print, tmp_path_factory):
+    path = tmp_path_factory.mktemp("scan") / "page.png"
+    return to_record(digitize(clean_print.image), path, image=b"not used")
+
+
+def test_printed_segments_are_not_gaps(digitised):
+    quality = assess_quality(digitised, load_ruleset())
+    v1 = quality.of("V1")
+    assert v1.grade is QualityGrade.GOOD and QualityProblem.GAPS not in v1.problems
+    assert 2490 <= v1.span[0] <= 2510 and 3740 <= v1.span[1] <= 3760
+
+
+def test_a_well_digitised_record_is_analysed_and_says_it_was_digitised(digitised):
+    analysis = analyze(digitised, None)
+    assert not analysis.quality.poor_leads
+    assert analysis.measurements.rhythm.hr_bpm.value == pytest.approx(46, abs=3)
+    assert "digitised from a paper ECG image" in analysis.narrative
+    assert not any("digitised" in reason for reason in analysis.routing.review_reasons)
+
+
+def test_a_poorly_digitised_record_is_routed_to_review_with_reasons(digitised):
+    poor = dataclasses.replace(digitised.digitisation, score=0.3,
+                               reasons=("blurred trace (stroke 0.95 mm wide)",),
+                               lead_scores=tuple((name, 0.3) for name in digitised.lead_names))
+    record = dataclasses.replace(digitised, digitisation=poor)
+    analysis = analyze(record, None)
+    assert analysis.routing.review
+    assert any("blurred trace" in reason for reason in analysis.routing.review_reasons)
+    assert set(analysis.quality.poor_leads) == set(digitised.lead_names)
+    assert QualityProblem.DIGITISATION in analysis.quality.of("II").problems
+
+
+def test_an_undigitised_record_is_unaffected(ludb_record):
+    quality = assess_quality(ludb_record, load_ruleset())
+    assert all(QualityProblem.DIGITISATION not in q.problems for q in quality.leads)
+    assert np.isfinite(ludb_record.signals).all()
