@@ -58,10 +58,14 @@ def header_labels(header: Path) -> frozenset[Label]:
     return frozenset(labels)
 
 
-def read_folder(folder: Path, records_dir: Path | None = None
+def read_folder(folder: Path, records_dir: Path | None = None, stems: Iterable[str] | None = None
                 ) -> Iterator[tuple[str, ECGRecord | None, Delineation | None, str]]:
-    """(stem, record, delineation, problem) for each record with annotation files in ``folder``."""
+    """(stem, record, delineation, problem) for each record with annotation files in ``folder``
+    (only ``stems`` when given)."""
+    wanted = None if stems is None else set(stems)
     for stem in _candidate_stems(folder, records_dir):
+        if wanted is not None and stem not in wanted:
+            continue
         header = _header(folder, records_dir, stem)
         if header is None:
             yield stem, None, None, f"no record {stem}.hea in {folder}" + (
@@ -110,14 +114,11 @@ def import_folder(store: AnnotationStore, folder: Path, annotator: str, *,
     instead (e.g. ``ecgws delineate`` output), so agreement treats them as the model's.
     A record the annotator already has a set on is reported, not changed.
     """
-    wanted = None if stems is None else set(stems)
     if model is None:
         _ensure_annotator(store, annotator)
         store.switch_user(annotator)
     results = []
-    for stem, record, delineation, problem in progress(read_folder(folder, records_dir)):
-        if wanted is not None and stem not in wanted:
-            continue
+    for stem, record, delineation, problem in progress(read_folder(folder, records_dir, stems)):
         if problem or record is None or delineation is None:
             results.append(Imported(stem, None, 0, problem))
             continue
