@@ -162,8 +162,12 @@ class _Page:
         self.painter.setFont(font)
         self.painter.setPen(QtGui.QColor(colour))
         flags = int(align | QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.TextFlag.TextWordWrap)
-        used = self.painter.boundingRect(self.rect(x, y, w, h), flags, text)
-        self.painter.drawText(self.rect(x, y, w, h), flags, text)
+        box = self.rect(x, y, w, h)
+        used = self.painter.boundingRect(box, flags, text)
+        self.painter.save()
+        self.painter.setClipRect(box)  # text never spills into the next block
+        self.painter.drawText(box, flags, text)
+        self.painter.restore()
         return min(h, used.height() / self.k)
 
 
