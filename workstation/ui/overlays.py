@@ -80,6 +80,10 @@ class WaveSpans(pg.GraphicsObject):
         self._y1 = np.array([s.y1 for s in spans])
         self._bounds = (QtCore.QRectF(self._x0.min(), self._y0.min(), self._x1.max() - self._x0.min(),
                                       self._y1.max() - self._y0.min()) if spans else QtCore.QRectF())
+        self._rects: dict[WaveKind, list[QtCore.QRectF]] = {}
+        for span in spans:
+            self._rects.setdefault(span.wave.kind, []).append(
+                QtCore.QRectF(span.x0, span.y0, span.x1 - span.x0, span.y1 - span.y0))
         self.setAcceptHoverEvents(True)
         self.setZValue(5)  # above the grid, below the ink
 
@@ -88,9 +92,9 @@ class WaveSpans(pg.GraphicsObject):
 
     def paint(self, painter: QtGui.QPainter, *args) -> None:  # noqa: ANN002
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
-        for span in self.spans:
-            painter.setBrush(self._brushes[span.wave.kind])
-            painter.drawRect(QtCore.QRectF(span.x0, span.y0, span.x1 - span.x0, span.y1 - span.y0))
+        for kind, rects in self._rects.items():  # one call per colour: a few hundred spans
+            painter.setBrush(self._brushes[kind])
+            painter.drawRects(rects)
 
     def span_at(self, x: float, y: float) -> Span | None:
         hit = np.flatnonzero((self._x0 <= x) & (x <= self._x1) & (self._y0 <= y) & (y <= self._y1))

@@ -42,6 +42,7 @@ from workstation.ui.traces import DisplaySignals
 from workstation.ui.traces_items import WINDOWED_MIN_SAMPLES, PaperViewBox, TraceItem
 
 ZOOM_STEP = 1.25
+PIXMAP_CACHE_KB = 128 * 1024
 PAN_STEP = 0.25  # of the visible width per arrow key
 #: The most a strip view shows at once (s): beyond this a screen pixel holds several seconds.
 MAX_STRIP_SPAN_S = 300.0
@@ -62,6 +63,9 @@ class PaperView(pg.GraphicsView):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent, background=DESK)
+        # the traces of a resting ECG are cached as pixmaps (see TraceItem): room for a
+        # zoomed-in sheet's worth, instead of Qt's 10 MB default
+        QtGui.QPixmapCache.setCacheLimit(max(QtGui.QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self.vb = PaperViewBox()
         self.setCentralItem(self.vb)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from workstation.core.layout import Panel, PaperPoint
 from workstation.ui.decimate import peak_decimate
@@ -101,6 +101,9 @@ class TraceItem(pg.PlotDataItem):
         self.setClipToView(True)
         if not windowed:
             self._load_whole()
+            # the ink of a resting ECG is drawn once per zoom and then blitted: editing the
+            # overlays above it repaints them without stroking every trace again
+            self.curve.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def _load_whole(self) -> None:
         p = self.panel
