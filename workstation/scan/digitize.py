@@ -21,8 +21,8 @@ import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
-from workstation.scan.grid import AxisGrid, axis_grid
-from workstation.scan.page import find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.grid import AxisGrid, axis_grid, period_near
+from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
                                     trace_row)
 
@@ -106,14 +106,15 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
     angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
     if abs(angle) >= 0.05:
         image = rotate(image, angle)
-        contrast = normalise(image)
+        contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
     mask = ink_mask(contrast)
-    gx, gy = _grids(contrast, mask)
+    gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
-    image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation),
-                    q.scale_agreement(ppm_x, ppm_y)]
+    image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation)]
+    if grid_found:
+        image_checks.append(q.uniformity(_grid_variation(strength, ppm_x, ppm_y)))
 
     rows = find_rows(mask, ppm_y)
     names, layout = _layout(len(rows))
@@ -165,18 +166,32 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
                      tuple(traces), score, reasons, image)
 
 
-def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None]:
-    """The grid on x and y, from colour (red, pink, green paper) or else from darkness (grey
-    grids; darkness alone also picks up shadows and compression noise, so colour comes first)."""
-    found = (None, None)
+def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:
+    """The grid on x and y, and the strength image it came from: colour (red, pink, green
+    paper) first, else darkness (grey grids; darkness also picks up shadows and compression
+    noise, so it comes second)."""
+    found = (None, None, contrast.colour)
     for strength in (contrast.colour, contrast.darkness):
         strength = np.where(mask, 0.0, strength)
         gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1))
         if _good(gx) and _good(gy):
-            return gx, gy
+            return gx, gy, strength
         if not (_good(found[0]) or _good(found[1])):
-            found = (gx, gy)
+            found = (gx, gy, strength)
     return found
+
+
+def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
+    """Largest relative difference of the grid period between the thirds of the page (left
+    and right for x, top and bottom for y) and the whole: curved paper or perspective left."""
+    h, w = strength.shape
+    worst = 0.0
+    for part, axis, ppm in ((strength[:, : w // 3], 0, ppm_x), (strength[:, -(w // 3):], 0, ppm_x),
+                            (strength[: h // 3], 1, ppm_y), (strength[-(h // 3):], 1, ppm_y)):
+        local = period_near(part.mean(axis=axis), ppm)
+        if local is not None:
+            worst = max(worst, abs(local - ppm) / ppm)
+    return worst
 
 
 def _good(g: AxisGrid | None) -> bool:

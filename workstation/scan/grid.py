@@ -76,6 +76,20 @@ def axis_grid(profile: np.ndarray) -> AxisGrid | None:
     return AxisGrid(px_per_mm, correlation, minor)
 
 
+def period_near(profile: np.ndarray, px_per_mm: float) -> float | None:
+    """The 1 mm period (px) of ``profile`` measured near a known ``px_per_mm``, on the farthest
+    whole 5 mm multiple that fits (for comparing parts of one page), or None."""
+    n = len(profile)
+    detrended = profile - uniform_filter1d(profile.astype(np.float64), size=max(9, n // 30))
+    ac = _autocorrelation(detrended)
+    major = 5.0 * px_per_mm
+    k = int((n / 2) // major)
+    if k < 1:
+        return None
+    lag = _peak_near(ac, k * major, radius=max(1.5, 0.1 * major))
+    return None if lag is None else lag / (5.0 * k)
+
+
 def _autocorrelation(x: np.ndarray) -> np.ndarray:
     n = len(x)
     spectrum = np.fft.rfft(x, 2 * n)

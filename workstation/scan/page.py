@@ -72,16 +72,20 @@ def flatten(image: np.ndarray, corners: np.ndarray) -> np.ndarray:
 
 def normalise(image: np.ndarray) -> Contrast:
     """Darkness and colour relative to the local paper brightness (see the module docstring)."""
-    img = image.astype(np.float32)
-    brightest = img.max(axis=2)
-    darkest = img.min(axis=2)
-    # paper brightness: the brightest value nearby, smoothed (ink and grid lines are thin)
-    side = max(15, (min(img.shape[:2]) // 40) | 1)
-    paper = cv2.dilate(brightest, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
-    paper = cv2.blur(paper, (side, side))
+    b, g, r = cv2.split(image)
+    brightest = cv2.max(cv2.max(b, g), r)
+    darkest = cv2.min(cv2.min(b, g), r)
+    # paper brightness: the brightest value nearby, smoothed (ink and grid lines are thin);
+    # estimated at a quarter of the size, where it is 16 times cheaper and just as smooth
+    h, w = brightest.shape
+    small = cv2.resize(brightest, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    side = max(5, (min(small.shape) // 40) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    paper = cv2.blur(cv2.dilate(small, kernel), (side, side))
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     paper = np.maximum(paper, 1.0)
-    darkness = np.clip(1.0 - brightest / paper, 0.0, 1.0)
-    colour = np.clip((brightest - darkest) / paper, 0.0, 1.0)
+    darkness = np.clip(1.0 - brightest.astype(np.float32) / paper, 0.0, 1.0)
+    colour = np.clip((brightest.astype(np.float32) - darkest) / paper, 0.0, 1.0)
     return Contrast(darkness, colour)
 
 

@@ -51,9 +51,9 @@ def blur(line_mm: float) -> Check:
     return check(ramp(line_mm, 0.9, 0.5), f"blurred trace (stroke {line_mm:.2f} mm wide)")
 
 
-def scale_agreement(px_per_mm_x: float, px_per_mm_y: float) -> Check:
-    ratio = max(px_per_mm_x, px_per_mm_y) / max(1e-9, min(px_per_mm_x, px_per_mm_y))
-    return check(ramp(ratio, 1.08, 1.02), f"grid squares not square (x/y {ratio:.3f}): perspective left")
+def uniformity(variation: float) -> Check:
+    return check(ramp(variation, 0.04, 0.01),
+                 f"grid spacing varies by {100 * variation:.0f}% across the page (curved paper or perspective)")
 
 
 def layout(known: bool, name: str) -> Check:
