@@ -360,3 +360,34 @@ def test_store_keeps_integrity_after_a_session_of_edits(editing, qtbot, tmp_path
     window.close()
     with sqlite3.connect(tmp_path / "annotations.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_history_viewer_lists_who_changed_what(editing, qtbot) -> None:
+    window = editing
+    wave = second_qrs(window)
+    window.editor.select(Selection(wave.id, Boundary.ONSET))
+    qtbot.keyClick(window.paper, KEY.Key_Left)
+    window.trigger_key("annotate.history")
+    dialog = next(w for w in QtWidgets.QApplication.topLevelWidgets()
+                  if w.windowTitle().startswith("History") and w.isVisible())
+    rows = [[dialog.table.item(r, c).text() for c in range(4)] for r in range(dialog.table.rowCount())]
+    assert any(row[1] == "jdoe" and "onset" in row[3] and str(wave.onset) in row[3] for row in rows)
+    dialog.close()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root ignores folder permissions")
+def test_read_only_folder_keeps_the_window_usable(qtbot, tmp_path, settings, sample, proposal) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        window = MainWindow(modal_errors=False, background_loading=False,
+                            store_path=folder / "annotations.sqlite", settings=settings)
+        qtbot.addWidget(window)
+        window.show_record(sample)
+        window.show_delineation(proposal)
+        assert window.corrections.store is None and "NOT SAVED" in window.corrections.status_text()
+        assert window.corrections.editable
+    finally:
+        folder.chmod(0o700)
