@@ -15,7 +15,7 @@ EXIT_BAD_INPUT = 2
 
 
 def register(group: click.Group) -> None:
-    for command in (import_annotations_cmd, agreement_cmd):
+    for command in (import_annotations_cmd, agreement_cmd, export_cmd):
         group.add_command(command)
 
 
@@ -127,3 +127,75 @@ def agreement_cmd(store: Path, names: tuple[str, ...], chosen: bool, tolerance_m
 
 def _split_names(names: tuple[str, ...]) -> list[str]:
     return [n for name in names for n in name.replace(",", " ").split()]
+
+
+@click.command("export")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--format", "formats", multiple=True, type=click.Choice(["wfdb", "csv", "arrays"]),
+              help="What to write (repeat for several; default wfdb).")
+@click.option("--source", default=None,
+              help="'consensus' (default when the store has one), 'all' annotators, an "
+                   "annotator id or a model tag.")
+@click.option("--records", "records_dirs", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Folders holding the ECG files (the store keeps no signals); repeatable.")
+@click.option("--splits", "splits_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="JSON {train: [...], validation: [...], test: [...]} of file "
+                                 "stems (e.g. LUDB's splits.json); default: by patient.")
+@click.option("--patients", "patients_file", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="CSV of file name (or record id), patient key: records of one "
+                                 "patient share a split.")
+@click.option("--keep-identity", is_flag=True, help="Keep patient fields and file names.")
+@_PROGRESS
+def export_cmd(store: Path, out_dir: Path, formats: tuple[str, ...], source: str | None,
+               records_dirs: tuple[Path, ...], splits_file: Path | None,
+               patients_file: Path | None, keep_identity: bool, progress: bool | None) -> None:
+    """Write STORE's annotation sets as training data to OUT: WFDB (signals + LUDB-convention
+    annotation files), a CSV of boundaries, or arrays (signals + per-sample wave masks), with a
+    patient-level split file and a dataset card. De-identified unless --keep-identity."""
+    from workstation.panel.export import Format, export
+    from workstation.store import StoreError
+
+    splits = _json_file(splits_file) if splits_file else None
+    patients = _patients(patients_file) if patients_file else None
+    needs_signals = set(formats or ["wfdb"]) & {"wfdb", "arrays"}
+    if needs_signals and not records_dirs:
+        _fail(store, "--records FOLDER is needed to write signals (the store keeps none)")
+    with _open_existing(store) as opened:
+        try:
+            summary = export(opened, out_dir, source=source,
+                             formats=[Format(f) for f in formats or ["wfdb"]],
+                             records_dirs=records_dirs, deidentify=not keep_identity,
+                             patients=patients, splits=splits,
+                             progress=lambda x: _progress(x, progress, "exporting"))
+        except StoreError as exc:
+            _fail(store, str(exc).removeprefix(f"{store}: "))
+    for name in summary.missing:
+        click.echo(f"error: {name}: signal not found in {', '.join(map(str, records_dirs))}",
+                   err=True)
+    click.echo(f"exported {summary.records} records ({summary.waves} waves) of "
+               f"{', '.join(summary.sources)} to {out_dir}: "
+               + ", ".join(f"{k} {v}" for k, v in sorted(summary.splits.items())))
+    if summary.missing:
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _json_file(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _fail(path, f"not a readable JSON file ({exc})")
+    if not isinstance(data, dict) or not {"train", "test"} <= set(data):
+        _fail(path, "expected an object with 'train', 'validation' and 'test' lists")
+    return {k: [str(x) for x in v] for k, v in data.items() if k in ("train", "validation", "test")}
+
+
+def _patients(path: Path) -> dict[str, str]:
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(path, f"not a readable CSV file ({exc})")
