@@ -45,6 +45,7 @@ def open_windows(paths: Sequence[Path], *, sample: bool = False) -> list[MainWin
         elif path is not None:
             window.open_path(path)
         windows.append(window)
+    windows[0].offer_first_run()  # no annotator yet on this computer: the welcome screen
     return windows
 
 

@@ -33,6 +33,7 @@ from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
 from workstation.ui.paper_items import caliper_text
 from workstation.ui.paper_text import format_time
+from workstation.ui.preferences import apply_to_view, edit_preferences, load_preferences
 from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.summary import banner_content, status_fields
 
@@ -68,6 +69,9 @@ class MainWindow(QtWidgets.QMainWindow):
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings if settings is not None else QtCore.QSettings()
+        self.preferences = load_preferences(self.settings)
+        self.ruleset = None  # rules.ruleset.RuleSet from the preferences; None: the shipped one
+        self.first_run_dialog: QtWidgets.QDialog | None = None
         self.state = ViewState()
         self.record: ECGRecord | None = None
         self.delineation: Delineation | None = None
@@ -117,7 +121,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paper.view_moved.connect(self._show_position)
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
-        self.refresh()
+        self._apply_preferences(self.preferences, initial=True)
 
     # -- construction -------------------------------------------------------------------
     def _build_body(self) -> None:
@@ -159,6 +163,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "submit": self.submit, "reopen": self.corrections.reopen,
             "history": self.show_history, "switch_user": self.switch_user_dialog,
             "shortcuts": self.show_shortcuts,
+            "preferences": self.edit_preferences, "print_report": self.print_report,
+            "save_report": self.save_report,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -324,9 +330,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self.findings.show_analysis(None, pending="Measuring and applying the rules …")
         self._reanalyse.stop()
-        d = self.delineation
+        d, ruleset = self.delineation, self.ruleset
         self.analyser.start(self.record, background=self.background_loading,
-                            fn=lambda record: _analyse(record, d))
+                            fn=lambda record: _analyse(record, d, ruleset))
 
     def _on_analysed(self, record: ECGRecord, analysis, seconds: float) -> None:  # noqa: ANN001
         if record is self.record:
@@ -373,6 +379,95 @@ class MainWindow(QtWidgets.QMainWindow):
         t0, t1 = self.paper.visible_seconds()
         start = self.record.acquisition.time
         self.position_label.setText(f"Showing {format_time(t0, start)} – {format_time(t1, start)}")
+
+    # -- preferences, first run, reports ---------------------------------------------------
+    def edit_preferences(self) -> None:
+        prefs = edit_preferences(self.settings, self)
+        if prefs is not None:
+            self._apply_preferences(prefs)
+
+    def _apply_preferences(self, prefs, *, initial: bool = False) -> None:  # noqa: ANN001 - Preferences
+        """Take the preferences: paper and filters, the rules, the store file and the user."""
+        from rules.ruleset import RuleSetError
+
+        old = self.preferences
+        self.preferences = prefs
+        try:
+            self.ruleset = prefs.ruleset()
+        except RuleSetError as exc:
+            self.ruleset = None
+            self.show_error(f"{exc}. The shipped rules are used instead.", title="Rule file not used")
+        if not initial:
+            store = prefs.store_path or settings_store_path(self.settings)
+            if os.environ.get(STORE_ENV) is None and store != self.corrections.store_path:
+                self.corrections.open_store(store)
+            if prefs.user and (self.corrections.user is None or prefs.user != self.corrections.user.id):
+                self.sign_in(prefs.user)
+            if prefs != old and self.record is not None:
+                self.analyse()
+        self.set_state(apply_to_view(self.state, prefs))
+
+    def offer_first_run(self) -> QtWidgets.QDialog | None:
+        """The welcome screen that creates the annotator profile, when no one has signed in yet."""
+        from workstation.ui.first_run import FirstRunDialog, needs_first_run
+
+        if not needs_first_run(self.settings) or self.corrections.user is not None:
+            return None
+        dialog = FirstRunDialog(self.settings, self)
+        dialog.profile_created.connect(self._on_profile_created)
+        dialog.open_sample.connect(lambda path: self.open_path(path) if self.record is None else None)
+        self.first_run_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_profile_created(self, annotator_id: str) -> None:
+        store = settings_store_path(self.settings)
+        if os.environ.get(STORE_ENV) is None and store != self.corrections.store_path:
+            self.corrections.open_store(store)
+        self.sign_in(annotator_id)
+
+    def report_case(self):  # noqa: ANN201 - workstation.delivery.case.Case | None
+        """The open record as a report sees it: boundaries shown, rules, and who reviewed it."""
+        if self.record is None:
+            return None
+        from workstation.delivery.case import Case, Reviewer, build_case
+
+        user, info = self.corrections.user, self.corrections.set_info
+        reviewer = None
+        if user is not None:
+            signed = info is not None and info.status.value != "draft" and info.signature is not None
+            reviewer = Reviewer(user.name, user.role.value, signed, info.submitted_at if signed else None)
+        if self.analysis is not None and not self._reanalyse.isActive():
+            return Case(self.record, self.delineation, self.analysis, reviewer)
+        return build_case(self.record, self.delineation, reviewer=reviewer, ruleset=self.ruleset)
+
+    def print_report(self) -> None:
+        from workstation.ui.report import print_report
+
+        case = self.report_case()
+        if case is not None and print_report(case, self):
+            self.statusBar().showMessage("Report sent to the printer", 5000)
+
+    def save_report(self, path: Path | None = None) -> Path | None:
+        """Write the one-page PDF report (asks where unless ``path`` is given)."""
+        from workstation.ui.report import write_pdf
+
+        case = self.report_case()
+        if case is None:
+            return None
+        if path is None:
+            name, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Save report as PDF", f"{self.record.source.path.stem}-report.pdf", "PDF (*.pdf)")
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            written = write_pdf(case, path)
+        except OSError as exc:
+            self.show_error(str(exc), title="Report not saved")
+            return None
+        self.statusBar().showMessage(f"Report saved to {written}", 8000)
+        return written
 
     # -- corrections ----------------------------------------------------------------------
     def apply_command(self, command, merge: bool = False) -> bool:  # noqa: ANN001 - a Command
@@ -561,6 +656,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_path(path)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if self.first_run_dialog is not None:
+            self.first_run_dialog.close()
         self.annotation_panel.commit_note()
         if not self.corrections.saved and not self._keep_unsaved_edits():
             ev.ignore()
@@ -580,8 +677,8 @@ def _local_paths(mime: QtCore.QMimeData) -> list[Path]:
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
-def _analyse(record: ECGRecord, delineation: Delineation | None = None):  # noqa: ANN202
+def _analyse(record: ECGRecord, delineation: Delineation | None = None, ruleset=None):  # noqa: ANN001, ANN202
     """The rules over ``record`` (imported in the worker: the window opens without them)."""
     from rules.analysis import analyze_recording
 
-    return analyze_recording(record, delineation)
+    return analyze_recording(record, delineation, ruleset)
