@@ -242,9 +242,9 @@ def _time_anchor(row: RowTrace, ppm_x: float) -> tuple[float, float]:
     """(x of t = 0, seconds shown): a 10 s row is anchored on its last sample."""
     found = np.flatnonzero(np.isfinite(row.y))
     if len(found) == 0:
-        return float(row.x0), RECORD_S
+        return float(row.x[0]) if len(row.x) else 0.0, RECORD_S
     # the stroke runs past the last sample by its round cap, less the anti-aliased fringe
-    first, last = row.x0 + found[0], row.x0 + found[-1] - 0.2 * row.line_px
+    first, last = row.x[found[0]], row.x[found[-1]] - 0.2 * row.line_px
     seconds = (last - first) / (ppm_x * SPEED_MM_S)
     if abs(seconds - RECORD_S) < 0.6:
         return last - (RECORD_S - 1.0 / FS_HZ) * SPEED_MM_S * ppm_x, RECORD_S
@@ -252,16 +252,15 @@ def _time_anchor(row: RowTrace, ppm_x: float) -> tuple[float, float]:
 
 
 def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None) -> np.ndarray:
-    """The line's y at columns ``xs`` (linear between columns; NaN across gaps over 3 columns)."""
-    cols = np.arange(len(row.y)) + row.x0
+    """The line's y at ``xs`` (linear between points; NaN across gaps of over 3 columns)."""
     found = np.isfinite(row.y)
     if crop is not None:
-        found &= (cols >= crop[0]) & (cols <= crop[1])
+        found &= (row.x >= crop[0]) & (row.x <= crop[1])
     if found.sum() < 2:
         return np.full(len(xs), np.nan)
-    ys = np.interp(xs, cols[found], row.y[found], left=np.nan, right=np.nan)
-    # distance to the nearest traced column: beyond 3 columns the value is invented
-    traced = cols[found]
+    traced = row.x[found]
+    ys = np.interp(xs, traced, row.y[found], left=np.nan, right=np.nan)
+    # distance to the nearest traced point: beyond 3 columns the value would be invented
     pos = np.clip(np.searchsorted(traced, xs), 1, len(traced) - 1)
     nearest = np.minimum(np.abs(xs - traced[pos - 1]), np.abs(traced[pos] - xs))
     ys[nearest > 3] = np.nan

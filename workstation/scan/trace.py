@@ -45,10 +45,11 @@ class Pulse:
 
 @dataclass(frozen=True)
 class RowTrace:
-    """The traced line of one row, one value per pixel column from ``x0``."""
+    """The traced line of one row: points (x, y) in pixels, x increasing, one per pixel
+    column; y is NaN where no ink was found."""
 
-    x0: int
-    y: np.ndarray  # float64 px, NaN where no ink was found
+    x: np.ndarray  # float64 px
+    y: np.ndarray  # float64 px
     baseline_y: float  # px: pulse foot, or the median of the line
     overlap_share: float  # columns where another line competed with this one
     line_px: float  # typical stroke width
@@ -181,29 +182,34 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
     lengths = bottoms - tops + 1
     line_px = float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else 1.0
     centre = 0.5 * (tops + bottoms)
-    y = _extreme(tops, bottoms, centre, line_px)
-    y = y + y_lo
+    x, y = _points(tops, bottoms, centre, line_px)
+    x, y = x + x0, y + y_lo
     found = np.isfinite(y)
     baseline_y = foot_y if foot_y is not None else (float(np.median(y[found])) if found.any() else baseline)
-    return RowTrace(x0, y, baseline_y, crowded / max(1, int(found.sum())), line_px)
+    return RowTrace(x, y, baseline_y, crowded / max(1, int(np.isfinite(centre).sum())), line_px)
 
 
-def _extreme(tops: np.ndarray, bottoms: np.ndarray, centre: np.ndarray, line_px: float) -> np.ndarray:
-    """Per column: the run's centre (where a sloped line crosses the column's middle), except at
-    a peak or a trough, where the run's outer end, moved in by half a stroke, is the value."""
+def _points(tops: np.ndarray, bottoms: np.ndarray, centre: np.ndarray,
+            line_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """The line's points, one per column, from each column's run of ink.
+
+    A sloped line crosses a column's middle at the run's centre. Where the run reaches past
+    both neighbours' runs on one side only, the line turns inside the column: the run's outer
+    end, moved in by half a stroke, is the peak or trough. (A run reaching past on both sides,
+    a whole narrow QRS within one column, keeps its centre: measured, splitting it into two
+    points did worse.)
+    """
     inf = np.inf
-    top_l, top_r = np.r_[inf, tops[:-1]], np.r_[tops[1:], inf]
-    bot_l, bot_r = np.r_[-inf, bottoms[:-1]], np.r_[bottoms[1:], -inf]
-    tops_, bots_ = np.nan_to_num(tops, nan=inf), np.nan_to_num(bottoms, nan=-inf)
-    peak = (tops_ <= np.nan_to_num(top_l, nan=inf)) & (tops_ <= np.nan_to_num(top_r, nan=inf))
-    trough = (bots_ >= np.nan_to_num(bot_l, nan=-inf)) & (bots_ >= np.nan_to_num(bot_r, nan=-inf))
+    prev_t, next_t = np.r_[inf, tops[:-1]], np.r_[tops[1:], inf]
+    prev_b, next_b = np.r_[-inf, bottoms[:-1]], np.r_[bottoms[1:], -inf]
+    highest = tops <= np.fmin(np.nan_to_num(prev_t, nan=inf), np.nan_to_num(next_t, nan=inf))
+    lowest = bottoms >= np.fmax(np.nan_to_num(prev_b, nan=-inf), np.nan_to_num(next_b, nan=-inf))
     tall = (bottoms - tops + 1) > 1.5 * line_px
     y = centre.copy()
-    up = tall & peak & ~trough
-    down = tall & trough & ~peak
+    up, down = tall & highest & ~lowest, tall & lowest & ~highest
     y[up] = tops[up] + line_px / 2
     y[down] = bottoms[down] - line_px / 2
-    return y
+    return np.arange(len(centre), dtype=np.float64), y
 
 
 def _row_extent(columns: np.ndarray, ppm: float) -> tuple[int, int]:
