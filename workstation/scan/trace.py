@@ -163,6 +163,7 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
     crowded = 0
     predicted = baseline - y_lo
     limit = 0.8 * half_band
+    home, keep = baseline - y_lo, 0.55 * half_band
     padded = np.zeros((band.shape[0] + 2, n), np.int8)
     padded[1:-1] = band
     changes = np.diff(padded, axis=0)
@@ -172,6 +173,9 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
             continue
         stops = np.flatnonzero(changes[:, c] == -1)
         distance = np.maximum(0, np.maximum(starts - predicted, predicted - (stops - 1)))
+        # a run wholly in a neighbour's half of the band is that neighbour's line: following
+        # it would walk the trace into the next row
+        distance[(stops - 1 < home - keep) | (starts > home + keep)] = np.inf
         best = int(np.argmin(distance))
         if distance[best] > limit:
             continue
