@@ -65,3 +65,16 @@ def test_self_test_names_the_failing_step(monkeypatch, capsys) -> None:
     assert main(["--self-test"]) == 1
     out = capsys.readouterr().out
     assert "FAILED at step 'delineate (shipped model)'" in out and "weights unreadable" in out
+
+
+def test_export_without_a_working_model_warns_and_says_so(monkeypatch, tmp_path, capsys) -> None:
+    import inference
+
+    def broken(record):  # noqa: ANN001, ANN202
+        raise RuntimeError("weights unreadable")
+
+    monkeypatch.setattr(inference, "delineate", broken)
+    out = tmp_path / "x.json"
+    assert main(["interop", str(sample_ecg_path()), "--to", "fhir", "--out", str(out)]) == 0
+    assert "warning:" in capsys.readouterr().err
+    assert "none (rate from a QRS detector)" in json.loads(out.read_text())["method"]["text"]

@@ -98,18 +98,30 @@ def _write(case, fmt: str, target: Path, *, waveform: bool) -> None:  # noqa: AN
 
 
 def _case(file: Path, no_model: bool, rules_file: Path | None, reviewer: str | None):  # noqa: ANN202
+    """Read, delineate and analyse ``file``; without a working model the rules still run on
+    rate and rhythm, with a warning (as ``ecgws analyze`` does)."""
     from rules.ruleset import RuleSetError, load_ruleset
-    from workstation.delivery.case import Reviewer, case_from_file
-    from workstation.io import ECGReadError
+    from workstation.delivery.case import Reviewer, build_case
+    from workstation.io import ECGReadError, read_ecg
     from workstation.io.registry import resolve_path
 
     try:
         ruleset = load_ruleset(rules_file)
-        return case_from_file(resolve_path(file), use_model=not no_model, ruleset=ruleset,
-                              reviewer=Reviewer(reviewer) if reviewer else None)
+        record = read_ecg(resolve_path(file))
     except (ECGReadError, RuleSetError) as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(EXIT_BAD_INPUT)
+    delineation = None
+    if not no_model:
+        try:
+            import inference  # torch is loaded only here
+
+            delineation = inference.delineate(record)
+        except Exception as exc:  # the rules still run without the model
+            click.echo(f"warning: {file}: delineation model unavailable ({exc}); rate and "
+                       "rhythm only", err=True)
+    return build_case(record, delineation, ruleset=ruleset,
+                      reviewer=Reviewer(reviewer) if reviewer else None)
 
 
 def _target(out: Path | None, file: Path, fmt: str) -> Path:
