@@ -15,7 +15,7 @@ EXIT_BAD_INPUT = 2
 
 
 def register(group: click.Group) -> None:
-    for command in (import_annotations_cmd, agreement_cmd, export_cmd):
+    for command in (import_annotations_cmd, agreement_cmd, export_cmd, finetune_cmd):
         group.add_command(command)
 
 
@@ -199,3 +199,46 @@ def _patients(path: Path) -> dict[str, str]:
             return {row[0]: row[1] for row in csv.reader(f) if len(row) >= 2}
     except (OSError, UnicodeDecodeError) as exc:
         _fail(path, f"not a readable CSV file ({exc})")
+
+
+@click.command("finetune")
+@click.argument("export_dir", metavar="EXPORT", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Weights file to write (MODEL.pt; its card MODEL.md and figures MODEL.json "
+                   "beside it). Never the shipped model.")
+@click.option("--base", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              default=None, help="Weights to start from (default: the shipped model).")
+@click.option("--epochs", type=int, default=6, show_default=True)
+@click.option("--patience", type=int, default=2, show_default=True,
+              help="Stop after this many epochs without a better validation score.")
+@click.option("--lr", type=float, default=3e-4, show_default=True)
+@click.option("--steps", type=int, default=None,
+              help="Training steps per epoch (default: one pass over the training leads).")
+@click.option("--version", "version", default=None,
+              help="Version of the new model (default: base version + '-ft.' + a hash).")
+def finetune_cmd(export_dir: Path, out: Path, base: Path | None, epochs: int, patience: int,
+                 lr: float, steps: int | None, version: str | None) -> None:
+    """Fine-tune the delineation model on EXPORT's train split (an `ecgws export --format
+    arrays`), keep the epoch best on its validation split, and score before and after on its
+    test split with `ecgws evaluate`'s code."""
+    import dataclasses
+
+    from inference.delineation.finetune import ExportError, FinetuneConfig, finetune
+    from inference.delineation.predict import default_weights_path
+
+    if not export_dir.is_dir():
+        _fail(export_dir, "no such export folder")
+    if out.resolve() == default_weights_path().resolve():
+        _fail(out, "the shipped model is never overwritten: choose another file")
+    cfg = dataclasses.replace(FinetuneConfig(), epochs=epochs, patience=patience, lr=lr,
+                              steps_per_epoch=steps)
+    try:
+        figures = finetune(export_dir, out, base, cfg, version, log=click.echo)
+    except ExportError as exc:
+        _fail(export_dir, str(exc))
+    b, a = figures["before"]["per_lead"], figures["after"]["per_lead"]
+    click.echo(f"wrote {out} ({figures['model']}), card {out.with_suffix('.md')}")
+    for key in b:
+        click.echo(f"  {key:<8} F1 {100 * b[key]['f1']:6.2f} -> {100 * a[key]['f1']:6.2f} %   "
+                   f"mean {b[key]['mean_ms']:+6.1f} -> {a[key]['mean_ms']:+6.1f} ms   "
+                   f"SD {b[key]['sd_ms']:5.1f} -> {a[key]['sd_ms']:5.1f} ms")

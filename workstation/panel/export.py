@@ -11,7 +11,8 @@ submitted sets, a model version's proposals, or every annotator's:
   samples and ms) and ``labels.csv``.
 * ``arrays/``: ``STEM.npz`` per record and source: ``signals`` (float32 mV, leads x samples),
   ``mask`` (int8 per sample: 0 background, 1 P, 2 QRS, 3 T, -1 no ground truth outside the
-  annotated span; :func:`inference.delineation.labels.label_lead`), ``fs``, ``leads``.
+  annotated span; :func:`inference.delineation.labels.label_lead`), ``fs``, ``leads`` and
+  ``waves`` (one row per wave: lead index, kind 0/1/2 for P/QRS/T, onset, peak, offset).
 
 Always ``split.json`` (train / validation / test, at patient level), ``records.csv`` and a
 dataset card (``dataset_card.md`` + ``dataset.json``: counts, annotators, agreement, model
@@ -29,7 +30,7 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -42,6 +43,7 @@ from workstation.io import ECGReadError, iter_ecg_files, read_ecg
 from workstation.io import wfdb_io
 from workstation.panel.sources import CONSENSUS, Source, SourceKind, all_sources, resolve, sets_of
 from workstation.store import AnnotationStore, RecordInfo, StoreError, record_key
+from workstation.store.sets import KIND_ORDER
 
 EXPORT_FORMAT = "ecgws-export"
 EXPORT_VERSION = 1
@@ -151,6 +153,14 @@ def wave_mask(state: AnnotationState, record: ECGRecord) -> np.ndarray:
         samples, symbols = lead_marks(state, lead) if lead in state.lead_names else ([], [])
         rows.append(label_lead(record.n_samples, samples, symbols))
     return np.stack(rows)
+
+
+def wave_rows(state: AnnotationState, leads: tuple[str, ...]) -> np.ndarray:
+    """The set's waves as int64 rows: lead index, kind (0 P, 1 QRS, 2 T), onset, peak, offset."""
+    kinds = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    rows = [(leads.index(w.lead), kinds[w.kind], w.onset, w.peak, w.offset)
+            for w in (a.wave for a in state.waves.values()) if w.lead in leads]
+    return np.array(sorted(rows), dtype=np.int64).reshape(-1, 5)
 
 
 def header_comments(state: AnnotationState) -> list[str]:
@@ -275,7 +285,8 @@ def _export_record(store: AnnotationStore, info: RecordInfo, by_source: dict, ch
             folder.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(folder / f"{stem}.npz", signals=record.signals.astype(np.float32),
                                 mask=wave_mask(state, record), fs=record.fs,
-                                leads=np.array(record.lead_names))
+                                leads=np.array(record.lead_names),
+                                waves=wave_rows(state, record.lead_names))
     if Format.WFDB in formats:
         first = next(iter(states.values()))
         _write_signals(record, out / "wfdb", stem, [] if several else header_comments(first),
@@ -358,12 +369,3 @@ def _card_text(card: dict) -> str:
               for p in card["agreement"]] or ["- one reader only"]
     return "\n".join(lines) + "\n"
 
-
-def iter_arrays(export_dir: Path, split: str) -> Iterator[tuple[str, np.lib.npyio.NpzFile]]:
-    """(stem, arrays) of every record of ``split`` in an export's ``arrays/`` folder."""
-    names = json.loads((export_dir / "split.json").read_text(encoding="utf-8"))[split]
-    for stem in names:
-        path = export_dir / "arrays" / f"{stem}.npz"
-        if path.exists():
-            with np.load(path) as arrays:
-                yield stem, arrays
