@@ -17,12 +17,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
 from rules.analysis import Analysis
 from rules.flag import Flag
 from rules.qtc import FORMULA_NAMES
-from rules.types import FlagId, QtcFormula, Severity
+from rules.types import FlagId, Measured, QtcFormula, Severity
 
 LOINC_SYSTEM = "http://loinc.org"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
@@ -99,19 +97,14 @@ def qtc_code(formula: QtcFormula) -> MeasurementCode:
 def reported_values(a: Analysis) -> list[ReportedValue]:
     """The global measurements that could be made, in report order, with interpretations."""
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
-    getters: list[tuple[MeasurementCode, Callable[[], object]]] = [
-        (_HR, lambda: r.hr_bpm), (_PR, lambda: i.pr_ms), (_QRS, lambda: i.qrs_ms),
-        (_QT, lambda: i.qt_ms), (qtc_code(m.qtc_formula), lambda: m.qtc),
-        (_P_AXIS, lambda: m.p_axis), (_QRS_AXIS, lambda: m.qrs_axis), (_T_AXIS, lambda: m.t_axis),
+    measured: list[tuple[MeasurementCode, Measured]] = [
+        (_HR, r.hr_bpm), (_PR, i.pr_ms), (_QRS, i.qrs_ms), (_QT, i.qt_ms),
+        (qtc_code(m.qtc_formula), m.qtc), (_P_AXIS, m.p_axis), (_QRS_AXIS, m.qrs_axis),
+        (_T_AXIS, m.t_axis),
     ]
     judged = _interpretations(a.flags)
-    values = []
-    for code, get in getters:
-        measured = get()
-        if measured.value is not None:  # type: ignore[attr-defined]
-            values.append(ReportedValue(code, float(measured.value),  # type: ignore[attr-defined]
-                                        judged.get(code.key), measured.note))  # type: ignore[attr-defined]
-    return values
+    return [ReportedValue(code, float(value.value), judged.get(code.key), value.note)
+            for code, value in measured if value.value is not None]
 
 
 def _interpretations(flags: tuple[Flag, ...]) -> dict[str, str]:
