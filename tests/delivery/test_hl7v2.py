@@ -27,6 +27,7 @@ def test_message_is_a_valid_oru_r01(sample_case: Case) -> None:
     message = _parse(to_hl7v2(sample_case))
     assert message.msh.msh_9.to_er7() == "ORU^R01^ORU_R01"
     assert message.msh.msh_12.to_er7() == "2.5"
+    assert message.msh.msh_18.to_er7() == "UNICODE UTF-8"
     order, _ = _observations(message)
     assert order.obr.obr_4.to_er7() == "11524-6^EKG study^LN"
     assert order.obr.obr_25.to_er7() == "P"  # not signed: preliminary

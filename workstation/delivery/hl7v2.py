@@ -42,7 +42,8 @@ def to_hl7v2(case: Case, *, facility: str = "", control_id: str | None = None) -
     status = "F" if case.final else "P"
     segments = [
         _seg("MSH", "^~\\&", SENDING_APPLICATION, escape(facility), "", "", now, "",
-             "ORU^R01^ORU_R01", control_id or uuid.uuid4().hex[:20], "P", "2.5"),
+             "ORU^R01^ORU_R01", control_id or uuid.uuid4().hex[:20], "P", "2.5",
+             "", "", "", "", "", "UNICODE UTF-8"),  # MSH-18: the character set
         _pid(case),
         _obr(case, now, status),
     ]
@@ -54,7 +55,7 @@ def to_hl7v2(case: Case, *, facility: str = "", control_id: str | None = None) -
 
 
 def write_hl7v2(case: Case, path: Path, **kwargs: str) -> Path:
-    """Write the message to ``path`` (ASCII-safe UTF-8, carriage-return separated)."""
+    """Write the message to ``path`` (UTF-8, as MSH-18 declares; carriage-return separated)."""
     path.write_bytes(to_hl7v2(case, **kwargs).encode("utf-8"))
     return path
 
