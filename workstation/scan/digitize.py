@@ -239,16 +239,36 @@ def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> floa
 
 
 def _time_anchor(row: RowTrace, ppm_x: float) -> tuple[float, float]:
-    """(x of t = 0, seconds shown): a 10 s row is anchored on its last sample."""
-    found = np.flatnonzero(np.isfinite(row.y))
-    if len(found) == 0:
+    """(x of t = 0, seconds shown).
+
+    A stroke runs past its first and last sample by its round cap, so a row whose ink spans
+    10 s (to within 50 ms) is centred between its two ends, where the caps cancel. A row that
+    only ends cleanly (its start joins the calibration pulse) is anchored on its last sample,
+    less an allowance for the cap; any other row starts at its first ink.
+    """
+    found = np.isfinite(row.y)
+    if not found.any():
         return float(row.x[0]) if len(row.x) else 0.0, RECORD_S
-    # the stroke runs past the last sample by its round cap, less the anti-aliased fringe
-    first, last = row.x[found[0]], row.x[found[-1]] - 0.2 * row.line_px
+    first_i, last_i = _clean_start(found, ppm_x), int(np.flatnonzero(found)[-1])
+    first, last = row.x[first_i], row.x[last_i]
+    span = (RECORD_S - 1.0 / FS_HZ) * SPEED_MM_S * ppm_x
     seconds = (last - first) / (ppm_x * SPEED_MM_S)
+    if abs(seconds - RECORD_S) < 0.05:
+        return 0.5 * (first + last) - 0.5 * span, RECORD_S
     if abs(seconds - RECORD_S) < 0.6:
-        return last - (RECORD_S - 1.0 / FS_HZ) * SPEED_MM_S * ppm_x, RECORD_S
+        return last - 0.2 * row.line_px - span, RECORD_S
     return float(first), min(RECORD_S, seconds)
+
+
+def _clean_start(found: np.ndarray, ppm_x: float) -> int:
+    """Index of the trace's first point, skipping the calibration pulse's tail: a short run
+    (under 3 mm) of ink followed by a gap."""
+    padded = np.concatenate(([0], found.astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(padded))
+    starts, stops = edges[0::2], edges[1::2]
+    if len(starts) > 1 and stops[0] - starts[0] < 3 * ppm_x and starts[1] - stops[0] >= 0.5 * ppm_x:
+        return int(starts[1])
+    return int(starts[0])
 
 
 def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None) -> np.ndarray:
