@@ -9,6 +9,7 @@ images here whose source signal is known; they are scored the same way.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -38,6 +39,7 @@ class LevelResult:
     seconds_per_page: float
     lead_snr: tuple[float, ...]
     lead_quality: tuple[float, ...]
+    centred_snr: float = math.nan  # mean SNR with each lead's mean removed (no 0 mV reference)
 
 
 def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, dpi: float = 200.0,
@@ -80,7 +82,7 @@ def evaluate_sel100(folder: Path) -> LevelResult | None:
     signal, fields = wfdb.rdsamp(str(folder / "sel100"))
     fs = float(fields["fs"])
     names = list(fields["sig_name"])
-    snrs, quality, times = [], [], []
+    snrs, centred, quality, times = [], [], [], []
     for path in images:
         n = int(path.stem.split("-")[1])
         start = time.perf_counter()
@@ -91,12 +93,15 @@ def evaluate_sel100(folder: Path) -> LevelResult | None:
             truth = window[:, names.index(lead)]
             if row >= result.signals.shape[0]:
                 snrs.append(0.0)
+                centred.append(0.0)
                 quality.append(result.score)
                 continue
             output = _resample(result.signals[row], result.fs, fs, len(truth))
             snrs.append(snr_db(truth, output))
+            centred.append(snr_db(truth - truth.mean(), output - np.nanmean(output)))
             quality.append(result.lead_score(result.lead_names[row]))
-    return _result("ecg-image-kit sel100", len(images), snrs, quality, times)
+    return dataclasses.replace(_result("ecg-image-kit sel100", len(images), snrs, quality, times),
+                               centred_snr=summarise(centred)[0])
 
 
 def _resample(x: np.ndarray, fs_in: float, fs_out: float, n: int) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""Digitisation accuracy: the Challenge 2024 SNR per degradation level, and how well the quality
+score predicts it.
+
+Run: ``.venv/bin/python benchmarks/digitize_snr.py [--split test] [--records 20] [--dpi 200]``
+(the same numbers as ``ecgws digitize-eval``, plus the SNR by lead and the share of leads the
+quality score would send to review). Held-out LUDB records are rendered as 3x4+rhythm prints on
+pink, red, green and grey paper, degraded (clean, scan, photo), digitised and scored; then the
+ecg-image-kit images of QTDB sel100, whose source signal is known, are scored the same way (and
+with each lead's mean removed, since those prints carry no calibration pulse to fix 0 mV).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from workstation.io import read_ecg  # noqa: E402
+from workstation.scan.evaluate import (evaluate_sel100, evaluate_synthetic, format_table,  # noqa: E402
+                                       spearman_overall)
+from workstation.scan.quality import REVIEW_BELOW  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--records", type=int, default=20)
+    parser.add_argument("--dpi", type=float, default=200.0)
+    args = parser.parse_args()
+    ludb = DATA / "ludb"
+    names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
+    records = [read_ecg(ludb / f"{name}.hea") for name in names]
+    results = evaluate_synthetic(records, ("clean", "scan", "photo"), dpi=args.dpi)
+    sel100 = evaluate_sel100(DATA / "images" / "ecg-image-kit_generated" / "qtdb_sel100")
+    shown = results + ([sel100] if sel100 else [])
+    print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi")
+    print(format_table(shown))
+    print(f"quality vs SNR over all leads: Spearman {spearman_overall(shown):.2f}")
+    print()
+    print(f"{'level':<8} {'SNR p10':>8} {'p50':>6} {'p90':>6} {'leads to review':>16} {'their mean SNR':>15} {'others':>7}")
+    for r in results:
+        snr, q = np.array(r.lead_snr), np.array(r.lead_quality)
+        low = q < REVIEW_BELOW
+        p10, p50, p90 = np.nanpercentile(snr, [10, 50, 90])
+        print(f"{r.name:<8} {p10:>8.1f} {p50:>6.1f} {p90:>6.1f} {low.mean():>16.0%} "
+              f"{np.nanmean(snr[low]) if low.any() else float('nan'):>15.1f} "
+              f"{np.nanmean(snr[~low]) if (~low).any() else float('nan'):>7.1f}")
+    if sel100:
+        print(f"\nsel100 with each lead's mean removed: mean SNR {sel100.centred_snr:.2f} dB")
+
+
+if __name__ == "__main__":
+    main()
