@@ -37,8 +37,8 @@ from inference.delineation.evaluate import Method, MethodResult, evaluate
 from inference.delineation.labels import IGNORE
 from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig
 from inference.delineation.predict import Delineator, default_weights_path, load_model
-from inference.delineation.scoring import Boundary
-from inference.delineation.train import make_batch, record_rows, selection_score, validate
+from inference.delineation.scoring import CSE_SD_MS, Boundary, Scores
+from inference.delineation.train import make_batch, record_rows, validate
 from workstation.core.delineation import OFFSET_SYMBOL, ONSET_SYMBOL, WaveKind
 from workstation.core.record import Annotation, ECGRecord, Lead, SourceInfo
 
@@ -127,6 +127,17 @@ def lead_set(records: list[ExportRecord]) -> LeadSet:
         marks += [r.marks(i) for i in range(len(r.leads))]
     return LeadSet(np.concatenate(signals).astype(np.float32), np.concatenate(labels),
                    tuple(rows), tuple(marks), MODEL_FS)
+
+
+def selection_score(scores: Scores) -> float:
+    """Mean F1 (%) less the mean RMS error as a fraction of its CSE tolerance: higher is better.
+
+    Unlike the base training's score (:func:`inference.delineation.train.selection_score`,
+    SD only), the bias counts: adopting a panel's convention is mostly moving the mean.
+    """
+    rms = [float(np.sqrt(np.mean(np.square(scores[b].errors_ms)))) / CSE_SD_MS[b.label]
+           for b in Boundary if b.label in CSE_SD_MS and scores[b].errors_ms]
+    return 100 * scores.mean_f1() - float(np.mean(rms))
 
 
 def load_trainable(path: Path) -> tuple[DelineationNet, dict]:

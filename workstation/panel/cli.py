@@ -15,7 +15,8 @@ EXIT_BAD_INPUT = 2
 
 
 def register(group: click.Group) -> None:
-    for command in (import_annotations_cmd, agreement_cmd, export_cmd, finetune_cmd):
+    for command in (import_annotations_cmd, agreement_cmd, export_cmd, finetune_cmd,
+                    monitor_cmd):
         group.add_command(command)
 
 
@@ -242,3 +243,31 @@ def finetune_cmd(export_dir: Path, out: Path, base: Path | None, epochs: int, pa
         click.echo(f"  {key:<8} F1 {100 * b[key]['f1']:6.2f} -> {100 * a[key]['f1']:6.2f} %   "
                    f"mean {b[key]['mean_ms']:+6.1f} -> {a[key]['mean_ms']:+6.1f} ms   "
                    f"SD {b[key]['sd_ms']:5.1f} -> {a[key]['sd_ms']:5.1f} ms")
+
+
+@click.command("monitor")
+@click.argument("store", type=click.Path(path_type=Path))
+@click.option("--records", "records_dirs", multiple=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Folders holding the incoming ECG files (for devices, quality, amplitudes).")
+@click.option("--training", "training_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=None, help="LUDB folder whose train split is the training data "
+                                 "(default: ../shared/data/ludb when present).")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+def monitor_cmd(store: Path, records_dirs: tuple[Path, ...], training_dir: Path | None,
+                as_json: bool) -> None:
+    """How often and by how much readers correct each model version's boundaries (per wave and
+    lead, per month), and drift of the incoming records against the training data."""
+    from inference.delineation.data import Split, default_ludb_dir, read_record, split_records
+    from workstation.panel.monitor import format_monitor, monitor_report
+
+    training_dir = training_dir or default_ludb_dir()
+    training = None
+    if (training_dir / "splits.json").exists():
+        names = split_records(training_dir, Split.TRAIN)
+        training = (read_record(training_dir, n) for n in names)
+    elif training_dir is not None and training_dir != default_ludb_dir():
+        _fail(training_dir, "no splits.json: not the LUDB folder")
+    with _open_existing(store) as opened:
+        report = monitor_report(opened, records_dirs=records_dirs, training=training)
+    click.echo(json.dumps(report, indent=1) if as_json else format_monitor(report))
