@@ -15,6 +15,7 @@ A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Ad
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,39 +122,37 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
     n = int(round(RECORD_S * FS_HZ))
     signals = np.full((len(names) if names else len(rows), n), np.nan, np.float32)
     lead_names = tuple(names) if names else tuple(f"row {i + 1}" for i in range(len(rows)))
-    traces: list[LeadTrace] = []
-    gains, pulses = [], []
+    traced = []  # (row index, leads, row trace, gain, pulse found, t0 x, seconds)
     for r, (baseline, x0, x1) in enumerate(rows):
         row_leads = _row_leads(names, layout, r)
         if row_leads is None:
             continue
         pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
         start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
-        half = _half_band(rows, r, ppm_y)
-        row = trace_row(mask, baseline, start_x, x1, half, ppm_x, pulse.foot_y if pulse else None)
+        row = trace_row(mask, baseline, start_x, x1, _half_band(rows, r, ppm_y),
+                        pulse.foot_y if pulse else None)
         gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
-        gain = adjustments.gain_mm_mv or gain
-        gains.append(gain)
-        pulses.append(from_pulse)
-        t0_x, seconds = _time_anchor(row, ppm_x)
-        line_check = q.blur(row.line_px / ppm_y)
+        traced.append((r, row_leads, row, adjustments.gain_mm_mv or gain, from_pulse,
+                       *_time_anchor(row, ppm_x)))
+    traces: list[LeadTrace] = []
+    for k, (r, row_leads, row, gain, from_pulse, t0_x, seconds) in enumerate(traced):
+        neighbours = [traced[j][2] for j in (k - 1, k + 1) if 0 <= j < len(traced)]
+        row_checks = [*image_checks, q.blur(row.line_px / ppm_y), q.pulse(from_pulse),
+                      q.layout(bool(names), layout)]
         for c, lead in enumerate(row_leads):
             span = seconds / len(row_leads)
             first = int(round(c * span * FS_HZ))
             last = min(n, int(round((c + 1) * span * FS_HZ)))
-            t = np.arange(first, last) / FS_HZ
-            xs = t0_x + t * SPEED_MM_S * ppm_x
-            crop = adjustments.crops.get(lead)
-            ys = _sample(row, xs, crop)
+            xs = t0_x + np.arange(first, last) / FS_HZ * SPEED_MM_S * ppm_x
+            ys = _sample(row, xs, adjustments.crops.get(lead))
             mv = ((row.baseline_y - ys) / (ppm_y * gain)).astype(np.float32)
-            index = lead_names.index(lead) if lead in lead_names else r
-            signals[index, first:last] = mv
-            checks = [*image_checks, line_check, q.pulse(from_pulse),
-                      q.layout(bool(names), layout),
-                      q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
-                      q.overlap(row.overlap_share), q.amplitude(_range(mv))]
+            signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
+            checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
+                      q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv))]
             score, reasons = q.combine(checks)
             traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
+    gains = [item[3] for item in traced]
+    pulses = [item[4] for item in traced]
     if not traces:
         score, reasons = q.combine(image_checks)
         reasons = (*reasons, "no ECG rows found")
@@ -173,8 +172,9 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
     found = (None, None, contrast.colour)
     for strength in (contrast.colour, contrast.darkness):
         strength = np.where(mask, 0.0, strength)
-        gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1))
+        gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
         if _good(gx) and _good(gy):
+            gy = _agreeing(gy, gx)
             return gx, gy, strength
         if not (_good(found[0]) or _good(found[1])):
             found = (gx, gy, strength)
@@ -192,6 +192,14 @@ def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
         if local is not None:
             worst = max(worst, abs(local - ppm) / ppm)
     return worst
+
+
+def _agreeing(gy: AxisGrid, gx: AxisGrid) -> AxisGrid:
+    """The y grid at the x grid's scale where they differ by the 1 mm / 5 mm ambiguity."""
+    for factor in (5.0, 0.2):
+        if abs(gy.px_per_mm * factor / gx.px_per_mm - 1.0) < 0.15:
+            return dataclasses.replace(gy, px_per_mm=gy.px_per_mm * factor)
+    return gy
 
 
 def _good(g: AxisGrid | None) -> bool:
@@ -285,6 +293,22 @@ def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None) -> np.n
     nearest = np.minimum(np.abs(xs - traced[pos - 1]), np.abs(traced[pos] - xs))
     ys[nearest > 3] = np.nan
     return ys
+
+
+def _overlap(xs: np.ndarray, ys: np.ndarray, neighbours: list[RowTrace], ppm_y: float) -> float:
+    """Share of a segment where a neighbouring row's traced line comes within 1.5 mm of it
+    (tall complexes crossing): there the two lines may have been confused."""
+    found = np.isfinite(ys)
+    if not found.any():
+        return 0.0
+    close = np.zeros(len(ys), bool)
+    for other in neighbours:
+        ok = np.isfinite(other.y)
+        if ok.sum() < 2:
+            continue
+        theirs = np.interp(xs, other.x[ok], other.y[ok], left=np.nan, right=np.nan)
+        close |= np.abs(theirs - ys) < 1.5 * ppm_y
+    return float(close[found].mean())
 
 
 def _range(mv: np.ndarray) -> float:

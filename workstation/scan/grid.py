@@ -42,8 +42,11 @@ class AxisGrid:
         return self.correlation >= MIN_GRID_CORRELATION
 
 
-def axis_grid(profile: np.ndarray) -> AxisGrid | None:
-    """The grid along an axis from its strength profile, or None when nothing periodic is found."""
+def axis_grid(profile: np.ndarray, min_extent_mm: float = MIN_PAGE_MM) -> AxisGrid | None:
+    """The grid along an axis from its strength profile, or None when nothing periodic is found.
+
+    ``min_extent_mm`` is the least the axis can span: a period that would make it shorter is
+    a multiple of 5 mm lines, not the 1 mm grid (pass 0 where the image may be a strip)."""
     n = len(profile)
     if n < 40:
         return None
@@ -71,6 +74,8 @@ def axis_grid(profile: np.ndarray) -> AxisGrid | None:
         px_per_mm = period / 5.0
     else:
         px_per_mm = period
+    while n / px_per_mm < min_extent_mm and px_per_mm / 5.0 >= MIN_PX_PER_MM:
+        px_per_mm /= 5.0  # e.g. a 25 mm pattern taken for the 5 mm lines
     if not (MIN_PX_PER_MM <= px_per_mm <= MAX_PX_PER_MM):
         return None
     return AxisGrid(px_per_mm, correlation, minor)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
 
 from workstation.scan.page import Contrast
 
@@ -33,6 +34,11 @@ ROW_COVERAGE_SHARE = 0.5
 PULSE_WIDTH_MM = (3.5, 6.5)
 PULSE_HEIGHT_MM = (3.5, 25.0)
 STANDARD_GAINS_MM_MV = (5.0, 10.0, 20.0)
+#: Straight ink longer than this (mm) is a grid line; page width assumed before the grid is known.
+LONG_LINE_MM = 20.0
+ASSUMED_PAGE_MM = 280.0
+#: Such lines must make up this share of the ink for the grid to count as printed dark.
+DARK_GRID_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,6 @@ class RowTrace:
     x: np.ndarray  # float64 px
     y: np.ndarray  # float64 px
     baseline_y: float  # px: pulse foot, or the median of the line
-    overlap_share: float  # columns where another line competed with this one
     line_px: float  # typical stroke width
 
 
@@ -69,11 +74,26 @@ def ink_mask(contrast: Contrast) -> np.ndarray:
     cols = mask.mean(axis=0) > 0.6
     mask[rows, :] = False
     mask[:, cols] = False
-    return mask
+    return _without_dark_grid(mask)
+
+
+def _without_dark_grid(mask: np.ndarray) -> np.ndarray:
+    """The mask less straight lines longer than about 20 mm, when such lines make up much of
+    it (a grid printed as dark as the trace). A trace is never straight that long; where it
+    lies on a removed grid line it is bridged later as a short gap."""
+    length = max(15, int(mask.shape[1] / ASSUMED_PAGE_MM * LONG_LINE_MM))
+    m8 = mask.astype(np.uint8)
+    horizontal = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
+    vertical = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
+    lines = (horizontal | vertical).astype(bool)
+    if lines.sum() < DARK_GRID_SHARE * max(1, int(mask.sum())):
+        return mask
+    return mask & ~cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
 def find_rows(mask: np.ndarray, px_per_mm_y: float) -> list[tuple[float, int, int]]:
-    """Rows as (baseline y, first column, last column), top to bottom."""
+    """Rows as (baseline y, first column, last column), top to bottom: the peaks of ink
+    density, at least a row pitch apart, where the ink spans much of the width."""
     h, w = mask.shape
     band = max(1, int(round(ROW_BAND_MM * px_per_mm_y)))
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((2 * band + 1, 1), np.uint8))
@@ -81,11 +101,10 @@ def find_rows(mask: np.ndarray, px_per_mm_y: float) -> list[tuple[float, int, in
     if coverage.max() <= 0.05:
         return []
     density = uniform_filter1d(mask.mean(axis=1).astype(np.float64), size=max(3, band))
-    ok = coverage >= ROW_COVERAGE_SHARE * coverage.max()
+    peaks, _ = find_peaks(density, distance=max(1, int(MIN_ROW_PITCH_MM * px_per_mm_y)))
     rows: list[tuple[float, int, int]] = []
-    for start, stop in _runs(ok):
-        y = start + int(np.argmax(density[start:stop]))
-        if rows and y - rows[-1][0] < MIN_ROW_PITCH_MM * px_per_mm_y:
+    for y in peaks:
+        if coverage[y] < ROW_COVERAGE_SHARE * coverage.max():
             continue
         x0, x1 = _row_extent(grown[max(0, y - band):y + band + 1].any(axis=0), px_per_mm_y)
         if x1 - x0 > 0.25 * w:
@@ -152,7 +171,7 @@ def gain_from_pulse(pulse: Pulse | None, ppm_y: float, line_px: float) -> tuple[
 
 
 def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: float,
-              ppm_x: float, foot_y: float | None) -> RowTrace:
+              foot_y: float | None) -> RowTrace:
     """Follow the row's line from column ``x0`` to ``x1`` (see the module docstring)."""
     h = mask.shape[0]
     y_lo, y_hi = int(max(0, baseline - half_band)), int(min(h, baseline + half_band + 1))
@@ -160,7 +179,6 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
     n = band.shape[1]
     tops = np.full(n, np.nan)
     bottoms = np.full(n, np.nan)
-    crowded = 0
     predicted = baseline - y_lo
     limit = 0.8 * half_band
     home, keep = baseline - y_lo, 0.55 * half_band
@@ -179,8 +197,6 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
         best = int(np.argmin(distance))
         if distance[best] > limit:
             continue
-        if len(starts) > 1 and np.partition(distance, 1)[1] < 3 * ppm_x:
-            crowded += 1
         tops[c], bottoms[c] = starts[best], stops[best] - 1
         predicted = 0.5 * (tops[c] + bottoms[c])
     lengths = bottoms - tops + 1
@@ -190,7 +206,7 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
     x, y = x + x0, y + y_lo
     found = np.isfinite(y)
     baseline_y = foot_y if foot_y is not None else (float(np.median(y[found])) if found.any() else baseline)
-    return RowTrace(x, y, baseline_y, crowded / max(1, int(np.isfinite(centre).sum())), line_px)
+    return RowTrace(x, y, baseline_y, line_px)
 
 
 def _points(tops: np.ndarray, bottoms: np.ndarray, centre: np.ndarray,
