@@ -7,46 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.store.conftest import synthetic_delineation, synthetic_record
-from workstation.core.annotation import AnnotationState, Boundary, SetStatus
+from workstation.core.annotation import Boundary, SetStatus
 from workstation.core.delineation import Wave, WaveKind
 from workstation.panel.adjudication import (Adjudication, adjudication_queue, compare_lead,
                                             load_adjudication, submit_consensus)
 from workstation.panel.agreement import agreement
 from workstation.panel.export import choose_sources
 from workstation.panel.sources import CONSENSUS, all_sources, load_panel, sets_of
-from workstation.store import AnnotationStore, Role, StoreError
+from workstation.store import AnnotationStore, StoreError
 from workstation.store.audit import verify_store
-
-
-def _shifted(state: AnnotationState, lead: str, kind: WaveKind, by: int) -> AnnotationState:
-    """``state`` with every ``kind`` offset on ``lead`` moved by ``by`` samples."""
-    waves = {}
-    for key, a in state.waves.items():
-        w = a.wave
-        if w.lead == lead and w.kind is kind:
-            w = dataclasses.replace(w, offset=w.offset + by)
-        waves[key] = dataclasses.replace(a, wave=w)
-    return dataclasses.replace(state, waves=waves)
-
-
-@pytest.fixture
-def panel(store_path: Path) -> AnnotationStore:
-    """Two readers on two records who disagree on the T offsets of lead V2 of rec-1 (by 30 ms)."""
-    store = AnnotationStore.open(store_path)
-    store.add_annotator("adj", "Adjudicator", Role.ADJUDICATOR)
-    base = AnnotationState.from_proposal(synthetic_delineation(), 5000)
-    for record_id in ("rec-1", "rec-2"):
-        store.add_record(synthetic_record(record_id))
-        store.add_proposal(record_id, synthetic_delineation())
-    for reader in ("ann1", "ann2"):
-        store.add_annotator(reader, reader)
-        store.switch_user(reader)
-        for record_id in ("rec-1", "rec-2"):
-            shift = 15 if (reader, record_id) == ("ann2", "rec-1") else 0
-            store.import_set(record_id, _shifted(base, "V2", WaveKind.T, shift), origin={})
-    yield store
-    store.close()
 
 
 def test_queue_lists_the_disagreeing_record_and_lead(panel: AnnotationStore) -> None:

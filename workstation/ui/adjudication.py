@@ -1,0 +1,313 @@
+"""The adjudication panel: settle the readers' disagreements into a signed consensus.
+
+For a user with the adjudicator role. On the left, the queue: records whose disagreement
+score (ms; see :mod:`workstation.panel.agreement`) exceeds a threshold the adjudicator sets,
+worst first. On the right, the chosen record lead by lead: the lead's signal (when its file
+is found) with each source's boundaries drawn in its own colour, and a table of every wave
+as each source drew it with the spread of its onset and offset in ms. The adjudicator takes a
+source's version of the record, of the lead or of the selected wave, or places a wave of
+their own, each time with a rationale; "Sign consensus" stores the result as their signed,
+adjudicated set (:func:`workstation.panel.adjudication.submit_consensus`). The readers' sets
+are never changed.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from workstation.core.annotation import Boundary
+from workstation.core.delineation import Wave, WaveKind
+from workstation.core.record import ECGRecord
+from workstation.panel.adjudication import (Adjudication, QueueItem, WaveComparison,
+                                            adjudication_queue, compare_lead, load_adjudication,
+                                            submit_consensus)
+from workstation.panel.agreement import agreement
+from workstation.panel.sources import SourceKind, all_sources, load_panel, sets_of
+from workstation.store import AnnotationStore, RecordInfo, SetInfo, StoreError
+
+#: Distinct colours for the sources (Okabe-Ito palette: readable by colour-blind readers).
+COLOURS = ((0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (230, 159, 0),
+           (86, 180, 233), (120, 120, 120))
+DEFAULT_THRESHOLD_MS = 20.0
+
+
+class AdjudicationPanel(QtWidgets.QWidget):
+    """Queue, per-lead comparison and decisions for one store's current adjudicator."""
+
+    consensusSubmitted = QtCore.Signal(str, int)  # record id, consensus set id
+
+    def __init__(self, store: AnnotationStore,
+                 find_record: Callable[[RecordInfo], ECGRecord | None] | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.find_record = find_record
+        self.items: list[QueueItem] = []
+        self.adjudication: Adjudication | None = None
+        self.sources: dict[str, SetInfo] = {}
+        self.record: ECGRecord | None = None
+        self.rows: list[WaveComparison] = []
+        self._build()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.threshold = QtWidgets.QDoubleSpinBox(suffix=" ms", decimals=1, maximum=150.0)
+        self.threshold.setValue(DEFAULT_THRESHOLD_MS)
+        self.threshold.setToolTip("Records whose disagreement (or one lead's) exceeds this")
+        refresh = QtWidgets.QPushButton("Refresh queue")
+        refresh.clicked.connect(self.refresh)
+        self.queue = _table(["record", "score ms", "leads over threshold (ms)"])
+        self.queue.itemSelectionChanged.connect(self._record_chosen)
+        left = QtWidgets.QVBoxLayout()
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(QtWidgets.QLabel("Threshold"))
+        row.addWidget(self.threshold)
+        row.addWidget(refresh)
+        left.addLayout(row)
+        left.addWidget(self.queue, 1)
+        self.lead_box = QtWidgets.QComboBox()
+        self.lead_box.currentTextChanged.connect(self._show_lead)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setLabel("bottom", "time (s)")
+        self.plot.setLabel("left", "mV")
+        self.plot.addLegend(offset=(-10, 10))
+        self.waves = _table(["wave"])
+        right = QtWidgets.QVBoxLayout()
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(QtWidgets.QLabel("Lead"))
+        top.addWidget(self.lead_box, 1)
+        right.addLayout(top)
+        right.addWidget(self.plot, 3)
+        right.addWidget(self.waves, 2)
+        right.addLayout(self._decision_controls())
+        self.decision_list = QtWidgets.QListWidget()
+        right.addWidget(self.decision_list, 1)
+        split = QtWidgets.QSplitter()
+        for layout in (left, right):
+            holder = QtWidgets.QWidget()
+            holder.setLayout(layout)
+            split.addWidget(holder)
+        split.setStretchFactor(1, 3)
+        split.setSizes([380, 900])
+        QtWidgets.QVBoxLayout(self).addWidget(split)
+        self._enable_decisions(False)
+
+    def _decision_controls(self) -> QtWidgets.QLayout:
+        self.source_box = QtWidgets.QComboBox()
+        self.rationale = QtWidgets.QLineEdit(placeholderText="Rationale (required)")
+        self.own_onset, self.own_peak, self.own_offset = (
+            QtWidgets.QSpinBox(maximum=10 ** 9) for _ in range(3))
+        self.own_kind = QtWidgets.QComboBox()
+        self.own_kind.addItems([k.value for k in WaveKind])
+        self.buttons = {}
+        grid = QtWidgets.QGridLayout()
+        grid.addWidget(QtWidgets.QLabel("Take"), 0, 0)
+        grid.addWidget(self.source_box, 0, 1)
+        grid.addWidget(self.rationale, 0, 2, 1, 4)
+        for i, (name, slot) in enumerate((("Accept record", self.accept_record),
+                                          ("Accept lead", self.accept_lead),
+                                          ("Accept wave", self.accept_wave),
+                                          ("Undo decision", self.undo),
+                                          ("Sign consensus", self.sign))):
+            button = QtWidgets.QPushButton(name)
+            button.clicked.connect(slot)
+            self.buttons[name] = button
+            grid.addWidget(button, 1, i)
+        grid.addWidget(QtWidgets.QLabel("Own wave (samples)"), 2, 0)
+        for i, w in enumerate((self.own_kind, self.own_onset, self.own_peak, self.own_offset)):
+            grid.addWidget(w, 2, 1 + i)
+        place = QtWidgets.QPushButton("Place own")
+        place.clicked.connect(self.place_own)
+        self.buttons["Place own"] = place
+        grid.addWidget(place, 2, 5)
+        return grid
+
+    def _enable_decisions(self, on: bool) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(on)
+
+    # -- the queue --------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Recompute agreement over the readers and the model, and list what exceeds the threshold."""
+        sources = [s for s in all_sources(self.store) if s.kind is not SourceKind.CONSENSUS]
+        done = {s.record_id for s in self.store.find_sets(
+            annotator_id=self.store.current_user.id if self.store.current_user else None)}
+        self.items = []
+        if len(sources) >= 2:
+            report = agreement(load_panel(self.store, sources), with_global=False)
+            self.items = [i for i in adjudication_queue(report, self.threshold.value())
+                          if i.record_id not in done]
+        self.queue.setRowCount(len(self.items))
+        for r, item in enumerate(self.items):
+            name = self.store.record(item.record_id).source_name
+            values = (name, f"{item.score:.1f}",
+                      ", ".join(f"{lead} {s:.0f}" for lead, s in item.leads))
+            for c, text in enumerate(values):
+                self.queue.setItem(r, c, QtWidgets.QTableWidgetItem(text))
+
+    def _record_chosen(self) -> None:
+        rows = self.queue.selectionModel().selectedRows()
+        if rows:
+            self.open_record(self.items[rows[0].row()].record_id)
+
+    def open_record(self, record_id: str) -> None:
+        """Show a record's versions and start deciding on it."""
+        self.sources = {}
+        for source in all_sources(self.store):
+            if source.kind is not SourceKind.CONSENSUS:
+                found = sets_of(self.store, source).get(record_id)
+                if found is not None:
+                    self.sources[source.name] = found
+        try:
+            self.adjudication = load_adjudication(self.store, record_id, self.sources)
+        except StoreError as exc:
+            QtWidgets.QMessageBox.warning(self, "Adjudication", str(exc))
+            return
+        info = self.store.record(record_id)
+        self.record = self.find_record(info) if self.find_record else None
+        self.source_box.clear()
+        self.source_box.addItems(list(self.sources))
+        leads = list(self.adjudication.template.lead_names)
+        worst = next((i.leads[0][0] for i in self.items if i.record_id == record_id and i.leads),
+                     leads[0])
+        self.lead_box.blockSignals(True)
+        self.lead_box.clear()
+        self.lead_box.addItems(leads)
+        self.lead_box.blockSignals(False)
+        self.lead_box.setCurrentText(worst)
+        self._show_lead(worst)
+        self._list_decisions()
+        self._enable_decisions(True)
+
+    # -- one lead ----------------------------------------------------------------------------------
+
+    def _show_lead(self, lead: str) -> None:
+        if self.adjudication is None or not lead:
+            return
+        self.rows = compare_lead(self.adjudication.versions, lead)
+        self._draw(lead)
+        self._fill_waves()
+
+    def _draw(self, lead: str) -> None:
+        """The lead's signal, and each source's boundaries as ticks in a band of its own."""
+        self.plot.clear()
+        fs = self.adjudication.template.fs
+        lo, hi = 0.0, 1.0
+        if self.record is not None and lead in self.record.lead_names:
+            y = self.record.signal(lead)
+            self.plot.plot(np.arange(len(y)) / fs, y, pen=pg.mkPen((40, 40, 40), width=1))
+            finite = y[np.isfinite(y)]
+            if finite.size:
+                lo, hi = float(finite.min()), float(finite.max())
+        band = (hi - lo) / max(1, len(self.sources))
+        for i, name in enumerate(self.sources):
+            xs = [x for w in self.adjudication.versions[name].waves_in(lead)
+                  for x in (w.onset / fs, w.offset / fs)]
+            y0 = hi - (i + 1) * band
+            x = np.repeat(xs, 2)
+            y = np.tile([y0, y0 + band], len(xs))
+            self.plot.plot(x, y, connect="pairs", name=name,
+                           pen=pg.mkPen(COLOURS[i % len(COLOURS)], width=2))
+
+    def _fill_waves(self) -> None:
+        names = list(self.sources)
+        header = ["wave"] + [f"{n} on-off" for n in names] + ["Δ onset ms", "Δ offset ms"]
+        self.waves.clear()
+        self.waves.setColumnCount(len(header))
+        self.waves.setHorizontalHeaderLabels(header)
+        self.waves.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            cells = [row.kind.value] + [f"{w.onset}-{w.offset}" if w else "—"
+                                        for w in (row.waves[n] for n in names)]
+            cells += [_ms(row.spread_ms(Boundary.ONSET)), _ms(row.spread_ms(Boundary.OFFSET))]
+            for c, text in enumerate(cells):
+                item = QtWidgets.QTableWidgetItem(text)
+                if c > len(names) and text not in ("—", "0"):
+                    item.setForeground(QtCore.Qt.GlobalColor.darkRed)
+                self.waves.setItem(r, c, item)
+
+    # -- decisions ----------------------------------------------------------------------------------
+
+    def _decide(self, action: Callable[[], None]) -> bool:
+        try:
+            action()
+        except ValueError as exc:
+            QtWidgets.QMessageBox.warning(self, "Adjudication", str(exc))
+            return False
+        self._list_decisions()
+        self.rationale.clear()
+        return True
+
+    def accept_record(self) -> bool:
+        return self._decide(lambda: self.adjudication.accept_record(
+            self.source_box.currentText(), self.rationale.text()))
+
+    def accept_lead(self) -> bool:
+        return self._decide(lambda: self.adjudication.accept_lead(
+            self.source_box.currentText(), self.lead_box.currentText(), self.rationale.text()))
+
+    def accept_wave(self) -> bool:
+        rows = self.waves.selectionModel().selectedRows()
+        source = self.source_box.currentText()
+        wave = self.rows[rows[0].row()].waves.get(source) if rows else None
+        if wave is None:
+            QtWidgets.QMessageBox.information(self, "Adjudication",
+                                              f"Select a wave that {source} drew.")
+            return False
+        return self._decide(lambda: self.adjudication.accept_wave(source, wave,
+                                                                  self.rationale.text()))
+
+    def place_own(self) -> bool:
+        def place() -> None:
+            wave = Wave(WaveKind(self.own_kind.currentText()), self.lead_box.currentText(),
+                        self.own_onset.value(), self.own_peak.value(), self.own_offset.value())
+            self.adjudication.place(wave, self.rationale.text())
+        return self._decide(place)
+
+    def undo(self) -> None:
+        if self.adjudication is not None and self.adjudication.undo() is not None:
+            self._list_decisions()
+
+    def _list_decisions(self) -> None:
+        self.decision_list.clear()
+        for d in self.adjudication.decisions if self.adjudication else ():
+            where = d.lead or "whole record"
+            who = d.source or "own wave"
+            self.decision_list.addItem(f"{d.scope.value}: {who} on {where} — {d.rationale}")
+
+    def sign(self) -> int | None:
+        """Store the consensus, signed; the record leaves the queue. Returns the set id."""
+        if self.adjudication is None:
+            return None
+        try:
+            info = submit_consensus(self.store, self.adjudication, self.sources)
+        except StoreError as exc:
+            QtWidgets.QMessageBox.warning(self, "Adjudication", str(exc))
+            return None
+        record_id = self.adjudication.record_id
+        self.adjudication = None
+        self._enable_decisions(False)
+        self.decision_list.clear()
+        self.consensusSubmitted.emit(record_id, info.id)
+        self.refresh()
+        return info.id
+
+
+def _table(header: list[str]) -> QtWidgets.QTableWidget:
+    table = QtWidgets.QTableWidget(0, len(header))
+    table.setHorizontalHeaderLabels(header)
+    table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
