@@ -78,3 +78,17 @@ def test_export_without_a_working_model_warns_and_says_so(monkeypatch, tmp_path,
     assert main(["interop", str(sample_ecg_path()), "--to", "fhir", "--out", str(out)]) == 0
     assert "warning:" in capsys.readouterr().err
     assert "none (rate from a QRS detector)" in json.loads(out.read_text())["method"]["text"]
+
+
+def test_report_from_a_fresh_process_without_a_qt_application(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "fresh.pdf"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-m", "workstation.cli", "report", str(sample_ecg_path()),
+                           "--out", str(out), "--no-model"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:5] == b"%PDF-"

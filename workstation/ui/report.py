@@ -63,7 +63,9 @@ def report_layout(case: Case, paper: PaperSettings = PaperSettings()) -> PaperLa
 
 
 def write_pdf(case: Case, path: Path) -> Path:
-    """Write the report of ``case`` as a one-page PDF."""
+    """Write the report of ``case`` as a one-page PDF (creating the Qt application when
+    there is none yet, as on the command line)."""
+    _ensure_application()
     writer = QtGui.QPdfWriter(str(path))
     writer.setTitle(f"ECG report {case.name}")
     writer.setCreator(f"ECG Workstation {__version__}")
@@ -75,6 +77,15 @@ def write_pdf(case: Case, path: Path) -> Path:
     if not path.is_file() or path.stat().st_size == 0:
         raise OSError(f"{path}: the PDF could not be written")
     return path
+
+
+_APP: list[QtWidgets.QApplication] = []  # the application made here, kept alive
+
+
+def _ensure_application() -> None:
+    """Fonts and the PDF writer need a Qt application; make one when called without."""
+    if QtWidgets.QApplication.instance() is None:
+        _APP.append(QtWidgets.QApplication(["ecgws"]))
 
 
 def print_report(case: Case, parent: QtWidgets.QWidget | None = None) -> bool:
