@@ -139,76 +139,103 @@ def _rounded(values: dict[str, float]) -> dict[str, float]:
 
 # -- boundaries, per lead (vectorised) ---------------------------------------------------------
 
-def per_lead_agreement(data: PanelData, a: str, b: str, records: list[str],
-                       disagreement: Disagreement, tolerance_ms: float = TOLERANCE_MS) -> Scores:
-    """Per-lead scores of ``b`` against ``a`` on ``records``; adds to ``disagreement``."""
+class ArrayTally(Tally):
+    """A :class:`Tally` whose errors are a numpy array (millions of them on a big panel)."""
+
+    @property
+    def mean_ms(self) -> float:
+        return float(np.mean(self.errors_ms)) if len(self.errors_ms) else float("nan")
+
+    @property
+    def sd_ms(self) -> float:
+        return float(np.std(self.errors_ms, ddof=1)) if len(self.errors_ms) > 1 else float("nan")
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    """One source's waves as columns, each row's segment = record index x leads + lead.
+
+    Record indices are into the report's sorted record list; rows are sorted by segment.
+    ``span_lo``/``span_hi`` (per segment) are the first onset and last offset of the source's
+    waves on that lead: its annotated span when it is the reference.
+    """
+
+    segment: np.ndarray
+    kind: np.ndarray
+    onset: np.ndarray
+    offset: np.ndarray
+    span_lo: np.ndarray
+    span_hi: np.ndarray
+
+
+def source_rows(data: PanelData, source: str, record_index: dict[str, int]) -> SourceRows:
     table, n_leads = data.waves, len(data.waves.lead_names)
-    row = {r: i for i, r in enumerate(disagreement.records)}
-    fs = np.array([data.records[r].fs for r in records])
-    stride = max(data.records[r].n_samples for r in records) + int(tolerance_ms * fs.max() / 1000.0) + 2
-    rec_of_set_a = _set_index(data, a, records)
-    rec_of_set_b = _set_index(data, b, records)
-    ra, rb = _rows_of(table, rec_of_set_a), _rows_of(table, rec_of_set_b)
-    seg_a = rec_of_set_a[table.set_id[ra]] * n_leads + table.lead[ra]
-    seg_b = rec_of_set_b[table.set_id[rb]] * n_leads + table.lead[rb]
-    n_seg = len(records) * n_leads
+    top = int(table.set_id.max()) + 1 if len(table.set_id) else 1
+    top = max(top, max((s.id for s in data.sets[source].values()), default=0) + 1)
+    rec_of_set = np.full(top, -1, dtype=np.int64)
+    for record, info in data.sets[source].items():
+        rec_of_set[info.id] = record_index[record]
+    rows = np.flatnonzero(rec_of_set[table.set_id] >= 0)
+    segment = rec_of_set[table.set_id[rows]] * n_leads + table.lead[rows]
+    order = np.argsort(segment, kind="stable")
+    rows, segment = rows[order], segment[order]
+    n_seg = len(record_index) * n_leads
     span_lo = np.full(n_seg, np.iinfo(np.int64).max)
     span_hi = np.full(n_seg, -1)
-    np.minimum.at(span_lo, seg_a, table.onset[ra])
-    np.maximum.at(span_hi, seg_a, table.offset[ra])
-    global_rows = np.array([row[r] for r in records])
-    scores = Scores()
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+        span_lo[segment[starts]] = np.minimum.reduceat(table.onset[rows], starts)
+        span_hi[segment[starts]] = np.maximum.reduceat(table.offset[rows], starts)
+    return SourceRows(segment, table.kind[rows], table.onset[rows], table.offset[rows],
+                      span_lo, span_hi)
+
+
+def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.ndarray,
+                       stride: int, disagreement: Disagreement,
+                       tolerance_ms: float = TOLERANCE_MS) -> Scores:
+    """Per-lead scores of ``b`` against ``a`` on the records flagged in ``common``.
+
+    ``fs`` is each record's sampling rate and ``stride`` exceeds every record's length plus
+    the tolerance. Adds each boundary's disagreement to ``disagreement``.
+    """
+    n_leads = len(disagreement.lead_names)
+    keep_a, keep_b = common[a.segment // n_leads], common[b.segment // n_leads]
+    scores = Scores({boundary: ArrayTally() for boundary in Boundary})
     for boundary in Boundary:
         k = KIND_ORDER.index(boundary.kind)
-        column = table.onset if boundary.is_onset else table.offset
-        ka, kb = ra[table.kind[ra] == k], rb[table.kind[rb] == k]
-        sa = rec_of_set_a[table.set_id[ka]] * n_leads + table.lead[ka]
-        sb = rec_of_set_b[table.set_id[kb]] * n_leads + table.lead[kb]
-        ref, pred = sa * stride + column[ka], sb * stride + column[kb]
+        ka = np.flatnonzero(keep_a & (a.kind == k))
+        kb = np.flatnonzero(keep_b & (b.kind == k))
+        sa, sb = a.segment[ka], b.segment[kb]
+        column_a, column_b = (a.onset, b.onset) if boundary.is_onset else (a.offset, b.offset)
+        ref, pred = sa * stride + column_a[ka], sb * stride + column_b[kb]
         oa, ob = np.argsort(ref, kind="stable"), np.argsort(pred, kind="stable")
         ref, sa, pred, sb = ref[oa], sa[oa], pred[ob], sb[ob]
-        tol = tolerance_ms * fs[sa // n_leads] / 1000.0
-        ri, pi = greedy_match(ref, pred, tol)
+        ri, pi = greedy_match(ref, pred, tolerance_ms * fs[sa // n_leads] / 1000.0)
         unmatched = np.ones(len(pred), dtype=bool)
         unmatched[pi] = False
         sample = pred - sb * stride
-        unmatched &= (sample >= span_lo[sb]) & (sample <= span_hi[sb])
+        unmatched &= (sample >= a.span_lo[sb]) & (sample <= a.span_hi[sb])
         errors = (pred[pi] - ref[ri]) * 1000.0 / fs[sa[ri] // n_leads]
         tally = scores[boundary]
         tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), int(unmatched.sum())
-        tally.errors_ms = errors.tolist()
-        _accumulate(disagreement, boundary_key(boundary), n_leads, global_rows, tolerance_ms,
-                    matched=(sa[ri], np.abs(errors)),
-                    missed=np.delete(sa, ri), extra=sb[unmatched])
+        tally.errors_ms = errors
+        _accumulate(disagreement, boundary_key(boundary), tolerance_ms,
+                    matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
+                    extra=sb[unmatched])
     return scores
 
 
-def _set_index(data: PanelData, source: str, records: list[str]) -> np.ndarray:
-    """Lookup array: set id -> index of its record in ``records`` (-1 for other sets)."""
-    top = int(data.waves.set_id.max()) + 1 if len(data.waves.set_id) else 1
-    top = max(top, max((s.id for s in data.sets[source].values()), default=0) + 1)
-    lookup = np.full(top, -1, dtype=np.int64)
-    for i, record in enumerate(records):
-        lookup[data.sets[source][record].id] = i
-    return lookup
-
-
-def _rows_of(table, rec_of_set: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(rec_of_set[table.set_id] >= 0)
-
-
-def _accumulate(d: Disagreement, key: str, n_leads: int, global_rows: np.ndarray,
-                tolerance_ms: float, *, matched: tuple[np.ndarray, np.ndarray],
-                missed: np.ndarray, extra: np.ndarray) -> None:
+def _accumulate(d: Disagreement, key: str, tolerance_ms: float, *,
+                matched: tuple[np.ndarray, np.ndarray], missed: np.ndarray,
+                extra: np.ndarray) -> None:
     segs = np.concatenate([matched[0], missed, extra])
     weights = np.concatenate([matched[1], np.full(len(missed) + len(extra), tolerance_ms)])
-    rows, leads = global_rows[segs // n_leads], segs % n_leads
-    np.add.at(d.total, (rows, leads), weights)
-    np.add.at(d.count, (rows, leads), 1)
-    d.by_wave_total.setdefault(key, np.zeros(len(d.lead_names)))
-    d.by_wave_count.setdefault(key, np.zeros(len(d.lead_names)))
-    np.add.at(d.by_wave_total[key], leads, weights)
-    np.add.at(d.by_wave_count[key], leads, 1)
+    size, n_leads = d.total.size, len(d.lead_names)
+    d.total += np.bincount(segs, weights, minlength=size).reshape(d.total.shape)
+    d.count += np.bincount(segs, minlength=size).reshape(d.count.shape)
+    leads = segs % n_leads
+    d.by_wave_total[key] = d.by_wave_total.get(key, 0) + np.bincount(leads, weights, n_leads)
+    d.by_wave_count[key] = d.by_wave_count.get(key, 0) + np.bincount(leads, minlength=n_leads)
 
 
 # -- global boundaries and intervals (per set, cross-lead grouping) -----------------------------
@@ -320,9 +347,14 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     """
     record_ids = sorted(data.records)
     names = [s.name for s in data.sources]
+    n_leads = len(data.waves.lead_names)
     dis = Disagreement(record_ids, data.waves.lead_names,
-                       np.zeros((len(record_ids), len(data.waves.lead_names))),
-                       np.zeros((len(record_ids), len(data.waves.lead_names))))
+                       np.zeros((len(record_ids), n_leads)), np.zeros((len(record_ids), n_leads)))
+    index = {r: i for i, r in enumerate(record_ids)}
+    rows = {s.name: source_rows(data, s.name, index) for s in data.sources}
+    fs = np.array([data.records[r].fs for r in record_ids])
+    stride = max((data.records[r].n_samples for r in record_ids), default=0) \
+        + int(tolerance_ms * fs.max(initial=0) / 1000.0) + 2
     globals_ = _all_globals(data) if with_global else {}
     items = label_items(labels or {})
     pairs = []
@@ -332,8 +364,11 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
         common = sorted(data.sets[sa.name].keys() & data.sets[sb.name].keys())
         if not common:
             continue
+        flags = np.zeros(len(record_ids), dtype=bool)
+        flags[[index[r] for r in common]] = True
         pair = PairAgreement(sa.name, sb.name, len(common),
-                             per_lead_agreement(data, sa.name, sb.name, common, dis, tolerance_ms))
+                             per_lead_agreement(rows[sa.name], rows[sb.name], flags, fs, stride,
+                                                dis, tolerance_ms))
         if with_global:
             _add_global(pair, globals_, data, common, tolerance_ms)
         for item, values in items.items():

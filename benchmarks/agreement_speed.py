@@ -1,0 +1,123 @@
+"""How fast agreement is on a big panel: 10,000 records read by 5 annotators and a model.
+
+Run: ``.venv/bin/python benchmarks/agreement_speed.py [--records 10000] [--store PATH]
+[--global-records 500]``.
+
+Builds (once, then reused; resumable) a store through the public API: per synthetic 12-lead
+record a model proposal (12 leads x 12 beats x P/QRS/T = 432 waves) and 5 annotators' sets
+copied from it, each with 6 boundaries moved by up to +-20 ms and submitted (signed). Then
+prints seconds for: reading the panel (sets and 15.6 M wave rows as columns), the per-lead
+agreement of all 15 pairs with the disagreement scores (what the adjudication queue needs),
+and, on the first ``--global-records`` records, the global boundaries, intervals and ICC
+(a cross-lead grouping per set, in Python: the part that does not scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.store_speed import FS, LEADS, N_SAMPLES, proposal, record_id  # noqa: E402
+from tests.store.file_keyring import use_file_keyring  # noqa: E402
+from workstation.core.annotation import Boundary  # noqa: E402
+from workstation.core.commands import MoveBoundary  # noqa: E402
+from workstation.store import AnnotationStore, RecordInfo  # noqa: E402
+
+ANNOTATORS = [f"reader{i}" for i in range(1, 6)]
+DEFAULT_STORE = ROOT / "benchmarks" / ".cache" / "agreement_speed" / "panel.ecgws"
+
+
+def build(path: Path, n_records: int) -> None:
+    """Fill the store up to ``n_records`` records, each read by every annotator."""
+    with AnnotationStore.open(path) as store:
+        store.database.execute("PRAGMA synchronous = OFF")  # building only
+        known = {a.id for a in store.annotators()}
+        for annotator in ANNOTATORS:
+            if annotator not in known:
+                store.add_annotator(annotator, f"Cardiologist {annotator[6:]}")
+        have = store.database.execute("SELECT count(*) FROM records").fetchone()[0]
+        started = time.perf_counter()
+        for i in range(have, n_records):
+            add_record(store, i)
+            if (i + 1) % 500 == 0:
+                rate = (i + 1 - have) / (time.perf_counter() - started)
+                print(f"  built {i + 1} records ({rate:.1f}/s)", flush=True)
+
+
+def add_record(store: AnnotationStore, i: int) -> None:
+    rng = random.Random(i)
+    rid = record_id(i)
+    store.add_record(RecordInfo(rid, "WFDB", FS, LEADS, N_SAMPLES, N_SAMPLES / FS, f"{i}.hea"))
+    delineation = proposal(rng)
+    store.add_proposal(rid, delineation)
+    for annotator in ANNOTATORS:
+        store.switch_user(annotator)
+        set_id = store.open_set(rid).id
+        for wave in rng.sample(delineation.waves, 6):
+            which = rng.choice((Boundary.ONSET, Boundary.OFFSET))
+            old = getattr(wave, which.value)
+            new = old + rng.randint(-10, 10)
+            if which is Boundary.ONSET:
+                new = min(max(0, new), wave.peak)
+            else:
+                new = max(min(N_SAMPLES - 1, new), wave.peak)
+            if new != old:
+                store.apply(set_id, MoveBoundary(wave.id, which, old, new))
+        store.submit(set_id)
+
+
+def measure(path: Path, global_records: int) -> None:
+    from workstation.panel.agreement import agreement
+    from workstation.panel.sources import all_sources, load_panel
+
+    with AnnotationStore.open(path) as store:
+        t0 = time.perf_counter()
+        sources = all_sources(store)
+        data = load_panel(store, sources)
+        t1 = time.perf_counter()
+        report = agreement(data, with_global=False)
+        t2 = time.perf_counter()
+        print(f"{len(data.records)} records, {len(sources)} sources "
+              f"({', '.join(s.name for s in sources)}), {len(data.waves.onset):,} wave rows")
+        print(f"read the panel from the store:         {t1 - t0:6.2f} s")
+        print(f"per-lead agreement, {len(report.pairs)} pairs + scores: {t2 - t1:6.2f} s")
+        print(f"total (ecgws agreement --no-global):   {t2 - t0:6.2f} s")
+        worst = max(report.disagreement.record_scores().values())
+        print(f"  e.g. reader2 vs reader1 QRS_on SD "
+              f"{report.pairs[0].to_dict()['boundaries']['QRS_on']['sd_ms']} ms; "
+              f"worst record {worst:.1f} ms")
+        subset = sorted(data.records)[:global_records]
+        small = load_panel(store, sources)
+        for name in small.sets:
+            small.sets[name] = {r: s for r, s in small.sets[name].items() if r in subset}
+        small.records.clear()
+        small.records.update({r: data.records[r] for r in subset})
+        t3 = time.perf_counter()
+        agreement(small, with_global=True)
+        t4 = time.perf_counter()
+        print(f"with global boundaries, intervals, ICC on {len(subset)} records: {t4 - t3:6.2f} s "
+              f"({1000 * (t4 - t3) / len(subset):.0f} ms/record)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--store", type=Path, default=DEFAULT_STORE)
+    parser.add_argument("--global-records", type=int, default=500)
+    parser.add_argument("--build-only", action="store_true")
+    args = parser.parse_args()
+    args.store.parent.mkdir(parents=True, exist_ok=True)
+    use_file_keyring(args.store.parent / "keyring.json")
+    build(args.store, args.records)
+    if not args.build_only:
+        measure(args.store, args.global_records)
+
+
+if __name__ == "__main__":
+    main()
