@@ -167,18 +167,19 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
 
 def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:
     """The grid on x and y, and the strength image it came from: colour (red, pink, green
-    paper) first, else darkness (grey grids; darkness also picks up shadows and compression
-    noise, so it comes second)."""
-    found = (None, None, contrast.colour)
+    paper) or darkness (grey grids), whichever is the more periodic on both axes."""
+    best: tuple[float, AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
     for strength in (contrast.colour, contrast.darkness):
         strength = np.where(mask, 0.0, strength)
-        gx, gy = axis_grid(strength.mean(axis=0)), axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
+        gx = axis_grid(strength.mean(axis=0))
+        gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
         if _good(gx) and _good(gy):
             gy = _agreeing(gy, gx)
-            return gx, gy, strength
-        if not (_good(found[0]) or _good(found[1])):
-            found = (gx, gy, strength)
-    return found
+        found = [g.correlation for g in (gx, gy) if _good(g)]
+        merit = (len(found), min(found) if found else 0.0)
+        if best is None or merit > best[0]:
+            best = (merit, gx, gy, strength)
+    return best[1], best[2], best[3]
 
 
 def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
