@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inference.delineation.evaluate import global_boundaries, min_leads_for
-from inference.delineation.scoring import TOLERANCE_MS, Boundary, Scores, Tally
+from inference.delineation.evaluate import min_leads_for
+from inference.delineation.scoring import (TOLERANCE_MS, Boundary, LeadBoundaries, Scores, Tally,
+                                           wave_boundaries)
 from rules.qtc import QtcFormula, qtc_ms
 from workstation.core.annotation import LabelKind
-from workstation.core.delineation import Delineation, WaveKind
+from workstation.core.delineation import Delineation, WaveGroup, WaveKind
 from workstation.panel import stats
 from workstation.panel.matching import greedy_match
 from workstation.panel.sources import PanelData, Source, delineation_of
@@ -242,10 +243,15 @@ def _accumulate(d: Disagreement, key: str, tolerance_ms: float, *,
 
 @dataclass(frozen=True)
 class SetGlobals:
-    """One set's cross-lead view: its delineation, and its median intervals (ms)."""
+    """One set's cross-lead view, computed once for all the pairs it is in.
 
-    delineation: Delineation
-    min_leads: int
+    ``reference``: its global boundaries as ``ecgws evaluate`` takes a reference's (every
+    group, span = first onset to last offset); ``test``: as it takes a tested method's (a
+    model's groups need a quarter of the leads); ``intervals``: median PR, QRS, QT, QTc (ms).
+    """
+
+    reference: LeadBoundaries
+    test: LeadBoundaries
     intervals: dict[str, float]
 
 
@@ -253,30 +259,33 @@ def set_globals(data: PanelData, source: Source, record_id: str) -> SetGlobals:
     info = data.records[record_id]
     d = delineation_of(data, data.sets[source.name][record_id].id, info, source.name)
     min_leads = min_leads_for(len(info.leads)) if source.is_model else 1
-    return SetGlobals(d, min_leads, median_intervals(d, min_leads))
+    every = {kind: d.groups(kind) for kind in WaveKind}
+    seen = every if min_leads == 1 else {kind: d.groups(kind, min_leads=min_leads)
+                                         for kind in WaveKind}
+    span = (min(w.onset for w in d.waves), max(w.offset for w in d.waves)) if d.waves else None
+    return SetGlobals(wave_boundaries([g for k in WaveKind for g in every[k]], span),
+                      wave_boundaries([g for k in WaveKind for g in seen[k]]),
+                      median_intervals(seen, d.fs))
 
 
 def global_scores(ref: SetGlobals, test: SetGlobals, fs: float, scores: Scores,
                   tolerance_ms: float = TOLERANCE_MS) -> None:
     """Add one record's global boundaries of ``test`` against ``ref`` (as ``ecgws evaluate``)."""
-    waves = ref.delineation.waves
-    span = (min(w.onset for w in waves), max(w.offset for w in waves)) if waves else None
-    reference = global_boundaries(ref.delineation, span)
-    predicted = global_boundaries(test.delineation, min_leads=test.min_leads)
-    scores.add(reference, predicted, fs, tolerance_ms)
+    scores.add(ref.reference, test.test, fs, tolerance_ms)
 
 
-def median_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float]:
+def median_intervals(groups: dict[WaveKind, tuple[WaveGroup, ...]], fs: float) -> dict[str, float]:
     """Median PR, QRS, QT (ms) over beats, RR, and QTc (Bazett, via :mod:`rules.qtc`).
 
-    A beat is a cross-lead QRS group; its P is the last P group ending before the QRS onset
-    and after the previous QRS, its T the first T group starting after the QRS offset and
-    before the next QRS. Intervals run from the global onsets to the global offsets.
+    ``groups`` are a delineation's cross-lead groups by kind (:meth:`Delineation.groups`). A
+    beat is a QRS group; its P is the last P group ending before the QRS onset and after the
+    previous QRS, its T the first T group starting after the QRS offset and before the next
+    QRS. Intervals run from the global onsets to the global offsets.
     """
-    ms = 1000.0 / d.fs
-    qrs = sorted(d.groups(WaveKind.QRS, min_leads=min_leads), key=lambda g: g.onset)
-    ps = [(g.onset, g.offset) for g in d.groups(WaveKind.P, min_leads=min_leads)]
-    ts = [(g.onset, g.offset) for g in d.groups(WaveKind.T, min_leads=min_leads)]
+    ms = 1000.0 / fs
+    qrs = sorted(groups[WaveKind.QRS], key=lambda g: g.onset)
+    ps = [(g.onset, g.offset) for g in groups[WaveKind.P]]
+    ts = [(g.onset, g.offset) for g in groups[WaveKind.T]]
     pr, dur, qt = [], [], []
     for i, g in enumerate(qrs):
         prev_off = qrs[i - 1].offset if i else -1
@@ -293,6 +302,12 @@ def median_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float]:
     out["QTc"] = (qtc_ms(QtcFormula.BAZETT, out["QT"], out["RR"])
                   if np.isfinite(out["QT"]) and np.isfinite(out["RR"]) else float("nan"))
     return out
+
+
+def delineation_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float]:
+    """:func:`median_intervals` of a whole delineation."""
+    return median_intervals({kind: d.groups(kind, min_leads=min_leads) for kind in WaveKind},
+                            d.fs)
 
 
 def _median(values) -> float:

@@ -27,7 +27,7 @@ import numpy as np
 
 from workstation.core.annotation import AnnotationState, LeadStatus, SetStatus
 from workstation.core.record import ECGRecord
-from workstation.panel.agreement import INTERVALS, median_intervals
+from workstation.panel.agreement import INTERVALS, delineation_intervals
 from workstation.panel.sources import state_delineation
 from workstation.store import AnnotationStore
 
@@ -156,7 +156,7 @@ def incoming(store: AnnotationStore, find: Callable[[object], ECGRecord | None] 
         pop.lead_counts[str(len(info.leads))] += 1
         if record_id in latest:
             d = state_delineation(store.load(latest[record_id].id), "model")
-            pop.add_intervals(median_intervals(d, min_leads_for(len(info.leads))))
+            pop.add_intervals(delineation_intervals(d, min_leads_for(len(info.leads))))
         record = find(info) if find else None
         if record is not None:
             pop.add_signal(record)
@@ -175,8 +175,8 @@ def training_population(records: Iterable[ECGRecord]) -> Population:
         pop.lead_counts[str(record.n_leads)] += 1
         waves = [w for lead in record.lead_names
                  for w in waves_from_marks(lead, *lead_marks(record, lead))]
-        pop.add_intervals(median_intervals(Delineation(record.fs, record.lead_names,
-                                                       tuple(waves), "reference", "")))
+        pop.add_intervals(delineation_intervals(Delineation(record.fs, record.lead_names,
+                                                           tuple(waves), "reference", "")))
         pop.add_signal(record)
     return pop
 

@@ -86,9 +86,11 @@ class PanelData:
     waves: WaveTable
 
 
-def load_panel(store: AnnotationStore, sources: list[Source]) -> PanelData:
-    """Read what agreement needs from the store, in a few queries."""
-    sets = {s.name: sets_of(store, s) for s in sources}
+def load_panel(store: AnnotationStore, sources: list[Source],
+               records: set[str] | None = None) -> PanelData:
+    """Read what agreement needs from the store (on ``records`` only, when given)."""
+    sets = {s.name: {r: info for r, info in sets_of(store, s).items()
+                     if records is None or r in records} for s in sources}
     record_ids = sorted({r for by_record in sets.values() for r in by_record})
     records = {r: store.record(r) for r in record_ids}
     set_ids = [info.id for by_record in sets.values() for info in by_record.values()]
