@@ -30,6 +30,8 @@ from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_p
 FS_HZ = 500.0
 SPEED_MM_S = 25.0
 RECORD_S = 10.0
+#: Below this colour (99th percentile off the ink) the paper and its grid are grey.
+GREY_PAPER_COLOUR = 0.04
 #: Assumed sheet width (mm) when no grid is found.
 ASSUMED_PAGE_MM = 280.0
 
@@ -169,7 +171,10 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
     """The grid on x and y, and the strength image it came from: colour (red, pink, green
     paper) or darkness (grey grids), whichever is the more periodic on both axes."""
     best: tuple[float, AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
-    for strength in (contrast.colour, contrast.darkness):
+    paper = ~mask
+    coloured = paper.any() and float(np.percentile(contrast.colour[paper], 99)) > GREY_PAPER_COLOUR
+    # on grey paper the colour channel holds only compression artefacts (8-pixel blocks)
+    for strength in ((contrast.colour, contrast.darkness) if coloured else (contrast.darkness,)):
         strength = np.where(mask, 0.0, strength)
         gx = axis_grid(strength.mean(axis=0))
         gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
