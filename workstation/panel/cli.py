@@ -33,7 +33,7 @@ def _open_existing(path: Path):
     try:
         return AnnotationStore.open(path)
     except StoreError as exc:
-        _fail(exc.path if hasattr(exc, "path") else path, str(exc))
+        _fail(exc.path, exc.problem)
 
 
 def _progress(items, show: bool | None, desc: str, total: int | None = None):
@@ -74,7 +74,7 @@ def import_annotations_cmd(store: Path, folder: Path, annotator: str, records_di
                                     model=model, progress=lambda x: _progress(x, progress,
                                                                               "importing"))
     except StoreError as exc:
-        _fail(store, str(exc).removeprefix(f"{store}: "))
+        _fail(exc.path, exc.problem)
     bad = [r for r in results if r.problem]
     for r in bad:
         click.echo(f"error: {folder / r.stem}: {r.problem}", err=True)
@@ -114,7 +114,7 @@ def agreement_cmd(store: Path, names: tuple[str, ...], chosen: bool, tolerance_m
         try:
             sources = resolve(opened, _split_names(names)) if names else all_sources(opened)
         except StoreError as exc:
-            _fail(store, str(exc).removeprefix(f"{store}: "))
+            _fail(exc.path, exc.problem)
         if len(sources) < 2:
             _fail(store, f"agreement needs two sources; found {len(sources)}")
         data = load_panel(opened, sources)
@@ -171,7 +171,7 @@ def export_cmd(store: Path, out_dir: Path, formats: tuple[str, ...], source: str
                              patients=patients, splits=splits,
                              progress=lambda x: _progress(x, progress, "exporting"))
         except StoreError as exc:
-            _fail(store, str(exc).removeprefix(f"{store}: "))
+            _fail(exc.path, exc.problem)
     for name in summary.missing:
         click.echo(f"error: {name}: signal not found in {', '.join(map(str, records_dirs))}",
                    err=True)
@@ -235,8 +235,9 @@ def finetune_cmd(export_dir: Path, out: Path, base: Path | None, epochs: int, pa
                               steps_per_epoch=steps)
     try:
         figures = finetune(export_dir, out, base, cfg, version, log=click.echo)
-    except ExportError as exc:
-        _fail(export_dir, str(exc))
+    except ExportError as exc:  # its message starts with the file it is about
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
     b, a = figures["before"]["per_lead"], figures["after"]["per_lead"]
     click.echo(f"wrote {out} ({figures['model']}), card {out.with_suffix('.md')}")
     for key in b:

@@ -6,7 +6,8 @@ submitted sets, a model version's proposals, or every annotator's:
 * ``wfdb/``: each record's signals (``STEM.hea``/``.dat``, de-identified: no patient field, no
   acquisition time, no source file name) with one annotation file per lead in the LUDB
   convention, and the labels as LUDB-style header comments (``#Rhythm: ...``). With every
-  annotator, each one's annotation files go to ``wfdb/<annotator>/`` beside the signals.
+  annotator, each one's annotation files go to ``wfdb/<annotator>/`` (re-import each with
+  ``--records wfdb``) and the labels, which differ by reader, to ``labels.csv`` only.
 * ``boundaries.csv``: one row per wave (record, source, lead, kind, onset/peak/offset in
   samples and ms) and ``labels.csv``.
 * ``arrays/``: ``STEM.npz`` per record and source: ``signals`` (float32 mV, leads x samples),
@@ -298,10 +299,6 @@ def _export_record(store: AnnotationStore, info: RecordInfo, by_source: dict, ch
             delineation = Delineation(state.fs, state.lead_names,
                                       tuple(a.wave for a in state.waves.values()), name, "")
             write_wfdb_annotations(delineation, folder, stem)
-            if several:
-                (folder / f"{stem}.hea").write_text(
-                    (out / "wfdb" / f"{stem}.hea").read_text(encoding="utf-8").rstrip("\n") + "\n"
-                    + "".join(f"#{c}\n" for c in header_comments(state)), encoding="utf-8")
     summary.records += 1
     summary.splits[split] = summary.splits.get(split, 0) + 1
     return [stem, info.id, split, f"{info.fs:g}", len(info.leads), info.n_samples,
