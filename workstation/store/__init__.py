@@ -12,6 +12,10 @@ SQL stays inside this package. The workstation uses :class:`AnnotationStore` and
     session.undo(); session.redo()                 # the inverse is committed and logged too
     session.accept_proposal("II")                  # or None for the whole record
     session.submit()                               # signed; store.verify_signature(set_id)
+    store.import_set(record_id, state, origin={...})  # content made elsewhere (an imported
+                                                   # reader's files, a consensus): signed
+    store.find_sets(status=SetStatus.ADJUDICATED)  # bulk queries for agreement and exports:
+    store.wave_table(set_ids); store.labels_of_sets(set_ids)
 
 Every ``execute``/``undo``/``redo`` may raise ``ConflictError`` (another workstation changed
 the same thing first: call ``session.refresh()``), ``CommandError`` (a rule of the document),
