@@ -134,7 +134,7 @@ def test_a_drag_that_starts_off_a_boundary_pans(editing, qtbot) -> None:
     start = PaperPoint(float(panel.x_of(gap)), panel.baseline_mm + 8)
     drag(qtbot, window.paper, start, PaperPoint(start.x_mm + 20, start.y_mm))
     assert window.paper.vb.viewRange()[0] != before
-    assert len(window.corrections.document.stack) == 0
+    assert window.corrections.document is None  # nothing edited: no set was even created
 
 
 def test_arrow_keys_nudge_one_sample_and_10_ms_as_one_step(editing, qtbot) -> None:
@@ -287,10 +287,13 @@ def test_hidden_proposal_starts_an_empty_blind_set(window, qtbot, sample, propos
     window.sign_in("blinded", "Reader B", Role.ANNOTATOR, new=True)
     window.show_record(sample)
     window.show_delineation(proposal)
-    info = window.corrections.set_info
-    assert info.blind and info.hide_proposal
     assert window.corrections.state.waves == {}
     assert window.paper.overlay.spans == []  # the model's waves are not drawn
+    from workstation.core.commands import AddWave
+    assert window.apply_command(AddWave.new(WaveKind.QRS, "II", 990, 1010, 1035))
+    info = window.corrections.set_info  # made with the first edit, blind and without the model
+    assert info.blind and info.hide_proposal and info.proposal_set_id is None
+    assert len(window.corrections.state.waves) == 1 and len(window.paper.overlay.spans) >= 1
 
 
 def test_without_a_user_the_proposal_is_read_only(window, qtbot, sample, proposal) -> None:
@@ -311,7 +314,7 @@ def test_conflicting_edit_from_a_second_workstation_is_reported(editing, qtbot, 
     # a second workstation (another connection, same user profile) moves the same onset first
     with AnnotationStore.open(tmp_path / "annotations.sqlite") as other:
         other.switch_user("jdoe")
-        session = other.open_session(window.corrections.set_info.record_id)
+        session = other.open_session(window.corrections.record_id)
         from workstation.core.commands import MoveBoundary
         session.execute(MoveBoundary.of(session.state, wave.id, Boundary.ONSET, wave.onset - 20))
     zoom_to(window, wave.onset)
@@ -391,3 +394,31 @@ def test_read_only_folder_keeps_the_window_usable(qtbot, tmp_path, settings, sam
         assert window.corrections.editable
     finally:
         folder.chmod(0o700)
+
+
+def test_two_blind_readers_then_dashboard_and_adjudication(window, qtbot, sample, proposal) -> None:
+    from workstation.core.commands import MoveBoundary
+
+    window.trigger_key("annotate.blind")
+    for reader, shift in (("reader.a", -25), ("reader.b", 0)):
+        assert window.sign_in(reader, reader, Role.ANNOTATOR, new=True)
+        window.show_record(sample)
+        window.show_delineation(proposal)
+        for wave in window.corrections.state.waves_in("V1", WaveKind.QRS)[:4]:
+            window.apply_command(MoveBoundary.of(window.corrections.state, wave.id,
+                                                 Boundary.ONSET, wave.onset + shift))
+        assert window.corrections.set_info.blind
+        window.submit()
+    dashboard = window.open_dashboard(background=False)
+    assert dashboard is not None and dashboard.dashboard.report is not None
+    header, rows = dashboard.dashboard.matrix_rows()
+    assert any("reader.a" in h for h in header) and any("reader.b" in h for h in header)
+    dashboard.close()
+    assert window.open_adjudication() is None  # readers cannot adjudicate
+    assert window.sign_in("chief", "Dr Chief", Role.ADJUDICATOR, new=True)
+    adjudication = window.open_adjudication()
+    assert adjudication is not None
+    adjudication.panel.threshold.setValue(2.0)  # four QRS onsets 50 ms apart on one lead
+    adjudication.panel.refresh()
+    assert adjudication.panel.queue.rowCount() >= 1
+    adjudication.close()

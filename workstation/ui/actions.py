@@ -147,6 +147,11 @@ ANNOTATE_ACTIONS = (
                update=ViewState.toggle_hide_proposal, checked=lambda s: s.hide_proposal),
     _annotate("switch_user", "S&witch user…", "Ctrl+U", "switch_user", separator_before=True,
               tip="Sign in as another annotator, or create a profile"),
+    _annotate("dashboard", "Agreement &dashboard…", None, "dashboard", separator_before=True,
+              tip="How the store's readers agree with each other, the model and the consensus"),
+    _annotate("adjudicate", "Ad&judicate disagreements…", None, "adjudicate",
+              tip="For adjudicators: resolve the records where the readers disagree into a "
+                  "signed consensus"),
 )
 
 

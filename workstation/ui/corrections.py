@@ -64,6 +64,7 @@ class _Open:
     session: EditingSession | None = None
     memory: AnnotationDocument | None = None  # used only when the store cannot be
     memory_proposal: AnnotationState | None = None
+    start: AnnotationState | None = None  # what the user's set will start from (cached)
 
 
 class Corrections(QtCore.QObject):
@@ -115,6 +116,15 @@ class Corrections(QtCore.QObject):
         self.changed.emit()
         return self.store is not None
 
+    def set_modes(self, *, blind: bool, hide_proposal: bool) -> None:
+        """Blind / hidden-proposal labelling for sets created from now on."""
+        if (blind, hide_proposal) == (self.blind, self.hide_proposal):
+            return
+        self.blind, self.hide_proposal = blind, hide_proposal
+        if self._open is not None and self._open.session is None:
+            self._open.start = None
+            self.changed.emit()
+
     @property
     def user(self) -> Annotator | None:
         return self.store.current_user if self.store is not None else None
@@ -136,6 +146,7 @@ class Corrections(QtCore.QObject):
         self._sessions = {}
         if self._open is not None:
             self._open.session = None
+            self._open.start = None
             self._attach_current()
         self.changed.emit()
         return True
@@ -164,6 +175,7 @@ class Corrections(QtCore.QObject):
             current = self._open = _Open(record)
         if proposal is not None:
             current.proposal = proposal
+            current.start = None
         self._attach_current()
         self.changed.emit()
 
@@ -187,14 +199,31 @@ class Corrections(QtCore.QObject):
             if self.user is None or current.session is not None:
                 return
             existing = self._sessions.get(current.record_id)
-            if existing is None and (current.proposal is not None or self._own_set(current.record_id)):
-                existing = self.store.open_session(current.record_id, blind=self.blind,
-                                                   hide_proposal=self.hide_proposal)
+            if existing is None and self._own_set(current.record_id):
+                existing = self.store.open_session(current.record_id)
             if existing is not None:
                 self._sessions[current.record_id] = existing
                 current.session = existing
+            # otherwise the set is created with the first edit: viewing a record leaves no trace
         except StoreError as exc:
             self.problem.emit(f"The annotation store cannot be used: {exc}")
+
+    def _ensure_session(self) -> bool:
+        """Create the user's set on the open record (at its first edit); False when it cannot be."""
+        current = self._open
+        if current is None or current.session is not None or current.memory is not None:
+            return current is not None
+        if self.store is None or self.user is None or current.record_id is None:
+            return False
+        try:
+            session = self.store.open_session(current.record_id, blind=self.blind,
+                                              hide_proposal=self.hide_proposal)
+        except StoreError as exc:
+            self.problem.emit(f"Not saved, and not applied: {exc}")
+            return False
+        self._sessions[current.record_id] = session
+        current.session = session
+        return True
 
     def _own_set(self, record_id: str) -> bool:
         assert self.store is not None and self.user is not None
@@ -222,17 +251,32 @@ class Corrections(QtCore.QObject):
 
     @property
     def state(self) -> AnnotationState | None:
+        """What is drawn and what edits apply to: the user's set, or what it will start from.
+
+        Before the user's first edit on a record that is the model's proposal (or, with the
+        proposal hidden, an empty set); without a user, the proposal, read-only.
+        """
         document = self.document
-        return document.state if document is not None else None
+        if document is not None:
+            return document.state
+        current = self._open
+        if current is None:
+            return None
+        if current.start is None:
+            record = current.record
+            if self.hide_proposal:
+                if self.user is not None:
+                    current.start = AnnotationState(record.fs, record.lead_names, record.n_samples)
+            elif current.proposal is not None:
+                current.start = AnnotationState.from_proposal(current.proposal, record.n_samples)
+        return current.start
+
+    shown_state = state
 
     @property
-    def shown_state(self) -> AnnotationState | None:
-        """What is drawn, as a state: the set, else the proposal (read-only: select, not edit)."""
-        state = self.state
-        current = self._open
-        if state is not None or current is None or current.proposal is None or self.hide_proposal:
-            return state
-        return AnnotationState.from_proposal(current.proposal, current.record.n_samples)
+    def record_id(self) -> str | None:
+        """The open record's id in the store (its content hash), once known."""
+        return self._open.record_id if self._open is not None else None
 
     @property
     def set_info(self) -> SetInfo | None:
@@ -246,11 +290,18 @@ class Corrections(QtCore.QObject):
 
     @property
     def editable(self) -> bool:
-        """Whether gestures may change the set now (a user's draft, or the in-memory copy)."""
-        if self._open is None:
+        """Whether gestures may change the set now (a user's draft, or the in-memory copy).
+
+        A signed-in user with no set on the record yet may edit: the set is made at the first edit.
+        """
+        current = self._open
+        if current is None:
             return False
-        if self._open.memory is not None:
+        if current.memory is not None:
             return True
+        if current.session is None:
+            return (self.store is not None and self.user is not None and current.record_id is not None
+                    and (current.proposal is not None or self.hide_proposal))
         info = self.set_info
         return info is not None and info.status is SetStatus.DRAFT
 
@@ -284,7 +335,9 @@ class Corrections(QtCore.QObject):
             return "Read-only: sign in (Annotate > Switch user) to correct boundaries"
         info = self.set_info
         if info is None:
-            return f"Signed in as {self.user.name} ({self.user.id}); no annotation set open"
+            mode = " (blind" + (", model hidden)" if self.hide_proposal else ")") if self.blind else ""
+            return (f"Signed in as {self.user.name} ({self.user.id}); your set on this record "
+                    f"starts with your first edit{mode}")
         mode = " · blind" if info.blind else ""
         mode += " · model hidden" if info.hide_proposal else ""
         return (f"{info.status.value.capitalize()} set {info.id} of {self.user.id}{mode} · "
@@ -293,12 +346,14 @@ class Corrections(QtCore.QObject):
     # -- edits -----------------------------------------------------------------------------------
     def execute(self, command: Command, merge: bool = False) -> bool:
         """Commit ``command``; False (and a message) when it was refused or could not be saved."""
+        if not self.editable:
+            self.explain_read_only()
+            return False
+        if not self._ensure_session():
+            return False
         document = self.document
         if document is None:
             self.problem.emit("Nothing to edit: the record has no annotation set yet")
-            return False
-        if not self.editable:
-            self.explain_read_only()
             return False
         return self._guard(lambda: document.execute(command, merge=merge))
 
@@ -313,7 +368,7 @@ class Corrections(QtCore.QObject):
     def accept_proposal(self, lead: str | None = None) -> bool:
         """Take the model's waves on ``lead`` (or every lead) and mark them accepted."""
         current = self._open
-        if current is None or not self.editable:
+        if current is None or not self.editable or not self._ensure_session():
             self.explain_read_only()
             return False
         if current.session is not None:
@@ -328,7 +383,7 @@ class Corrections(QtCore.QObject):
     def submit(self) -> bool:
         """Sign and submit the user's set (an adjudicator's becomes adjudicated)."""
         current = self._open
-        if current is None or current.session is None:
+        if current is None or not self._ensure_session() or current.session is None:
             self.explain_read_only()
             return False
         ok = self._guard(lambda: current.session.submit() is not None)

@@ -165,6 +165,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "shortcuts": self.show_shortcuts,
             "preferences": self.edit_preferences, "print_report": self.print_report,
             "save_report": self.save_report,
+            "dashboard": self.open_dashboard, "adjudicate": self.open_adjudication,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -199,8 +200,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def set_state(self, state: ViewState) -> None:
         self.state = state
-        self.corrections.blind = state.blind
-        self.corrections.hide_proposal = state.hide_proposal
+        self.corrections.set_modes(blind=state.blind, hide_proposal=state.hide_proposal)
         self.editor.snap = state.snap
         self.refresh()
 
@@ -468,6 +468,41 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         self.statusBar().showMessage(f"Report saved to {written}", 8000)
         return written
+
+    # -- panel ----------------------------------------------------------------------------
+    def open_dashboard(self, *, background: bool | None = None) -> QtWidgets.QMainWindow | None:
+        """The agreement dashboard over this window's annotation store."""
+        from workstation.ui.panel_windows import DashboardWindow
+
+        if self.corrections.store is None:
+            self.show_error(f"No annotation store: {self.corrections.store_error}",
+                            title="Agreement dashboard")
+            return None
+        window = DashboardWindow(self.corrections.store_path, self,
+                                 background=self.background_loading if background is None else background)
+        self.panel_window = window
+        window.show()
+        return window
+
+    def open_adjudication(self) -> QtWidgets.QMainWindow | None:
+        """The adjudication panel (the signed-in user must be an adjudicator)."""
+        from workstation.store import Role
+        from workstation.ui.panel_windows import AdjudicationWindow, record_finder
+
+        user = self.corrections.user
+        if self.corrections.store is None or user is None or user.role is not Role.ADJUDICATOR:
+            self.show_error("Adjudication needs an adjudicator signed in (Annotate > Switch user).",
+                            title="Adjudication")
+            return None
+
+        def candidates():  # noqa: ANN202
+            found = [self.record] if self.record is not None else []
+            return found + [e.path for e in self.worklist.entries]
+
+        window = AdjudicationWindow(self.corrections.store, record_finder(candidates), self)
+        self.panel_window = window
+        window.show()
+        return window
 
     # -- corrections ----------------------------------------------------------------------
     def apply_command(self, command, merge: bool = False) -> bool:  # noqa: ANN001 - a Command
