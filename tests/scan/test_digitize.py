@@ -27,7 +27,9 @@ def test_clean_print_is_measured_accurately(clean_print):
     assert cal.px_per_mm_y == pytest.approx(200 / 25.4, rel=0.003)
     assert cal.gain_mm_mv == 10.0 and cal.pulse_found and cal.grid_found
     assert _mean_snr(clean_print, result) > 12.0
-    assert result.score > 0.8 and not result.reasons
+    # LUDB record 1 is a small trace (about 0.1 mV RMS, 8 px at 200 dpi): that is all that is said
+    assert result.score > 0.6
+    assert all("small trace" in reason for reason in result.reasons)
 
 
 def test_segments_are_placed_at_their_true_time(clean_print):

@@ -150,7 +150,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
             mv = ((row.baseline_y - ys) / (ppm_y * gain)).astype(np.float32)
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
-                      q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv))]
+                      q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv)),
+                      q.detail(float(np.nanstd(ys)) if np.isfinite(ys).sum() > 1 else 0.0)]
             score, reasons = q.combine(checks)
             traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
     gains = [item[3] for item in traced]

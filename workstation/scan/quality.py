@@ -4,8 +4,11 @@ Every check maps one measurable property of the image or the trace onto 0..1 (1 
 and names the problem when it falls below :data:`REASON_BELOW`. A lead's score is the product
 of the image's checks and its own; the image's score is the mean of its leads' scores. The
 thresholds are set from what the pipeline can resolve: a 1 mm grid square must span several
-pixels, a stroke wider than 0.6 mm is blurred, and a trace followed over less than 90 % of its
-segment has been lost, cut off or hidden.
+pixels, a stroke wider than 0.6 mm is blurred, a trace followed over less than 90 % of its
+segment has been lost, cut off or hidden, and a trace only a few pixels tall loses its shape.
+On synthetic prints of LUDB validation records the trace's size in pixels was the strongest
+single predictor of the SNR (Spearman 0.6); ``benchmarks/digitize_snr.py`` reports the
+correlation of the whole score.
 """
 
 from __future__ import annotations
@@ -69,7 +72,13 @@ def coverage(share: float) -> Check:
 
 
 def overlap(share: float) -> Check:
-    return check(ramp(share, 0.25, 0.03), f"overlaps another lead over {100 * share:.0f}% of the segment")
+    return check(ramp(share, 0.6, 0.2), f"overlaps another lead over {100 * share:.0f}% of the segment")
+
+
+def detail(rms_px: float) -> Check:
+    """A small trace (few pixels from its baseline) loses its shape to the pixel grid and the
+    stroke: of all checks, the one that best predicts the SNR on synthetic prints."""
+    return check(ramp(rms_px, 1.0, 10.0), f"small trace at this resolution ({rms_px:.1f} px RMS)")
 
 
 def amplitude(range_mv: float) -> Check:
