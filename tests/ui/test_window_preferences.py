@@ -63,3 +63,16 @@ def test_report_of_the_open_record_is_written_as_pdf(qtbot, tmp_path, settings) 
     path = window.save_report(tmp_path / "report.pdf")
     assert path is not None and path.read_bytes().startswith(b"%PDF")
     assert window.actions["file.print"].isEnabled()
+
+
+def test_switching_the_delineation_model(qtbot, tmp_path, settings) -> None:
+    import inference
+
+    window = make_window(qtbot, tmp_path, settings, store_path=tmp_path / "a.sqlite")
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"not weights")
+    assert not window.use_model(bad)
+    assert "not a usable delineation model" in window.last_error_box.informativeText()
+    assert window.use_model(None)
+    assert inference.active_model().name == inference.set_active_model(None).name
+    assert settings.value("model/path") == ""

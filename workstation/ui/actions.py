@@ -203,6 +203,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("tools.delineate", "&Tools", "&Delineate now", shortcut="Ctrl+L",
                command="delineate", needs_record=True, separator_before=True,
                tip="Run the delineation model on the open record"),
+    ActionSpec("tools.model", "&Tools", "Delineation &model…", command="choose_model",
+               tip="Use a fine-tuned delineation model (ecgws finetune), or the shipped one"),
     ActionSpec("tools.auto_delineate", "&Tools", "Delineate &automatically on open",
                tip="Run the delineation model whenever a record opens",
                update=ViewState.toggle_auto_delineate, checked=lambda s: s.auto_delineate),

@@ -42,6 +42,8 @@ APP_TITLE = "ECG Workstation"
 STORE_ENV = "ECGWS_STORE"
 #: Idle time after a correction before the measurements are recomputed (ms).
 REANALYSE_MS = 400
+#: Preference key of the delineation model file (empty: the shipped model).
+SETTINGS_MODEL = "model/path"
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -122,6 +124,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
         self._apply_preferences(self.preferences, initial=True)
+        model = str(self.settings.value(SETTINGS_MODEL, "") or "")
+        if model:
+            self.use_model(Path(model), quiet=True)
 
     # -- construction -------------------------------------------------------------------
     def _build_body(self) -> None:
@@ -166,6 +171,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "preferences": self.edit_preferences, "print_report": self.print_report,
             "save_report": self.save_report,
             "dashboard": self.open_dashboard, "adjudicate": self.open_adjudication,
+            "choose_model": self.choose_model,
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -468,6 +474,43 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         self.statusBar().showMessage(f"Report saved to {written}", 8000)
         return written
+
+    # -- the delineation model -------------------------------------------------------------
+    def choose_model(self) -> None:
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Delineation model",
+                                    "Use a fine-tuned model file, or the model shipped with the "
+                                    "workstation?", parent=self)
+        pick = box.addButton("Choose model file…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        shipped = box.addButton("Shipped model", QtWidgets.QMessageBox.ButtonRole.ResetRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() is shipped:
+            self.use_model(None)
+        elif box.clickedButton() is pick:
+            name, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Delineation model", "",
+                                                            "Model weights (*.pt)")
+            if name:
+                self.use_model(Path(name))
+
+    def use_model(self, path: Path | None, *, quiet: bool = False) -> bool:
+        """Delineate with the model at ``path`` (None: the shipped one) from now on; re-delineate."""
+        import inference
+
+        try:
+            info = inference.set_active_model(path)
+        except Exception as exc:  # noqa: BLE001 - a bad weights file must not take the window down
+            message = f"{path}: not a usable delineation model ({exc}); the model is unchanged"
+            if quiet:  # at start-up: the shipped model is used, and the status bar says why
+                self.settings.remove(SETTINGS_MODEL)
+                self.statusBar().showMessage(message, 20_000)
+            else:
+                self.show_error(message, title="Model not changed")
+            return False
+        self.settings.setValue(SETTINGS_MODEL, "" if path is None else str(path))
+        self.statusBar().showMessage(f"Delineation model: {info.name} {info.version}", 8000)
+        if self.record is not None and not quiet:
+            self.delineate()
+        return True
 
     # -- panel ----------------------------------------------------------------------------
     def open_dashboard(self, *, background: bool | None = None) -> QtWidgets.QMainWindow | None:
