@@ -15,6 +15,7 @@ from rules.ruleset import RuleSet
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
 from workstation.io import read_ecg
+from workstation.store import AnnotationStore
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,29 @@ class Reviewer:
     role: str = "annotator"
     signed: bool = False
     signed_at: str | None = None  # ISO 8601 time of the signature
+    problem: str | None = None  # why a signature present in the store does not hold
 
     @property
     def status(self) -> str:
+        if self.problem:
+            return f"signature NOT valid: {self.problem} (preliminary)"
         if not self.signed:
             return "not signed (preliminary)"
         return "signed" + (f" {self.signed_at}" if self.signed_at else "")
+
+
+def reviewer_from_store(store: AnnotationStore, set_id: int) -> Reviewer:
+    """The author of annotation set ``set_id`` and whether their signature holds (checked
+    with their secret from this computer's keyring): a result is final only then."""
+    info = store.set_info(set_id)
+    if info.annotator_id is None:
+        raise ValueError(f"set {set_id} is a model's proposal, not a reviewer's set")
+    author = store.annotator(info.annotator_id)
+    if info.signature is None:
+        return Reviewer(author.name, author.role.value)
+    check = store.verify_signature(set_id)
+    return Reviewer(author.name, author.role.value, check.valid, info.submitted_at,
+                    None if check.valid else check.reason)
 
 
 @dataclass(frozen=True)
