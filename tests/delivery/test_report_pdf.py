@@ -45,7 +45,7 @@ def test_one_a4_landscape_page(rendered) -> None:
 def test_required_content_is_on_the_page(sample_case: Case, rendered) -> None:
     _, text, _ = rendered
     a = sample_case.analysis
-    assert DISCLAIMER in text
+    assert DISCLAIMER in text and "Resting 12-lead ECG report" in text
     for label in ("Heart rate", "PR interval", "QRS duration", "QTc", "Triage", "Confidence",
                   "Quality", "Versions", "Reviewer", "25 mm/s", "10 mm/mV"):
         assert label in text, label
@@ -100,3 +100,20 @@ def test_printing_goes_through_the_same_page(qapp, sample_case: Case, tmp_path) 
     print_to(sample_case, printer)
     (width, height), text, _ = _page_text_and_image(tmp_path / "printed.pdf")
     assert width > height and DISCLAIMER in text and "Findings" in text
+
+
+def test_a_two_lead_holter_excerpt_reports_one_row_per_lead(qapp, tmp_path) -> None:
+    from workstation.core.record import ECGRecord, Lead, SourceInfo
+    from workstation.delivery.case import build_case
+
+    t = np.arange(60 * 250) / 250.0
+    beats = np.exp(-((t % 0.8) - 0.4) ** 2 / 0.0002)  # 75 bpm spikes, 1 mV
+    record = ECGRecord.from_array(np.vstack([beats, 0.5 * beats]).astype(np.float32), 250.0,
+                                  [Lead("MLII"), Lead("V5")], SourceInfo(tmp_path / "h.dat", "test"))
+    case = build_case(record, None)
+    layout = report_layout(case)
+    assert [p.lead for p in layout.panels] == ["MLII", "V5"]
+    assert layout.panels[0].stop == 10 * 250  # the first 10 s of the minute
+    _, text, _ = _page_text_and_image(write_pdf(case, tmp_path / "holter.pdf"))
+    assert "MLII" in text and "V5" in text and DISCLAIMER in text
+    assert "ECG report (2 leads)" in text and "12-lead" not in text

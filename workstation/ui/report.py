@@ -185,7 +185,9 @@ class _Page:
 def _header(page: _Page, case: Case) -> None:
     a = case.analysis
     top = MARGIN_MM
-    page.text(MARGIN_MM, top, 120, 7, "Resting 12-lead ECG report", size=13, bold=True)
+    n = case.record.n_leads
+    title = "Resting 12-lead ECG report" if n == 12 else f"ECG report ({n} lead{'s' * (n > 1)})"
+    page.text(MARGIN_MM, top, 120, 7, title, size=13, bold=True)
     page.text(150, top + 0.5, PAGE_W_MM - 150 - MARGIN_MM, 6, DISCLAIMER, size=10, bold=True,
               colour="#b30000", align=QtCore.Qt.AlignmentFlag.AlignRight)
     y = top + 8.0
