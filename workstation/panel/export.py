@@ -7,7 +7,8 @@ submitted sets, a model version's proposals, or every annotator's:
   acquisition time, no source file name) with one annotation file per lead in the LUDB
   convention, and the labels as LUDB-style header comments (``#Rhythm: ...``). With every
   annotator, each one's annotation files go to ``wfdb/<annotator>/`` (re-import each with
-  ``--records wfdb``) and the labels, which differ by reader, to ``labels.csv`` only.
+  ``--records wfdb``); the labels, which differ by reader, are then in ``labels.csv`` only
+  (``--format csv``).
 * ``boundaries.csv``: one row per wave (record, source, lead, kind, onset/peak/offset in
   samples and ms) and ``labels.csv``.
 * ``arrays/``: ``STEM.npz`` per record and source: ``signals`` (float32 mV, leads x samples),
