@@ -62,3 +62,16 @@ def test_two_lead_holter_becomes_general_ecg_with_a_coarser_scale(tmp_path) -> N
     sensitivity_mv = float(ds.WaveformSequence[0].ChannelDefinitionSequence[0].ChannelSensitivity) / 1000
     assert sensitivity_mv > 0.001  # 40 mV does not fit 16 bits at 1 µV
     np.testing.assert_allclose(back.signals, signals, atol=sensitivity_mv / 2 + 1e-6)
+
+
+def test_beat_boundaries_travel_as_fiducials(sample_case: Case, written) -> None:
+    back = read_ecg(written)
+    fiducials = back.device_report.fiducials
+    beats = sample_case.analysis.measurements.beats
+    qrs_onsets = sorted(f.sample for f in fiducials if f.kind == "QRS onset")
+    assert qrs_onsets == sorted(b.qrs.onset.sample for b in beats)
+    first = beats[0]
+    got = {f.kind: f.sample for f in fiducials if f.beat == first.index + 1}
+    assert got["QRS offset"] == first.qrs.offset.sample
+    if first.t is not None:
+        assert got["T offset"] == first.t.offset.sample

@@ -6,7 +6,8 @@ Waveform Storage. One RHYTHM multiplex group holds every lead as signed 16-bit s
 channel sensitivity is 1 µV per bit, or coarser only when a lead would not fit (then the
 round-trip error is half a bit). NaN gaps are written as the waveform padding value.
 Channel sources are SCP-ECG lead codes (``5.6.3-9-<MDC lead number>``); the measurements are
-LOINC-coded numeric annotations, the rule flags (with their lead-wise reasons), triage,
+LOINC-coded numeric annotations, each beat's global P/QRS/T boundaries are sample-position
+annotations grouped by beat, the rule flags (with their lead-wise reasons), triage,
 confidence, review decision and narrative are unformatted-text annotations, as ECG carts
 write their statements.
 """
@@ -164,6 +165,7 @@ def _annotations(case: Case) -> list[Dataset]:
         item.NumericValue = f"{v.value:.6g}"
         item.MeasurementUnitsCodeSequence = Sequence([_code(v.code.ucum, "UCUM", v.code.ucum, "1.4")])
         items.append(item)
+    items += _fiducials(case)
     texts = [flag_statement(f) for f in a.flags]
     texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.3f}; "
               f"review {'required' if a.routing.review else 'not required'}",
@@ -176,6 +178,28 @@ def _annotations(case: Case) -> list[Dataset]:
             item = _annotation()
             item.UnformattedTextValue = text[start:start + _MAX_TEXT]
             items.append(item)
+    return items
+
+
+def _fiducials(case: Case) -> list[Dataset]:
+    """Each beat's global boundaries (earliest onset, latest offset across the leads), as
+    sample positions (1-based) grouped by beat: the delineation the measurements came from."""
+    items = []
+    for beat in case.analysis.measurements.beats:
+        waves = (("P", beat.p), ("QRS", beat.qrs), ("T", beat.t))
+        for name, wave in waves:
+            if wave is None:
+                continue
+            for edge, boundary in (("onset", wave.onset), ("offset", wave.offset)):
+                if name == "T" and edge == "onset":
+                    continue  # a T onset is not a boundary readers (or clinicians) use
+                item = _annotation()
+                item.AnnotationGroupNumber = beat.index + 1
+                item.ConceptNameCodeSequence = Sequence([_code(f"{name}-{edge}".upper(), "99ECGWS",
+                                                               f"{name} {edge}")])
+                item.TemporalRangeType = "POINT"
+                item.ReferencedSamplePositions = boundary.sample + 1
+                items.append(item)
     return items
 
 
