@@ -319,13 +319,14 @@ class Corrections(QtCore.QObject):
         current = self._open
         if current is None:
             return None
-        state = self.state
-        if state is not None:
-            who = self.user.id if self.user is not None else "unsaved"
-            return state.to_delineation(f"annotation by {who}", "")
-        if self.hide_proposal:
-            return None
-        return current.proposal
+        document = self.document
+        if document is None:  # nothing edited yet: the model's own output (or nothing, hidden)
+            state = self.state
+            if self.hide_proposal:
+                return state.to_delineation("annotation", "") if state is not None else None
+            return current.proposal
+        who = self.user.id if self.user is not None else "this window (not saved)"
+        return document.state.to_delineation(f"annotation by {who}", "")
 
     def status_text(self) -> str:
         """One line for the panel and the status bar: where edits go, whose, in which state."""

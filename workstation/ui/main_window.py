@@ -33,6 +33,7 @@ from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
 from workstation.ui.paper_items import caliper_text
 from workstation.ui.paper_text import format_time
+from workstation.ui.scan_dock import ScanDock
 from workstation.ui.preferences import apply_to_view, edit_preferences, load_preferences
 from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.summary import banner_content, status_fields
@@ -110,6 +111,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.editor.selection_changed.connect(self._on_selection)
         self.editor.context_requested.connect(self._wave_menu)
         self.editor.refused.connect(self.corrections.explain_read_only)
+        self.scan_dock = ScanDock(self)
+        self.scan_dock.record_corrected.connect(self.show_record)
         self.annotation_panel = AnnotationPanel(self)
         self.annotation_panel.command.connect(self.apply_command)
         self.annotation_panel.request.connect(lambda name: self._commands[name]())
@@ -142,6 +145,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.findings, self.device_panel)
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.annotation_panel)
         self.tabifyDockWidget(self.findings, self.annotation_panel)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.scan_dock)
+        self.tabifyDockWidget(self.findings, self.scan_dock)
+        self.scan_dock.hide()
         self.device_panel.hide()
         self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.worklist)
         self.worklist.hide()
@@ -305,6 +311,8 @@ class MainWindow(QtWidgets.QMainWindow):
         for label, text in zip(self.status_labels, fields, strict=True):
             label.setText(text)
         self.device_panel.setVisible(self.device_panel.show_record(record, deidentify=state.deidentified))
+        if self.scan_dock.record is not record:
+            self.scan_dock.setVisible(self.scan_dock.show_record(record))
         self.findings.raise_()
         name = "" if state.deidentified else f" — {record.source.path.name}"
         self.setWindowTitle(APP_TITLE + name + "[*]")
