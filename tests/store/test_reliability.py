@@ -67,7 +67,9 @@ def test_sigkill_mid_stream_loses_no_acknowledged_edit(store, store_path, kill_a
             assert state.wave(wave_id).onset == onset
         commands = after.database.execute(
             "SELECT count(*) FROM events WHERE kind = 'command'").fetchone()[0]
-    assert kill_after <= commands <= kill_after + 1  # at most the one being acknowledged
+    # every acknowledged edit is in the log; a loaded machine may have committed a few more
+    # before the signal landed (committed but not yet acknowledged: also kept, never half)
+    assert commands >= kill_after
     assert_sound(store_path)
 
 
