@@ -76,3 +76,13 @@ def test_switching_the_delineation_model(qtbot, tmp_path, settings) -> None:
     assert window.use_model(None)
     assert inference.active_model().name == inference.set_active_model(None).name
     assert settings.value("model/path") == ""
+
+
+@pytest.mark.parametrize("kind", ["hl7", "fhir", "dicom", "aecg"])
+def test_hospital_exports_from_the_window(qtbot, tmp_path, settings, kind) -> None:
+    window = make_window(qtbot, tmp_path, settings, store_path=tmp_path / "a.sqlite")
+    window.show_record(read_ecg(sample_path()))
+    path = window.export_for_hospital(kind, tmp_path / f"out.{kind}")
+    assert path is not None and path.stat().st_size > 0
+    if kind in ("dicom", "aecg"):  # our own readers take them back
+        assert read_ecg(path).n_leads == 12

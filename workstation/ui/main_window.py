@@ -178,6 +178,10 @@ class MainWindow(QtWidgets.QMainWindow):
             "save_report": self.save_report,
             "dashboard": self.open_dashboard, "adjudicate": self.open_adjudication,
             "choose_model": self.choose_model,
+            "export_hl7": lambda: self.export_for_hospital("hl7"),
+            "export_fhir": lambda: self.export_for_hospital("fhir"),
+            "export_dicom": lambda: self.export_for_hospital("dicom"),
+            "export_aecg": lambda: self.export_for_hospital("aecg"),
         }
         self.actions = build_actions(ACTIONS, self, self.trigger)
         self.toolbar = self.addToolBar("Main")
@@ -444,16 +448,48 @@ class MainWindow(QtWidgets.QMainWindow):
         """The open record as a report sees it: boundaries shown, rules, and who reviewed it."""
         if self.record is None:
             return None
-        from workstation.delivery.case import Case, Reviewer, build_case
+        from workstation.delivery.case import Case, Reviewer, build_case, reviewer_from_store
+        from workstation.store import StoreError
 
         user, info = self.corrections.user, self.corrections.set_info
         reviewer = None
-        if user is not None:
-            signed = info is not None and info.status.value != "draft" and info.signature is not None
-            reviewer = Reviewer(user.name, user.role.value, signed, info.submitted_at if signed else None)
+        if info is not None and self.corrections.store is not None:
+            try:  # final only when the set is submitted and its signature holds here
+                reviewer = reviewer_from_store(self.corrections.store, info.id)
+            except StoreError:
+                reviewer = None
+        if reviewer is None and user is not None:
+            reviewer = Reviewer(user.name, user.role.value)
         if self.analysis is not None and not self._reanalyse.isActive():
             return Case(self.record, self.delineation, self.analysis, reviewer)
         return build_case(self.record, self.delineation, reviewer=reviewer, ruleset=self.ruleset)
+
+    def export_for_hospital(self, kind: str, path: Path | None = None) -> Path | None:
+        """Write the open record as HL7 v2 ORU^R01, FHIR R4 Observation, DICOM ECG or HL7 aECG."""
+        from workstation.delivery import aecg_export, dicom_export, fhir, hl7v2
+
+        writers = {"hl7": (hl7v2.write_hl7v2, "HL7 v2 message (*.hl7)", ".hl7"),
+                   "fhir": (fhir.write_fhir, "FHIR JSON (*.json)", ".fhir.json"),
+                   "dicom": (dicom_export.write_dicom, "DICOM ECG (*.dcm)", ".dcm"),
+                   "aecg": (aecg_export.write_aecg, "HL7 aECG (*.xml)", ".aecg.xml")}
+        write, filter_, suffix = writers[kind]
+        case = self.report_case()
+        if case is None:
+            return None
+        if path is None:
+            name, _ = QtWidgets.QFileDialog.getSaveFileName(
+                self, "Export", f"{self.record.source.path.stem}{suffix}", filter_)
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            written = write(case, path)
+        except (OSError, ValueError) as exc:
+            self.show_error(f"{path}: {exc}", title="Not exported")
+            return None
+        state = "final (signed)" if case.final else "preliminary (not signed)"
+        self.statusBar().showMessage(f"Exported {state} result to {written}", 8000)
+        return written
 
     def print_report(self) -> None:
         from workstation.ui.report import print_report
