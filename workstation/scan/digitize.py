@@ -121,6 +121,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
 
     rows = find_rows(mask, ppm_y)
     names, layout = _layout(len(rows))
+    if layout == "6x2":  # printed labels are not read, so this cannot be told from 3x4 + 3 strips
+        image_checks.append(q.six_rows())
     n = int(round(RECORD_S * FS_HZ))
     signals = np.full((len(names) if names else len(rows), n), np.nan, np.float32)
     lead_names = tuple(names) if names else tuple(f"row {i + 1}" for i in range(len(rows)))
@@ -169,18 +171,19 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
 
 
 def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:
-    """The grid on x and y, and the strength image it came from: colour (red, pink, green
-    paper) or darkness (grey grids), whichever is the more periodic on both axes."""
-    best: tuple[float, AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
+    """The grid on x and y, and the strength image it came from: colour where the paper is
+    coloured (red, pink, green) and gives a grid on both axes, else darkness (grey grids;
+    darkness also holds shadows and compression noise, so colour comes first)."""
     paper = ~mask
     coloured = paper.any() and float(np.percentile(contrast.colour[paper], 99)) > GREY_PAPER_COLOUR
     # on grey paper the colour channel holds only compression artefacts (8-pixel blocks)
+    best: tuple[tuple[int, float], AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
     for strength in ((contrast.colour, contrast.darkness) if coloured else (contrast.darkness,)):
         strength = np.where(mask, 0.0, strength)
         gx = axis_grid(strength.mean(axis=0))
         gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
         if _good(gx) and _good(gy):
-            gy = _agreeing(gy, gx)
+            return gx, _agreeing(gy, gx), strength
         found = [g.correlation for g in (gx, gy) if _good(g)]
         merit = (len(found), min(found) if found else 0.0)
         if best is None or merit > best[0]:
@@ -225,7 +228,7 @@ def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float,
 
 
 def _layout(n_rows: int) -> tuple[list[str] | None, str]:
-    if n_rows in (4, 5, 6) and n_rows != 6:
+    if n_rows in (4, 5):
         return list(STANDARD_LEADS), "3x4+rhythm"
     if n_rows == 3:
         return list(STANDARD_LEADS), "3x4"

@@ -63,6 +63,11 @@ def layout(known: bool, name: str) -> Check:
     return Check(1.0, None) if known else Check(0.5, f"layout not recognised ({name}): rows named by position")
 
 
+def six_rows() -> Check:
+    return Check(0.55, "6 rows read as 6x2, but a 3x4 page with 3 rhythm strips looks the same: "
+                       "check the lead names against the image")
+
+
 def pulse(found: bool) -> Check:
     return check(1.0 if found else 0.85, "no calibration pulse: 10 mm/mV and 0 mV at the row median assumed")
 
