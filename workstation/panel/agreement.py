@@ -154,22 +154,21 @@ class ArrayTally(Tally):
 
 @dataclass(frozen=True)
 class SourceRows:
-    """One source's waves as columns, each row's segment = record index x leads + lead.
+    """One source's boundaries laid out for matching, computed once for all its pairs.
 
-    Record indices are into the report's sorted record list; rows are sorted by segment.
-    ``span_lo``/``span_hi`` (per segment) are the first onset and last offset of the source's
-    waves on that lead: its annotated span when it is the reference.
+    For each boundary kind, ``(segment, key)`` sorted by ``key = segment * stride + sample``,
+    where segment = record index x leads + lead (record indices into the report's sorted
+    record list). ``span_lo``/``span_hi`` (per segment) are the first onset and last offset
+    of the source's waves on that lead: its annotated span when it is the reference.
     """
 
-    segment: np.ndarray
-    kind: np.ndarray
-    onset: np.ndarray
-    offset: np.ndarray
+    boundaries: dict[Boundary, tuple[np.ndarray, np.ndarray]]
     span_lo: np.ndarray
     span_hi: np.ndarray
 
 
-def source_rows(data: PanelData, source: str, record_index: dict[str, int]) -> SourceRows:
+def source_rows(data: PanelData, source: str, record_index: dict[str, int],
+                stride: int) -> SourceRows:
     table, n_leads = data.waves, len(data.waves.lead_names)
     top = int(table.set_id.max()) + 1 if len(table.set_id) else 1
     top = max(top, max((s.id for s in data.sets[source].values()), default=0) + 1)
@@ -187,8 +186,15 @@ def source_rows(data: PanelData, source: str, record_index: dict[str, int]) -> S
         starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
         span_lo[segment[starts]] = np.minimum.reduceat(table.onset[rows], starts)
         span_hi[segment[starts]] = np.maximum.reduceat(table.offset[rows], starts)
-    return SourceRows(segment, table.kind[rows], table.onset[rows], table.offset[rows],
-                      span_lo, span_hi)
+    kind = table.kind[rows]
+    boundaries = {}
+    for boundary in Boundary:
+        mine = kind == KIND_ORDER.index(boundary.kind)
+        seg = segment[mine]
+        key = seg * stride + (table.onset if boundary.is_onset else table.offset)[rows[mine]]
+        by_key = np.argsort(key, kind="stable")
+        boundaries[boundary] = (seg[by_key], key[by_key])
+    return SourceRows(boundaries, span_lo, span_hi)
 
 
 def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.ndarray,
@@ -196,21 +202,15 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
                        tolerance_ms: float = TOLERANCE_MS) -> Scores:
     """Per-lead scores of ``b`` against ``a`` on the records flagged in ``common``.
 
-    ``fs`` is each record's sampling rate and ``stride`` exceeds every record's length plus
-    the tolerance. Adds each boundary's disagreement to ``disagreement``.
+    ``fs`` is each record's sampling rate and ``stride`` (as given to :func:`source_rows`)
+    exceeds every record's length plus the tolerance. Adds each boundary's disagreement to
+    ``disagreement``.
     """
     n_leads = len(disagreement.lead_names)
-    keep_a, keep_b = common[a.segment // n_leads], common[b.segment // n_leads]
     scores = Scores({boundary: ArrayTally() for boundary in Boundary})
     for boundary in Boundary:
-        k = KIND_ORDER.index(boundary.kind)
-        ka = np.flatnonzero(keep_a & (a.kind == k))
-        kb = np.flatnonzero(keep_b & (b.kind == k))
-        sa, sb = a.segment[ka], b.segment[kb]
-        column_a, column_b = (a.onset, b.onset) if boundary.is_onset else (a.offset, b.offset)
-        ref, pred = sa * stride + column_a[ka], sb * stride + column_b[kb]
-        oa, ob = np.argsort(ref, kind="stable"), np.argsort(pred, kind="stable")
-        ref, sa, pred, sb = ref[oa], sa[oa], pred[ob], sb[ob]
+        sa, ref = _restricted(a.boundaries[boundary], common, n_leads)
+        sb, pred = _restricted(b.boundaries[boundary], common, n_leads)
         ri, pi = greedy_match(ref, pred, tolerance_ms * fs[sa // n_leads] / 1000.0)
         unmatched = np.ones(len(pred), dtype=bool)
         unmatched[pi] = False
@@ -224,6 +224,15 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
                     matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
                     extra=sb[unmatched])
     return scores
+
+
+def _restricted(columns: tuple[np.ndarray, np.ndarray], common: np.ndarray,
+                n_leads: int) -> tuple[np.ndarray, np.ndarray]:
+    segment, key = columns
+    if common.all():
+        return segment, key
+    keep = common[segment // n_leads]
+    return segment[keep], key[keep]
 
 
 def _accumulate(d: Disagreement, key: str, tolerance_ms: float, *,
@@ -366,10 +375,10 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     dis = Disagreement(record_ids, data.waves.lead_names,
                        np.zeros((len(record_ids), n_leads)), np.zeros((len(record_ids), n_leads)))
     index = {r: i for i, r in enumerate(record_ids)}
-    rows = {s.name: source_rows(data, s.name, index) for s in data.sources}
     fs = np.array([data.records[r].fs for r in record_ids])
     stride = max((data.records[r].n_samples for r in record_ids), default=0) \
         + int(tolerance_ms * fs.max(initial=0) / 1000.0) + 2
+    rows = {s.name: source_rows(data, s.name, index, stride) for s in data.sources}
     globals_ = _all_globals(data) if with_global else {}
     items = label_items(labels or {})
     pairs = []
