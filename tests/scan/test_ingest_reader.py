@@ -115,6 +115,8 @@ def test_dicom_secondary_capture_and_encapsulated_pdf_are_digitised(tmp_path, pa
                 BitsAllocated=8, BitsStored=8, HighBit=7, PixelRepresentation=0, PixelData=rgb.tobytes())
     record = read_ecg(sc)
     assert record.digitisation is not None and record.digitisation.score > 0.6
+    # the kept bytes give the page back (the scan check digitises it again from them)
+    assert pages_from_bytes(record.digitisation.image)[0].shape == page.shape
     document = _pdf([page])
     if len(document) % 2:
         document += b"\0"

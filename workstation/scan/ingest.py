@@ -55,13 +55,13 @@ def is_dicom_image(sop_class_uid: str) -> bool:
 
 def load_pages(path: Path) -> list[np.ndarray]:
     """Every page of an image, PDF or DICOM file as BGR uint8 arrays."""
-    data = path.read_bytes()
-    if len(data) >= 132 and data[128:132] == b"DICM":
-        return dicom_pages(data)
-    return pages_from_bytes(data)
+    return pages_from_bytes(path.read_bytes())
 
 
 def pages_from_bytes(data: bytes) -> list[np.ndarray]:
+    """Every page of a file's bytes (as kept in ``ECGRecord.digitisation.image``)."""
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        return dicom_pages(data)
     kind = image_kind(data[:64])
     if kind is None:
         raise ScanInputError("not a PNG, JPEG, TIFF, BMP, PDF or DICOM image")
