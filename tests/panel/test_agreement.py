@@ -89,3 +89,26 @@ def test_cli_names_the_problem(tmp_path: Path, store_path: Path,
     assert main(["import-annotations", str(store_path), str(tmp_path / "nope"),
                  "--annotator", "a"]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_delineate_output_imported_as_the_model_gives_evaluates_figures(
+        tmp_path: Path, store_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bundled = Path(__file__).resolve().parents[1] / "data" / "ludb"
+    out = tmp_path / "delineated"
+    assert main(["delineate", str(bundled / "1.hea"), "--out", str(out)]) == 0
+    assert main(["import-annotations", str(store_path), str(bundled), "--annotator", "ludb"]) == 0
+    assert main(["import-annotations", str(store_path), str(out), "--annotator", "unused",
+                 "--records", str(bundled), "--model", "ecgws-delineation-unet/1.0.0"]) == 0
+    capsys.readouterr()
+    assert main(["agreement", str(store_path), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["pairs"][0]
+    expected = evaluate([read_record(bundled, "1")], [Method.OURS],
+                        default_delineator().delineate)[0]
+    for b in Boundary:
+        got = figures["boundaries"][boundary_key(b)]
+        assert (got["n"], got["fp"], got["fn"]) == (expected.per_lead[b].tp,
+                                                    expected.per_lead[b].fp,
+                                                    expected.per_lead[b].fn)
+        assert got["mean_ms"] == pytest.approx(expected.per_lead[b].mean_ms, abs=1e-4)
+        assert figures["global"][boundary_key(b)]["f1"] == pytest.approx(
+            expected.global_[b].f1, abs=1e-4)
