@@ -117,8 +117,9 @@ def find_waves(probs: np.ndarray, clean: np.ndarray, valid: np.ndarray | None = 
     clean
         (leads, samples) baseline-free signal, for the peaks.
     valid
-        (leads, samples) False where the record had no signal; waves touching those
-        samples, or the ends of the window, are dropped (their boundaries would be invented).
+        (leads, samples) False where the record had no signal; waves overlapping or touching
+        those samples, or the ends of the window, are dropped (their boundaries would be
+        invented).
 
     Returns
     -------
@@ -163,7 +164,9 @@ def _kind_waves(kind: WaveKind, labels: np.ndarray, p: np.ndarray, clean: np.nda
     local = starts % stride
     keep = (stops - starts) >= MIN_DURATION_MS[kind] * fs / 1000
     keep &= (local > 0) & (local + (stops - starts) < n)
-    keep &= (bad[stops] - bad[starts]) == 0
+    # a wave must not touch a gap either: one cut by the edge of a recorded (or printed)
+    # segment has an invented boundary
+    keep &= (bad[stops + 1] - bad[starts - 1]) == 0
     starts, stops = starts[keep], stops[keep]
     on_conf, off_conf = boundary_confidence(p, starts, stops, half)
     cum = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))

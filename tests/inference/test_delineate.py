@@ -106,6 +106,42 @@ def test_nan_gap_gives_no_wave_inside_it_and_the_rest_is_kept(sample):
         assert all(np.abs(found - onset).min() <= 3 for onset in far), lead
 
 
+def test_a_printed_segment_gives_no_wave_cut_by_its_edges(sample):
+    """A digitised 3x4 page prints each lead for 2.5 s only: no wave may start or end at the
+    edge of the printed segment, where its boundary would be invented."""
+    full = delineate(sample)
+    qrs = [w for w in full.waves_in("II", WaveKind.QRS) if 1000 < w.onset < 3000]
+    start = qrs[0].onset + 8  # the print starts inside a QRS and ends inside a T wave
+    t_wave = next(w for w in full.waves_in("II", WaveKind.T) if w.onset > start + 1000)
+    stop = (t_wave.onset + t_wave.offset) // 2
+    signals = np.full_like(sample.signals, np.nan)
+    signals[:, start:stop] = sample.signals[:, start:stop]
+    d = delineate(ECGRecord.from_array(signals, sample.fs, sample.leads, sample.source))
+    assert d.waves  # the complete waves inside the segment are kept
+    assert all(start < w.onset and w.offset < stop - 1 for w in d.waves)
+
+
+def test_a_wave_starting_at_the_edge_of_a_gap_is_dropped():
+    """The network labels a QRS from the first sample after a gap: its onset is the gap's
+    edge, not the wave's, so the wave is left out; the same wave clear of the gap is kept."""
+    from inference.delineation.labels import Label
+    from inference.delineation.postprocess import find_waves
+
+    n = 1000
+    probs = np.zeros((2, 4, n), dtype=np.float32)
+    probs[:, Label.BACKGROUND] = 1.0
+    for lead in range(2):
+        probs[lead, Label.BACKGROUND, 300:350] = 0.0
+        probs[lead, Label.QRS, 300:350] = 1.0
+    clean = np.zeros((2, n))
+    clean[:, 320] = 1.0
+    valid = np.ones((2, n), dtype=bool)
+    valid[0, :300] = False  # lead 0: the signal starts where the QRS label starts
+    found = find_waves(probs, clean, valid)
+    assert len(found[0][WaveKind.QRS].onset) == 0
+    assert list(found[1][WaveKind.QRS].onset) == [300]
+
+
 def test_long_records_are_cut_into_overlapping_windows_covering_every_sample():
     fs = 250.0
     n = int(3600 * fs)
