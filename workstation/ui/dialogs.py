@@ -27,6 +27,18 @@ def error_box(parent: QtWidgets.QWidget | None, message: str, *,
     return box
 
 
+def ask_choice(parent: QtWidgets.QWidget | None, title: str, text: str,
+               choices: Sequence[tuple[str, QtWidgets.QMessageBox.ButtonRole]], *,
+               icon: QtWidgets.QMessageBox.Icon = QtWidgets.QMessageBox.Icon.Question) -> int | None:
+    """Ask with one button per choice (plus Cancel); the index chosen, None when cancelled."""
+    box = QtWidgets.QMessageBox(icon, title, text, parent=parent)
+    buttons = [box.addButton(label, role) for label, role in choices]
+    box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return next((i for i, b in enumerate(buttons) if b is clicked), None)
+
+
 def ask_open_path(parent: QtWidgets.QWidget | None, start_dir: str = "") -> Path | None:
     """The file the user picks in a standard open dialog, or None when cancelled."""
     name, _ = QtWidgets.QFileDialog.getOpenFileName(parent, "Open ECG", start_dir, OPEN_FILTER)

@@ -30,6 +30,7 @@ from workstation.core.layout import PaperPoint
 from workstation.core.selection import (Selection, first_selection, hit_test, matching_wave,
                                         step_beat, step_boundary, step_lead)
 from workstation.core.snap import snap_position
+from workstation.ui.overlays import OverlayItems
 
 #: How far from a marker (screen pixels) a press still takes it.
 GRAB_PX = 7.0
@@ -50,12 +51,8 @@ class _Drag:
     kind: WaveKind | None = None  # the wave being drawn
 
 
-class SelectionMarker:
+class SelectionMarker(OverlayItems):
     """The selected boundary (bold red) and a drag in progress (violet), on every panel."""
-
-    def __init__(self, view_box: pg.ViewBox) -> None:
-        self._vb = view_box
-        self._items: list[QtWidgets.QGraphicsItem] = []
 
     def show(self, marks: list[tuple[float, float, float]], colour: str, width: float = 2.4,
              fill: tuple[float, float, float, float] | None = None) -> None:
@@ -67,24 +64,14 @@ class SelectionMarker:
         ys = np.ravel([(m[1], m[2]) for m in marks])
         line = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(colour, width=width))
         line.setZValue(20)
-        self._add(line)
+        self.add(line)
         if fill is not None and len(marks) == 2:
             (x0, y0, y1), (x1, _, _) = marks
             rect = QtWidgets.QGraphicsRectItem(QtCore.QRectF(min(x0, x1), y0, abs(x1 - x0), y1 - y0))
             rect.setBrush(QtGui.QBrush(QtGui.QColor.fromRgbF(*fill)))
             rect.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
             rect.setZValue(19)
-            self._add(rect)
-
-    def _add(self, item: QtWidgets.QGraphicsItem) -> None:
-        self._vb.addItem(item, ignoreBounds=True)
-        self._items.append(item)
-
-    def clear(self) -> None:
-        for item in self._items:
-            if item.scene() is not None:
-                self._vb.removeItem(item)
-        self._items = []
+            self.add(rect)
 
 
 class BoundaryEditor(QtCore.QObject):

@@ -27,7 +27,7 @@ from workstation.ui.delineation_runner import DelineationRunner, RecordJobRunner
 from workstation.ui.device_panel import DevicePanel
 from workstation.ui.findings_panel import FindingsPanel
 from workstation.ui.worklist_panel import WorklistPanel
-from workstation.ui.dialogs import ask_open_path, choose_dropped_file, error_box
+from workstation.ui.dialogs import ask_choice, ask_open_path, choose_dropped_file, error_box
 from workstation.ui.editing import BoundaryEditor
 from workstation.ui.loader import RecordLoader
 from workstation.ui.paper import PaperView
@@ -521,16 +521,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- the delineation model -------------------------------------------------------------
     def choose_model(self) -> None:
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Delineation model",
-                                    "Use a fine-tuned model file, or the model shipped with the "
-                                    "workstation?", parent=self)
-        pick = box.addButton("Choose model file…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        shipped = box.addButton("Shipped model", QtWidgets.QMessageBox.ButtonRole.ResetRole)
-        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is shipped:
+        role = QtWidgets.QMessageBox.ButtonRole
+        choice = ask_choice(self, "Delineation model", "Use a fine-tuned model file, or the model "
+                            "shipped with the workstation?",
+                            [("Choose model file…", role.AcceptRole), ("Shipped model", role.ResetRole)])
+        if choice == 1:
             self.use_model(None)
-        elif box.clickedButton() is pick:
+        elif choice == 0:
             name, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Delineation model", "",
                                                             "Model weights (*.pt)")
             if name:
@@ -741,17 +738,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _keep_unsaved_edits(self) -> bool:
         """Closing with edits held in memory: save them to a folder, discard, or stay."""
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, APP_TITLE,
-                                    "Your corrections were NOT saved to the annotation store "
-                                    f"({self.corrections.store_error}).\n\nSave them as files "
-                                    "before closing?", parent=self)
-        save = box.addButton("Save to folder…", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("Discard", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
-        box.exec()
-        if box.clickedButton() is discard:
+        role = QtWidgets.QMessageBox.ButtonRole
+        choice = ask_choice(self, APP_TITLE, "Your corrections were NOT saved to the annotation store "
+                            f"({self.corrections.store_error}).\n\nSave them as files before closing?",
+                            [("Save to folder…", role.AcceptRole), ("Discard", role.DestructiveRole)],
+                            icon=QtWidgets.QMessageBox.Icon.Warning)
+        if choice == 1:
             return True
-        if box.clickedButton() is save:
+        if choice == 0:
             folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Save corrections to a folder")
             if folder:
                 paths = self.corrections.save_unsaved(Path(folder))

@@ -146,12 +146,29 @@ def _peak_x(span: Span) -> float:
     return span.x0 + (span.x1 - span.x0) * (w.peak - w.onset) / (w.offset - w.onset)
 
 
-class DelineationOverlay:
-    """Adds and replaces the overlay items of one view box."""
+class OverlayItems:
+    """Items one overlay has added to a view box, removed together by :meth:`clear`."""
 
     def __init__(self, view_box: pg.ViewBox) -> None:
         self._vb = view_box
         self._items: list[QtWidgets.QGraphicsItem] = []
+
+    def add(self, item: QtWidgets.QGraphicsItem) -> None:
+        self._vb.addItem(item, ignoreBounds=True)
+        self._items.append(item)
+
+    def clear(self) -> None:
+        for item in self._items:
+            if item.scene() is not None:
+                self._vb.removeItem(item)
+        self._items = []
+
+
+class DelineationOverlay(OverlayItems):
+    """Adds and replaces the overlay items of one view box."""
+
+    def __init__(self, view_box: pg.ViewBox) -> None:
+        super().__init__(view_box)
         self.spans: list[Span] = []
         self._window: tuple[float, float] | None = None
 
@@ -164,19 +181,16 @@ class DelineationOverlay:
         self._window = window_s
         if not self.spans:
             return
-        self._items = [WaveSpans(self.spans), *boundary_items(self.spans)]
-        for item in self._items:
-            self._vb.addItem(item, ignoreBounds=True)
+        for item in (WaveSpans(self.spans), *boundary_items(self.spans)):
+            self.add(item)
 
     def covers(self, lo_s: float, hi_s: float) -> bool:
         """Whether the drawn window already contains lo..hi seconds."""
         return self._window is None or (self._window[0] <= lo_s and hi_s <= self._window[1])
 
     def clear(self) -> None:
-        for item in self._items:
-            if item.scene() is not None:
-                self._vb.removeItem(item)
-        self._items, self.spans, self._window = [], [], None
+        super().clear()
+        self.spans, self._window = [], None
 
 
 
@@ -184,12 +198,11 @@ HIGHLIGHT_FILL = (255, 213, 0, 70)
 HIGHLIGHT_EDGE = "#c79a00"
 
 
-class HighlightOverlay:
+class HighlightOverlay(OverlayItems):
     """Marks where a selected finding was measured: its leads, and its beats when known."""
 
     def __init__(self, view_box: pg.ViewBox) -> None:
-        self._vb = view_box
-        self._items: list[QtWidgets.QGraphicsItem] = []
+        super().__init__(view_box)
         self.rects: list[QtCore.QRectF] = []
 
     def show(self, layout: PaperLayout, leads: tuple[str, ...],
@@ -212,25 +225,21 @@ class HighlightOverlay:
             item.setBrush(QtGui.QBrush(QtGui.QColor(*HIGHLIGHT_FILL)))
             item.setPen(pg.mkPen(HIGHLIGHT_EDGE, width=1.2))
             item.setZValue(4)
-            self._vb.addItem(item, ignoreBounds=True)
-            self._items.append(item)
+            self.add(item)
 
     def clear(self) -> None:
-        for item in self._items:
-            if item.scene() is not None:
-                self._vb.removeItem(item)
-        self._items, self.rects = [], []
+        super().clear()
+        self.rects = []
 
 
 UNREADABLE_FILL = (90, 90, 90, 60)
 
 
-class LeadStatusOverlay:
+class LeadStatusOverlay(OverlayItems):
     """Greys out every panel of a lead the annotator marked unreadable, and says so."""
 
     def __init__(self, view_box: pg.ViewBox) -> None:
-        self._vb = view_box
-        self._items: list[QtWidgets.QGraphicsItem] = []
+        super().__init__(view_box)
         self.unreadable: tuple[str, ...] = ()
 
     def show(self, layout: PaperLayout, unreadable: tuple[str, ...]) -> None:
@@ -246,11 +255,8 @@ class LeadStatusOverlay:
             rect.setPen(pg.mkPen("#555555", width=1.0, style=QtCore.Qt.PenStyle.DashLine))
             rect.setZValue(7)
             rect.setToolTip(f"{panel.lead} marked unreadable by the annotator")
-            self._vb.addItem(rect, ignoreBounds=True)
-            self._items.append(rect)
+            self.add(rect)
 
     def clear(self) -> None:
-        for item in self._items:
-            if item.scene() is not None:
-                self._vb.removeItem(item)
-        self._items, self.unreadable = [], ()
+        super().clear()
+        self.unreadable = ()
