@@ -40,7 +40,10 @@ class _Task(QtCore.QRunnable):
             result = self._fn(self._record)
         except Exception as exc:  # noqa: BLE001 - a model or rule bug must not take the window down
             result = _Failure(f"{type(exc).__name__}: {exc}")
-        self._signals.done.emit(self._request, self._record, result, time.perf_counter() - start)
+        try:
+            self._signals.done.emit(self._request, self._record, result, time.perf_counter() - start)
+        except RuntimeError:  # the window went away while this ran: nobody waits for the result
+            pass
 
 
 class _Failure(str):
