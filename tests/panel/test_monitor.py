@@ -78,3 +78,38 @@ def test_monitor_cli_json(corrected: Path, tmp_path: Path, capsys: pytest.Captur
     assert report["corrections"]["unet/1.0"]["all"]["sets"] == 2
     assert report["drift"]["fs"]["incoming"] == {"500": 1.0}
     assert report["drift"]["QT"]["incoming"]["n"] == 2
+
+
+def test_flags_the_readers_corrections_overrule(store_path: Path) -> None:
+    """The model's QRS ends 70 ms late on the sample, which makes its wide-QRS flag firm; the
+    reader moves every QRS end back to the cardiologists' position, where it is borderline."""
+    import dataclasses
+
+    from workstation.core.delineation import Wave, read_wfdb_annotations
+    from workstation.io import read_ecg
+    from workstation.panel.monitor import flag_changes
+    from workstation.ui.app import sample_path
+
+    record = read_ecg(sample_path())
+    reference = read_wfdb_annotations(sample_path().with_suffix(""), record.lead_names, record.fs)
+    late = tuple(dataclasses.replace(w, offset=w.offset + 35) if w.kind is WaveKind.QRS else w
+                 for w in reference.waves)
+    proposal = dataclasses.replace(reference, waves=late, model_name="unet", model_version="late")
+    with AnnotationStore.open(store_path) as store:
+        store.add_annotator("ann1", "Annotator One")
+        store.switch_user("ann1")
+        info = store.add_record(record)
+        store.add_proposal(info.id, proposal)
+        session = store.open_session(info.id)
+        for wave in reference.waves:
+            if wave.kind is WaveKind.QRS:
+                session.execute(MoveBoundary.of(session.state, wave.id, Boundary.OFFSET, wave.offset))
+        session.submit()
+        found = flag_changes(store, lambda _info: record)
+    changes = found["unet/late"].to_dict()
+    assert changes["sets"] == 1
+    by_rule = changes["by_rule"]
+    assert by_rule["wide_qrs (info)"] == {"raised": 1, "overruled": 1, "added": 0}
+    assert by_rule["wide_qrs (borderline)"]["added"] == 1
+    assert by_rule["long_qtc (borderline)"]["overruled"] == 0  # untouched by the correction
+    assert 0 < changes["overruled_share"] < 1

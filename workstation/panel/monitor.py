@@ -5,8 +5,13 @@ started from a model's proposal is compared with that proposal wave by wave, thr
 waves' stable ids: a boundary the reader moved, a wave they deleted, one they added, a lead
 they marked unreadable. Reported per boundary kind and lead, with the mean absolute shift
 in ms. (Sets imported from files carry no proposal; their agreement with the model is in
-``ecgws agreement``.) The rules' flags are not stored with the sets, so how often a reader
-overrules a flag cannot be read from the store yet; the report says so rather than guess.
+``ecgws agreement``.)
+
+Flags overruled, per model version and rule: where the record's signal is found
+(``--records``), the rules run on the model's proposal and on the reader's corrected set;
+a flag the proposal raised that the corrected boundaries no longer raise was overruled by
+the correction, and one only the corrections raise was added. (Labels a reader gives are
+in ``ecgws agreement``.) Without the signals the report says the count is unavailable.
 
 Drift of the incoming data against the training data: sampling rates, formats and lead
 counts (shares), and, for records whose signal is found, devices, quality score (mean lead
@@ -90,6 +95,54 @@ def compare_with_proposal(proposal: AnnotationState, final: AnnotationState, c: 
         if wave_id not in proposal.waves:
             c.added[(a.wave.kind.value, a.wave.lead)] += 1
     c.unreadable_leads += sum(s is LeadStatus.UNREADABLE for s in final.lead_status.values())
+
+
+@dataclass
+class FlagChanges:
+    """Per rule: how often the model's boundaries raised it, and what the corrections did."""
+
+    sets: int = 0
+    raised: Counter = field(default_factory=Counter)  # rule id -> raised on the proposal
+    overruled: Counter = field(default_factory=Counter)  # ... and not on the corrected set
+    added: Counter = field(default_factory=Counter)  # raised on the corrected set only
+
+    def to_dict(self) -> dict:
+        rules = sorted(set(self.raised) | set(self.added))
+        return {"sets": self.sets,
+                "overruled_share": round(sum(self.overruled.values()) / max(1, sum(self.raised.values())), 4),
+                "by_rule": {r: {"raised": self.raised[r], "overruled": self.overruled[r],
+                                "added": self.added[r]} for r in rules}}
+
+
+def _flag_ids(record: ECGRecord, state: AnnotationState) -> set[str]:
+    """The flags raised on ``record`` with ``state``'s boundaries, as "rule (severity)": a
+    flag whose severity the corrections change counts as overruled at the old severity and
+    added at the new one."""
+    from rules.analysis import analyze_recording
+
+    analysis = analyze_recording(record, state_delineation(state, "monitor"))
+    return {f"{getattr(f.id, 'value', f.id)} ({f.severity.value})" for f in analysis.flags}
+
+
+def flag_changes(store: AnnotationStore, find: Callable[[object], ECGRecord | None]
+                 ) -> dict[str, FlagChanges]:
+    """Per model version, how the readers' corrections changed the rules' flags."""
+    out: dict[str, FlagChanges] = {}
+    for info in store.find_sets():
+        if info.is_proposal or info.proposal_set_id is None or info.status is SetStatus.DRAFT:
+            continue
+        record = find(store.record(info.record_id))
+        if record is None:
+            continue
+        proposal_info = store.set_info(info.proposal_set_id)
+        before = _flag_ids(record, store.load(proposal_info.id))
+        after = _flag_ids(record, store.load(info.id))
+        changes = out.setdefault(proposal_info.model or "", FlagChanges())
+        changes.sets += 1
+        changes.raised.update(before)
+        changes.overruled.update(before - after)
+        changes.added.update(after - before)
+    return out
 
 
 def corrections(store: AnnotationStore) -> dict[str, dict[str, Corrections]]:
@@ -225,7 +278,9 @@ def monitor_report(store: AnnotationStore, *, records_dirs: Iterable[Path] = (),
     finder = SignalFinder(records_dirs) if records_dirs else None
     return {"corrections": {model: {period: c.to_dict() for period, c in sorted(periods.items())}
                             for model, periods in corrections(store).items()},
-            "flags_overruled": "not recorded: the rules' flags are not stored with the sets",
+            "flags_overruled": ({model: c.to_dict() for model, c in flag_changes(store, finder.find).items()}
+                                if finder else "unavailable: give --records so the rules can run "
+                                               "on the proposals and on the corrected sets"),
             "drift": drift(incoming(store, finder.find if finder else None),
                            training_population(training) if training is not None else None)}
 
@@ -247,7 +302,18 @@ def format_monitor(report: dict) -> str:
                 lines.append(f"    {boundary:<8} " + "  ".join(cells))
     if not report["corrections"]:
         lines.append("  no submitted set started from a model proposal")
-    lines.append(f"Flags overruled: {report['flags_overruled']}")
+    flags = report["flags_overruled"]
+    if isinstance(flags, str):
+        lines.append(f"Flags overruled: {flags}")
+    else:
+        lines.append("Flags of the model's boundaries overruled by the readers' corrections")
+        for model, c in flags.items():
+            lines.append(f"  {model}: {c['sets']} sets, {100 * c['overruled_share']:.1f} % of flags overruled")
+            for rule, v in c["by_rule"].items():
+                lines.append(f"    {rule:<24} raised {v['raised']}, overruled {v['overruled']}, "
+                             f"added {v['added']}")
+        if not flags:
+            lines.append("  no submitted corrected set whose signal was found")
     lines.append("Incoming data vs training data")
     for name, entry in report["drift"].items():
         if name in NUMERIC:
