@@ -421,6 +421,8 @@ def test_two_blind_readers_then_dashboard_and_adjudication(window, qtbot, sample
     adjudication.panel.threshold.setValue(2.0)  # four QRS onsets 50 ms apart on one lead
     adjudication.panel.refresh()
     assert adjudication.panel.queue.rowCount() >= 1
+    adjudication.panel.queue.selectRow(0)  # the signal is found: the open record itself
+    assert adjudication.panel.record is not None and adjudication.panel.record.n_leads == 12
     adjudication.close()
 
 

@@ -200,7 +200,8 @@ class AdjudicationPanel(QtWidgets.QWidget):
         fs = self.adjudication.template.fs
         lo, hi = 0.0, 1.0
         if self.record is not None and lead in self.record.lead_names:
-            y = self.record.signal(lead)
+            index = self.record.lead_names.index(lead)
+            y = self.record.window(0, self.record.n_samples)[index]
             self.plot.plot(np.arange(len(y)) / fs, y, pen=pg.mkPen((40, 40, 40), width=1))
             finite = y[np.isfinite(y)]
             if finite.size:
