@@ -416,9 +416,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.ruleset = None
             self.show_error(f"{exc}. The shipped rules are used instead.", title="Rule file not used")
         if not initial:
-            store = prefs.store_path or settings_store_path(self.settings)
-            if os.environ.get(STORE_ENV) is None and store != self.corrections.store_path:
-                self.corrections.open_store(store)
+            self._use_store(prefs.store_path or settings_store_path(self.settings))
             if prefs.user and (self.corrections.user is None or prefs.user != self.corrections.user.id):
                 self.sign_in(prefs.user)
             if prefs != old and self.record is not None:
@@ -439,10 +437,13 @@ class MainWindow(QtWidgets.QMainWindow):
         return dialog
 
     def _on_profile_created(self, annotator_id: str) -> None:
-        store = settings_store_path(self.settings)
-        if os.environ.get(STORE_ENV) is None and store != self.corrections.store_path:
-            self.corrections.open_store(store)
+        self._use_store(settings_store_path(self.settings))
         self.sign_in(annotator_id)
+
+    def _use_store(self, path: Path) -> None:
+        """Switch to the store the preferences name (``$ECGWS_STORE``, when set, wins)."""
+        if os.environ.get(STORE_ENV) is None and path != self.corrections.store_path:
+            self.corrections.open_store(path)
 
     def report_case(self):  # noqa: ANN201 - workstation.delivery.case.Case | None
         """The open record as a report sees it: boundaries shown, rules, and who reviewed it."""
@@ -579,11 +580,11 @@ class MainWindow(QtWidgets.QMainWindow):
                             title="Adjudication")
             return None
 
-        def candidates():  # noqa: ANN202
-            found = [self.record] if self.record is not None else []
-            return found + [e.path for e in self.worklist.entries]
-
-        window = AdjudicationWindow(self.corrections.store, record_finder(candidates), self)
+        folders = {e.path.parent for e in self.worklist.entries}
+        if self.record is not None:
+            folders.add(self.record.source.path.parent)
+        finder = record_finder(lambda: self.record, sorted(folders))
+        window = AdjudicationWindow(self.corrections.store, finder, self)
         self.panel_window = window
         window.show()
         return window

@@ -79,27 +79,18 @@ class AdjudicationWindow(QtWidgets.QMainWindow):
         self.panel.refresh()
 
 
-def record_finder(candidates: Callable[[], Iterable[ECGRecord | Path]]) -> Callable[[RecordInfo], ECGRecord | None]:
-    """A ``find_record`` for adjudication: the candidate whose signal hashes to the record's id.
+def record_finder(open_record: Callable[[], ECGRecord | None],
+                  folders: Iterable[Path]) -> Callable[[RecordInfo], ECGRecord | None]:
+    """A ``find_record`` for adjudication: the open record when it is the one asked for, else
+    the file in ``folders`` whose signal hashes to the record's id (the panel's finder)."""
+    from workstation.panel.export import SignalFinder
 
-    Files whose name matches the stored source name are tried first; each file is read at
-    most once per call.
-    """
-    from workstation.io import ECGReadError, read_ecg
+    finder = SignalFinder(folders)
 
     def find(info: RecordInfo) -> ECGRecord | None:
-        items = list(candidates())
-        items.sort(key=lambda c: 0 if isinstance(c, ECGRecord) or c.name == info.source_name else 1)
-        for item in items:
-            if isinstance(item, Path):
-                if item.name != info.source_name:
-                    continue
-                try:
-                    item = read_ecg(item)
-                except ECGReadError:
-                    continue
-            if item.n_samples == info.n_samples and record_key(item) == info.id:
-                return item
-        return None
+        record = open_record()
+        if record is not None and record.n_samples == info.n_samples and record_key(record) == info.id:
+            return record
+        return finder.find(info)
 
     return find
