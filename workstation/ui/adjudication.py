@@ -75,6 +75,7 @@ class AdjudicationPanel(QtWidgets.QWidget):
         self.plot = pg.PlotWidget(background="w")
         self.plot.setLabel("bottom", "time (s)")
         self.plot.setLabel("left", "mV")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # mV as mV, not "mV (x0.001)"
         self.plot.addLegend(offset=(-10, 10))
         self.waves = _table(["wave"])
         right = QtWidgets.QVBoxLayout()
@@ -206,11 +207,12 @@ class AdjudicationPanel(QtWidgets.QWidget):
             finite = y[np.isfinite(y)]
             if finite.size:
                 lo, hi = float(finite.min()), float(finite.max())
-        band = (hi - lo) / max(1, len(self.sources))
+        # each source's ticks in a band of its own below the trace, so none hides the ink
+        band = 0.25 * (hi - lo)
         for i, name in enumerate(self.sources):
             xs = [x for w in self.adjudication.versions[name].waves_in(lead)
                   for x in (w.onset / fs, w.offset / fs)]
-            y0 = hi - (i + 1) * band
+            y0 = lo - (i + 1.1) * band
             x = np.repeat(xs, 2)
             y = np.tile([y0, y0 + band], len(xs))
             self.plot.plot(x, y, connect="pairs", name=name,
