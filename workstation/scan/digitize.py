@@ -16,6 +16,7 @@ A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Ad
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,8 +99,19 @@ class Digitised:
         return min(scores) if scores else 0.0
 
 
-def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Digitised:
-    """Digitise a page image (BGR uint8)."""
+#: Finds the trace's ink on the straightened page: (BGR image, its contrast) -> boolean mask.
+InkFinder = Callable[[np.ndarray, Contrast], np.ndarray]
+
+
+def classical_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
+    """The default :data:`InkFinder`: thresholds on darkness and colour (:func:`ink_mask`)."""
+    return ink_mask(contrast)
+
+
+def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
+             ink: InkFinder = classical_ink) -> Digitised:
+    """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels; another finder (a
+    learned segmentation, say) can be measured against the default one."""
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
     corners = find_page(image)
@@ -110,7 +122,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments()) -> Dig
     if abs(angle) >= 0.05:
         image = rotate(image, angle)
         contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
-    mask = ink_mask(contrast)
+    mask = ink(image, contrast)
     gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
     ppm_x = adjustments.px_per_mm_x or ppm_x

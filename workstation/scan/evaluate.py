@@ -20,7 +20,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from workstation.core.record import ECGRecord
-from workstation.scan.digitize import digitize
+from workstation.scan.digitize import InkFinder, classical_ink, digitize
 from workstation.scan.ingest import load_pages
 from workstation.scan.metric import snr_db, snr_per_lead, summarise
 from workstation.scan.synth import degrade, render
@@ -43,8 +43,8 @@ class LevelResult:
 
 
 def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, dpi: float = 200.0,
-                       seed: int = 0) -> list[LevelResult]:
-    """Render, degrade, digitise and score each record at each level."""
+                       seed: int = 0, ink: InkFinder = classical_ink) -> list[LevelResult]:
+    """Render, degrade, digitise (finding the ink with ``ink``) and score each record at each level."""
     per_level: dict[str, tuple[list[float], list[float], list[float]]] = {lv: ([], [], []) for lv in levels}
     counts = dict.fromkeys(levels, 0)
     styles = ("pink", "red", "green", "grey")
@@ -53,7 +53,7 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
         for level in levels:
             page = degrade(printout, level, seed=seed + k)
             start = time.perf_counter()
-            result = digitize(page.image)
+            result = digitize(page.image, ink=ink)
             elapsed = time.perf_counter() - start
             snrs, quality, times = per_level[level]
             times.append(elapsed)
