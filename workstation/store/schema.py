@@ -94,3 +94,23 @@ def _events(db: Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
     db.execute("CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
                "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
+
+
+@MIGRATIONS(name="0002_set_cache")
+def _set_cache(db: Database) -> None:
+    # derived data of a set (its waves as packed columns, a panel's cross-lead figures), so
+    # that agreement over thousands of sets reads a blob per set instead of a row per wave;
+    # any change to a set's waves drops its entries, so a stale entry cannot be read
+    db.execute("""
+        CREATE TABLE set_cache (
+            set_id INTEGER NOT NULL REFERENCES annotation_sets(id),
+            name TEXT NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (set_id, name)
+        ) STRICT, WITHOUT ROWID""")
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "OLD"), ("DELETE", "OLD")):
+        db.execute(f"CREATE TRIGGER set_cache_on_wave_{event.lower()} AFTER {event} ON waves "
+                   f"BEGIN DELETE FROM set_cache WHERE set_id = {row}.set_id; END")
+    # an update can move a wave to another set in principle: drop that set's entries too
+    db.execute("CREATE TRIGGER set_cache_on_wave_move AFTER UPDATE OF set_id ON waves "
+               "BEGIN DELETE FROM set_cache WHERE set_id = NEW.set_id; END")

@@ -7,7 +7,7 @@ transaction; :class:`workstation.store.store.AnnotationStore` decides when to be
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import numpy as np
@@ -17,6 +17,7 @@ from workstation.core.annotation import (AnnotatedWave, AnnotationState, Label, 
                                          Provenance, Scope, SetStatus)
 from workstation.core.commands import ConflictError
 from workstation.core.delineation import Wave, WaveKind
+from workstation.store import cache
 from workstation.store.records import RecordInfo
 
 
@@ -263,7 +264,9 @@ def all_sets(db: Database, *, annotator_id: str | None = None, model: str | None
 class WaveTable:
     """Waves of many sets as parallel int32 columns, sorted by set.
 
-    ``kind`` indexes :data:`KIND_ORDER`; ``lead`` indexes ``lead_names``.
+    ``kind`` indexes :data:`KIND_ORDER`; ``lead`` indexes ``lead_names``. ``heads`` is each
+    set's latest event id, read before its waves: a figure derived from these columns may be
+    kept (:mod:`workstation.store.cache`) only while the set's head is still the same.
     """
 
     set_id: np.ndarray
@@ -273,47 +276,103 @@ class WaveTable:
     peak: np.ndarray
     offset: np.ndarray
     lead_names: tuple[str, ...]
+    heads: dict[int, int] = field(default_factory=dict)
+
+    def bounds(self, set_id: int) -> tuple[int, int]:
+        """The slice of rows holding ``set_id``'s waves."""
+        return (int(self.set_id.searchsorted(set_id, "left")),
+                int(self.set_id.searchsorted(set_id, "right")))
 
 
 KIND_ORDER = (WaveKind.P, WaveKind.QRS, WaveKind.T)
 _CHUNK = 500  # set ids per query: under SQLite's bound-parameter limit
+#: Name of a set's waves packed as columns in the set cache.
+PACKED_WAVES = "waves/1"
 
 
-def wave_table(db: Database, set_ids: Iterable[int]) -> WaveTable:
-    """Every wave of ``set_ids`` as int32 columns, by set, one query per 500 sets.
+def wave_table(db: Database, set_ids: Iterable[int]) -> tuple[WaveTable, dict[int, bytes]]:
+    """Every wave of ``set_ids`` as int32 columns, and the packed columns of the sets that were
+    not yet in the cache (for the caller to keep there).
 
-    SQLite hands over one row per set, lead and kind with the positions joined in text
-    (rows are stored in (set, "lead/kind/onset") order, so the grouping streams) and numpy
-    parses them in C. A row per wave would cost a Python tuple each: 26 million on a
+    Cached sets cost one blob each (:func:`pack_waves`). The others are read with one query
+    per 500 sets: SQLite hands over one row per set, lead and kind with the positions joined
+    in text (rows are stored in (set, "lead/kind/onset") order, so the grouping streams) and
+    numpy parses them in C; a row per wave would cost a Python tuple each, 26 million on a
     10,000-record panel of 5 readers and a model. Within a set, rows are grouped by lead and
     kind, not sorted by onset.
     """
     ids = sorted(set(set_ids))
-    leads: dict[str, int] = {}
-    parts = [np.empty((6, 0), dtype=np.int32)]
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    heads = cache.heads(db, ids)
+    packed = cache.read(db, PACKED_WAVES, ids)
+    missing = [i for i in ids if i not in packed]
+    fresh: dict[int, bytes] = {}
+    for start in range(0, len(missing), _CHUNK):
+        chunk = missing[start:start + _CHUNK]
         rows = db.execute(
             f"SELECT set_id, lead, kind, count(*), group_concat(onset), group_concat(peak), "
             f"group_concat(offset) FROM waves WHERE set_id IN ({','.join('?' * len(chunk))}) "
             f"GROUP BY set_id, lead, kind ORDER BY set_id", chunk).fetchall()
-        if rows:
-            parts.append(_columns(rows, leads))
+        fresh.update(_pack_rows(rows))
+    leads: dict[str, int] = {}
+    parts = [np.empty((6, 0), dtype=np.int32)]
+    decoded: dict[bytes, np.ndarray] = {}
+    for set_id in ids:
+        data = packed.get(set_id) or fresh.get(set_id)
+        if data:
+            parts.append(_unpack(set_id, data, leads, decoded))
     table = np.concatenate(parts, axis=1)
-    return WaveTable(*table, lead_names=tuple(leads))
+    return WaveTable(*table, lead_names=tuple(leads), heads=heads), fresh
 
 
 _KIND_INDEX = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
 
 
-def _columns(rows: list[tuple], leads: dict[str, int]) -> np.ndarray:
-    """One chunk of grouped rows as a (6, waves) int32 array."""
-    counts = np.array([r[3] for r in rows], dtype=np.int64)
-    keys = np.array([(r[0], leads.setdefault(r[1], len(leads)), _KIND_INDEX[r[2]]) for r in rows],
-                    dtype=np.int64)
-    values = [np.fromstring(",".join(r[i] for r in rows), dtype=np.int64, sep=",")
-              for i in (4, 5, 6)]
-    return np.vstack([np.repeat(keys[:, i], counts) for i in range(3)] + values).astype(np.int32)
+def pack_waves(lead_names: list[str], lead: np.ndarray, kind: np.ndarray, onset: np.ndarray,
+               peak: np.ndarray, offset: np.ndarray) -> bytes:
+    """A set's waves as one blob: its lead names (JSON), a newline, then lead and kind
+    (uint16 each, ``lead`` indexing the names) and onset, peak, offset (int32) as columns."""
+    return b"".join([json.dumps(lead_names).encode(), b"\n",
+                     np.asarray(lead, "<u2").tobytes(), np.asarray(kind, "<u2").tobytes(),
+                     np.asarray(onset, "<i4").tobytes(), np.asarray(peak, "<i4").tobytes(),
+                     np.asarray(offset, "<i4").tobytes()])
+
+
+def _pack_rows(rows: list[tuple]) -> dict[int, bytes]:
+    """Grouped rows (set, lead, kind, count, onsets, peaks, offsets) as packed sets."""
+    out: dict[int, bytes] = {}
+    start = 0
+    while start < len(rows):
+        set_id = rows[start][0]
+        stop = start
+        while stop < len(rows) and rows[stop][0] == set_id:
+            stop += 1
+        group = rows[start:stop]
+        names = sorted({r[1] for r in group})
+        counts = np.array([r[3] for r in group], dtype=np.int64)
+        lead = np.repeat([names.index(r[1]) for r in group], counts)
+        kind = np.repeat([_KIND_INDEX[r[2]] for r in group], counts)
+        values = [np.fromstring(",".join(r[i] for r in group), dtype=np.int64, sep=",")
+                  for i in (4, 5, 6)]
+        out[set_id] = pack_waves(names, lead, kind, *values)
+        start = stop
+    return out
+
+
+def _unpack(set_id: int, data: bytes, leads: dict[str, int],
+            decoded: dict[bytes, np.ndarray]) -> np.ndarray:
+    """One packed set as (6, waves) int32 rows, its leads numbered in ``leads``."""
+    cut = data.index(b"\n")
+    header = data[:cut]
+    mapping = decoded.get(header)
+    if mapping is None:
+        mapping = np.array([leads.setdefault(name, len(leads)) for name in json.loads(header)],
+                           dtype=np.int64)
+        decoded[header] = mapping
+    n = (len(data) - cut - 1) // 16
+    small = np.frombuffer(data, "<u2", 2 * n, cut + 1)
+    large = np.frombuffer(data, "<i4", 3 * n, cut + 1 + 4 * n)
+    return np.vstack([np.full(n, set_id), mapping[small[:n]], small[n:],
+                      large[:n], large[n:2 * n], large[2 * n:]]).astype(np.int32)
 
 
 def labels_of_sets(db: Database, set_ids: Iterable[int]) -> dict[int, frozenset[Label]]:

@@ -23,7 +23,7 @@ from workstation.core.annotation import (AnnotationState, Label, SetStatus, Stam
 from workstation.core.commands import Command, command_to_dict
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
-from workstation.store import identity, sets
+from workstation.store import cache, identity, sets
 from workstation.store.connection import open_database, write_transaction
 from workstation.store.errors import IdentityError, SetLockedError, StoreError, store_error
 from workstation.store.events import EventKind, append_event, chain_head
@@ -271,8 +271,25 @@ class AnnotationStore:
 
     @_guarded
     def wave_table(self, set_ids: list[int]) -> WaveTable:
-        """The waves of many sets as columns (for agreement over thousands of records)."""
-        return sets.wave_table(self._db, set_ids)
+        """The waves of many sets as columns (for agreement over thousands of records).
+
+        Sets read for the first time are packed into the set cache on the way, so the next
+        reading costs a blob per set instead of a row per wave.
+        """
+        table, fresh = sets.wave_table(self._db, set_ids)
+        cache.write(self._db, sets.PACKED_WAVES, fresh, table.heads)
+        return table
+
+    @_guarded
+    def cached(self, name: str, set_ids: list[int]) -> dict[int, bytes]:
+        """Derived data kept for these sets under ``name`` (see :mod:`workstation.store.cache`)."""
+        return cache.read(self._db, name, set_ids)
+
+    @_guarded
+    def keep_cached(self, name: str, entries: dict[int, bytes], read_heads: dict[int, int]) -> int:
+        """Keep derived data of sets unchanged since ``read_heads`` (a :class:`WaveTable`'s
+        ``heads``); returns how many were kept (0 when the store cannot be written now)."""
+        return cache.write(self._db, name, entries, read_heads)
 
     @_guarded
     def labels_of_sets(self, set_ids: list[int]) -> dict[int, frozenset[Label]]:
