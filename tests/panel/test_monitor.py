@@ -85,7 +85,7 @@ def test_flags_the_readers_corrections_overrule(store_path: Path) -> None:
     reader moves every QRS end back to the cardiologists' position, where it is borderline."""
     import dataclasses
 
-    from workstation.core.delineation import Wave, read_wfdb_annotations
+    from workstation.core.delineation import read_wfdb_annotations
     from workstation.io import read_ecg
     from workstation.panel.monitor import flag_changes
     from workstation.ui.app import sample_path

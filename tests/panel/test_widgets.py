@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 from PySide6 import QtGui
 
-from workstation.panel.agreement import agreement
-from workstation.panel.sources import all_sources, load_panel
 from workstation.store import AnnotationStore
 from workstation.ui.adjudication import AdjudicationPanel
 from workstation.ui.agreement_dashboard import AgreementDashboard, compute_report

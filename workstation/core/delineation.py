@@ -177,37 +177,55 @@ class Delineation:
 
 def group_waves(waves: Iterable[Wave], *, min_overlap: float = 0.3,
                 min_leads: int = 1) -> tuple[WaveGroup, ...]:
-    """Cluster waves of one kind across leads by overlap in time, one group per beat.
-
-    A wave joins the group it overlaps most, by at least ``min_overlap`` of the shorter of
-    the wave and the group's span, provided the group has no wave on that lead yet;
-    otherwise it starts a group. Requiring overlap (rather than proximity) keeps the P and
-    T waves of neighbouring beats apart at any heart rate. Groups seen on fewer than
-    ``min_leads`` leads are dropped.
-    """
+    """Cluster waves of one kind across leads by overlap in time, one group per beat
+    (:func:`cluster_by_overlap`). Groups seen on fewer than ``min_leads`` leads are dropped."""
     waves = sorted(waves, key=lambda w: (w.onset, w.offset))
     kinds = {w.kind for w in waves}
     if len(kinds) > 1:
         raise ValueError("group_waves needs waves of one kind")
-    groups: list[list[Wave]] = []
-    spans: list[tuple[int, int]] = []
-    for wave in waves:
+    index = cluster_by_overlap([w.onset for w in waves], [w.offset for w in waves],
+                               [w.lead for w in waves], min_overlap)
+    groups: list[list[Wave]] = [[] for _ in range(max(index, default=-1) + 1)]
+    for wave, g in zip(waves, index):
+        groups[g].append(wave)
+    return tuple(WaveGroup(g[0].kind, tuple(g)) for g in groups if len(g) >= min_leads)
+
+
+def cluster_by_overlap(onsets: Sequence[int], offsets: Sequence[int], leads: Sequence[object],
+                       min_overlap: float = 0.3) -> list[int]:
+    """The group (numbered from 0 in order of creation) of each wave of one kind, the waves
+    given sorted by (onset, offset).
+
+    A wave joins the group it overlaps most, by at least ``min_overlap`` of the shorter of
+    the wave and the group's span, provided the group has no wave on that lead yet;
+    otherwise it starts a group. Requiring overlap (rather than proximity) keeps the P and
+    T waves of neighbouring beats apart at any heart rate. Plain integers in, so that
+    thousands of sets can be grouped straight from the store's columns.
+    """
+    span_on: list[int] = []
+    span_off: list[int] = []
+    members: list[set] = []
+    out = []
+    for on_w, off_w, lead in zip(onsets, offsets, leads):
+        duration = off_w - on_w
         best, best_share = -1, min_overlap
         # sorted by onset: only the last few groups can still overlap this wave
-        for g in range(len(groups) - 1, max(-1, len(groups) - 8), -1):
-            on, off = spans[g]
-            shorter = max(1, min(wave.duration, off - on))
-            share = wave.overlap(on, off) / shorter
-            if share >= best_share and all(w.lead != wave.lead for w in groups[g]):
+        for g in range(len(span_on) - 1, max(-1, len(span_on) - 8), -1):
+            on, off = span_on[g], span_off[g]
+            share = max(0, min(off_w, off) - max(on_w, on)) / max(1, min(duration, off - on))
+            if share >= best_share and lead not in members[g]:
                 best, best_share = g, share
         if best < 0:
-            groups.append([wave])
-            spans.append((wave.onset, wave.offset))
+            best = len(span_on)
+            span_on.append(on_w)
+            span_off.append(off_w)
+            members.append({lead})
         else:
-            groups[best].append(wave)
-            on, off = spans[best]
-            spans[best] = (min(on, wave.onset), max(off, wave.offset))
-    return tuple(WaveGroup(g[0].kind, tuple(g)) for g in groups if len(g) >= min_leads)
+            span_on[best] = min(span_on[best], on_w)
+            span_off[best] = max(span_off[best], off_w)
+            members[best].add(lead)
+        out.append(best)
+    return out
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -23,14 +23,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inference.delineation.evaluate import min_leads_for
-from inference.delineation.scoring import (TOLERANCE_MS, Boundary, LeadBoundaries, Scores, Tally,
-                                           wave_boundaries)
-from rules.qtc import QtcFormula, qtc_ms
+from inference.delineation.scoring import TOLERANCE_MS, Boundary, Scores, Tally
 from workstation.core.annotation import LabelKind
 from workstation.core.delineation import Delineation, WaveGroup, WaveKind
 from workstation.panel import stats
+from workstation.panel.globals import SetGlobals, group_intervals, load_globals
 from workstation.panel.matching import greedy_match
-from workstation.panel.sources import PanelData, Source, delineation_of
+from workstation.panel.sources import PanelData, Source, wanted_globals
 from workstation.store.sets import KIND_ORDER
 
 INTERVALS = ("PR", "QRS", "QT", "QTc")
@@ -198,15 +197,16 @@ def source_rows(data: PanelData, source: str, record_index: dict[str, int],
 
 
 def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.ndarray,
-                       stride: int, disagreement: Disagreement,
-                       tolerance_ms: float = TOLERANCE_MS) -> Scores:
-    """Per-lead scores of ``b`` against ``a`` on the records flagged in ``common``.
+                       stride: int, disagreement: Disagreement | None,
+                       tolerance_ms: float = TOLERANCE_MS, n_leads: int | None = None) -> Scores:
+    """Scores of ``b`` against ``a`` on the records flagged in ``common``.
 
     ``fs`` is each record's sampling rate and ``stride`` (as given to :func:`source_rows`)
-    exceeds every record's length plus the tolerance. Adds each boundary's disagreement to
-    ``disagreement``.
+    exceeds every record's length plus the tolerance. Segments are the records' leads
+    (``n_leads`` per record, the disagreement's leads by default; 1 for global boundaries).
+    Adds each boundary's disagreement to ``disagreement`` when given.
     """
-    n_leads = len(disagreement.lead_names)
+    n_leads = n_leads or len(disagreement.lead_names)
     scores = Scores({boundary: ArrayTally() for boundary in Boundary})
     for boundary in Boundary:
         sa, ref = _restricted(a.boundaries[boundary], common, n_leads)
@@ -220,9 +220,10 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
         tally = scores[boundary]
         tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), int(unmatched.sum())
         tally.errors_ms = errors
-        _accumulate(disagreement, boundary_key(boundary), tolerance_ms,
-                    matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
-                    extra=sb[unmatched])
+        if disagreement is not None:
+            _accumulate(disagreement, boundary_key(boundary), tolerance_ms,
+                        matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
+                        extra=sb[unmatched])
     return scores
 
 
@@ -248,79 +249,55 @@ def _accumulate(d: Disagreement, key: str, tolerance_ms: float, *,
     d.by_wave_count[key] = d.by_wave_count.get(key, 0) + np.bincount(leads, minlength=n_leads)
 
 
-# -- global boundaries and intervals (per set, cross-lead grouping) -----------------------------
+# -- global boundaries and intervals (from each set's cached cross-lead groups) -----------------
 
-@dataclass(frozen=True)
-class SetGlobals:
-    """One set's cross-lead view, computed once for all the pairs it is in.
+def global_rows(globals_: dict[int, SetGlobals], n_records: int, stride: int,
+                min_leads: np.ndarray | None = None) -> SourceRows:
+    """A source's global boundaries laid out like :func:`source_rows` (one segment a record).
 
-    ``reference``: its global boundaries as ``ecgws evaluate`` takes a reference's (every
-    group, span = first onset to last offset); ``test``: as it takes a tested method's (a
-    model's groups need a quarter of the leads); ``intervals``: median PR, QRS, QT, QTc (ms).
+    ``globals_`` maps record index to the set's :class:`SetGlobals`. As a reference every
+    group counts and its span is the set's first onset to last offset; as a tested model
+    (``min_leads`` per record given) a group counts when seen on that many leads, as in
+    ``ecgws evaluate``.
     """
-
-    reference: LeadBoundaries
-    test: LeadBoundaries
-    intervals: dict[str, float]
-
-
-def set_globals(data: PanelData, source: Source, record_id: str) -> SetGlobals:
-    info = data.records[record_id]
-    d = delineation_of(data, data.sets[source.name][record_id].id, info, source.name)
-    min_leads = min_leads_for(len(info.leads)) if source.is_model else 1
-    every = {kind: d.groups(kind) for kind in WaveKind}
-    seen = every if min_leads == 1 else {kind: d.groups(kind, min_leads=min_leads)
-                                         for kind in WaveKind}
-    span = (min(w.onset for w in d.waves), max(w.offset for w in d.waves)) if d.waves else None
-    return SetGlobals(wave_boundaries([g for k in WaveKind for g in every[k]], span),
-                      wave_boundaries([g for k in WaveKind for g in seen[k]]),
-                      median_intervals(seen, d.fs))
-
-
-def global_scores(ref: SetGlobals, test: SetGlobals, fs: float, scores: Scores,
-                  tolerance_ms: float = TOLERANCE_MS) -> None:
-    """Add one record's global boundaries of ``test`` against ``ref`` (as ``ecgws evaluate``)."""
-    scores.add(ref.reference, test.test, fs, tolerance_ms)
+    records = sorted(globals_)
+    g = [globals_[r] for r in records]
+    counts = np.array([len(x.kind) for x in g], dtype=np.int64)
+    segment = np.repeat(np.asarray(records, dtype=np.int64), counts)
+    cat = (lambda name: np.concatenate([getattr(x, name) for x in g]) if g
+           else np.empty(0, dtype=np.int64))
+    kind, onset, offset, leads = cat("kind"), cat("onset"), cat("offset"), cat("leads")
+    if min_leads is not None:
+        keep = leads >= min_leads[segment]
+        segment, kind, onset, offset = segment[keep], kind[keep], onset[keep], offset[keep]
+    span_lo = np.full(n_records, np.iinfo(np.int64).max)
+    span_hi = np.full(n_records, -1)
+    for r, x in zip(records, g):
+        if x.span is not None:
+            span_lo[r], span_hi[r] = x.span
+    boundaries = {}
+    for boundary in Boundary:
+        mine = kind == KIND_ORDER.index(boundary.kind)
+        seg = segment[mine]
+        key = seg * stride + (onset if boundary.is_onset else offset)[mine]
+        by_key = np.argsort(key, kind="stable")
+        boundaries[boundary] = (seg[by_key], key[by_key])
+    return SourceRows(boundaries, span_lo, span_hi)
 
 
 def median_intervals(groups: dict[WaveKind, tuple[WaveGroup, ...]], fs: float) -> dict[str, float]:
-    """Median PR, QRS, QT (ms) over beats, RR, and QTc (Bazett, via :mod:`rules.qtc`).
-
-    ``groups`` are a delineation's cross-lead groups by kind (:meth:`Delineation.groups`). A
-    beat is a QRS group; its P is the last P group ending before the QRS onset and after the
-    previous QRS, its T the first T group starting after the QRS offset and before the next
-    QRS. Intervals run from the global onsets to the global offsets.
-    """
-    ms = 1000.0 / fs
-    qrs = sorted(groups[WaveKind.QRS], key=lambda g: g.onset)
-    ps = [(g.onset, g.offset) for g in groups[WaveKind.P]]
-    ts = [(g.onset, g.offset) for g in groups[WaveKind.T]]
-    pr, dur, qt = [], [], []
-    for i, g in enumerate(qrs):
-        prev_off = qrs[i - 1].offset if i else -1
-        next_on = qrs[i + 1].onset if i + 1 < len(qrs) else np.inf
-        p = [on for on, off in ps if prev_off < on and off <= g.onset]
-        t = [off for on, off in ts if on >= g.offset and off < next_on]
-        dur.append((g.offset - g.onset) * ms)
-        if p:
-            pr.append((g.onset - max(p)) * ms)
-        if t:
-            qt.append((min(t) - g.onset) * ms)
-    rr = np.diff([g.onset for g in qrs]) * ms
-    out = {"PR": _median(pr), "QRS": _median(dur), "QT": _median(qt), "RR": _median(rr)}
-    out["QTc"] = (qtc_ms(QtcFormula.BAZETT, out["QT"], out["RR"])
-                  if np.isfinite(out["QT"]) and np.isfinite(out["RR"]) else float("nan"))
-    return out
+    """Median PR, QRS, QT, RR (ms) and QTc (Bazett) of a delineation's cross-lead groups by
+    kind (:meth:`Delineation.groups`); see :func:`workstation.panel.globals.group_intervals`."""
+    every = [(KIND_ORDER.index(k), g.onset, g.offset) for k, gs in groups.items() for g in gs]
+    kind, onset, offset = (np.array(c, dtype=np.int64).reshape(-1)
+                           for c in (zip(*every) if every else ([], [], [])))
+    return group_intervals(kind, onset, offset, fs)
 
 
 def delineation_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float]:
     """:func:`median_intervals` of a whole delineation."""
     return median_intervals({kind: d.groups(kind, min_leads=min_leads) for kind in WaveKind},
                             d.fs)
-
-
-def _median(values) -> float:
-    return float(np.median(values)) if len(values) else float("nan")
 
 
 # -- labels -------------------------------------------------------------------------------------
@@ -379,7 +356,11 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     stride = max((data.records[r].n_samples for r in record_ids), default=0) \
         + int(tolerance_ms * fs.max(initial=0) / 1000.0) + 2
     rows = {s.name: source_rows(data, s.name, index, stride) for s in data.sources}
-    globals_ = _all_globals(data) if with_global else {}
+    globals_ = _globals_by_source(data, index) if with_global else {}
+    as_reference = {name: global_rows(g, len(record_ids), stride) for name, g in globals_.items()}
+    as_tested = {s.name: global_rows(globals_[s.name], len(record_ids), stride,
+                                     _min_leads(data, record_ids)) if s.is_model
+                 else as_reference[s.name] for s in data.sources if with_global}
     items = label_items(labels or {})
     pairs = []
     for sa, sb in itertools.combinations(data.sources, 2):
@@ -394,7 +375,12 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
                              per_lead_agreement(rows[sa.name], rows[sb.name], flags, fs, stride,
                                                 dis, tolerance_ms))
         if with_global:
-            _add_global(pair, globals_, data, common, tolerance_ms)
+            pair.global_ = per_lead_agreement(as_reference[sa.name], as_tested[sb.name], flags,
+                                              fs, stride, None, tolerance_ms, n_leads=1)
+            for name in INTERVALS:
+                pair.intervals[name] = stats.bland_altman(
+                    [globals_[sa.name][index[r]].intervals[name] for r in common],
+                    [globals_[sb.name][index[r]].intervals[name] for r in common])
         for item, values in items.items():
             keyed = [r for r in common if (sa.name, r) in values and (sb.name, r) in values]
             if keyed:
@@ -406,26 +392,24 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis)
 
 
-def _all_globals(data: PanelData) -> dict[tuple[str, str], SetGlobals]:
-    return {(s.name, r): set_globals(data, s, r) for s in data.sources for r in data.sets[s.name]}
+def _globals_by_source(data: PanelData, index: dict[str, int]) -> dict[str, dict[int, SetGlobals]]:
+    """Each source's :class:`SetGlobals` by record index (read from the store's cache by
+    :func:`load_panel`, or computed here for data assembled otherwise)."""
+    kept = data.globals_ if data.globals_ is not None else load_globals(None, data.waves,
+                                                                          wanted_globals(data))
+    return {s.name: {index[r]: kept[info.id] for r, info in data.sets[s.name].items()}
+            for s in data.sources}
 
 
-def _add_global(pair: PairAgreement, globals_: dict, data: PanelData, common: list[str],
-                tolerance_ms: float) -> None:
-    pair.global_ = Scores()
-    for r in common:
-        global_scores(globals_[(pair.a, r)], globals_[(pair.b, r)], data.records[r].fs,
-                      pair.global_, tolerance_ms)
-    for name in INTERVALS:
-        pair.intervals[name] = stats.bland_altman(
-            [globals_[(pair.a, r)].intervals[name] for r in common],
-            [globals_[(pair.b, r)].intervals[name] for r in common])
+def _min_leads(data: PanelData, record_ids: list[str]) -> np.ndarray:
+    return np.array([min_leads_for(len(data.records[r].leads)) for r in record_ids], dtype=np.int64)
 
 
-def _icc(globals_: dict, names: list[str], records: list[str]) -> dict[str, stats.Estimate]:
+def _icc(globals_: dict[str, dict[int, SetGlobals]], names: list[str],
+         records: list[str]) -> dict[str, stats.Estimate]:
     out = {}
     for name in INTERVALS:
-        grid = np.array([[globals_[(s, r)].intervals[name] if (s, r) in globals_ else np.nan
-                          for s in names] for r in records])
+        grid = np.array([[globals_[s][i].intervals[name] if i in globals_[s] else np.nan
+                          for s in names] for i in range(len(records))])
         out[name] = stats.icc(grid)
     return out

@@ -346,7 +346,7 @@ def _agreement_summary(store: AnnotationStore, records: list[str]) -> list[dict]
     if len(sources) < 2 or not records:
         return []
     sample = set(sorted(records)[:CARD_AGREEMENT_RECORDS])
-    report = agreement(load_panel(store, sources, sample), with_global=False)
+    report = agreement(load_panel(store, sources, sample, with_global=False), with_global=False)
     return [{"a": p.a, "b": p.b, "records": p.records,
              "mean_f1": round(p.per_lead.mean_f1(), 4),
              "sd_ms": {k: v["sd_ms"] for k, v in p.to_dict()["boundaries"].items()}}
@@ -360,7 +360,7 @@ def _card_text(card: dict) -> str:
              f"- **Records**: {card['records']} ({card['waves']} waves); splits "
              + ", ".join(f"{k} {v}" for k, v in sorted(card["splits"].items()))
              + f" ({card['split_rule']})",
-             f"- **Annotators in the store**: "
+             "- **Annotators in the store**: "
              + ", ".join(f"{a['id']} ({a['role']})" for a in card["annotators"]),
              f"- **Models whose proposals the store holds**: {', '.join(card['models_in_store']) or 'none'}",
              f"- **Rule set**: {card['ruleset_version']}",

@@ -6,13 +6,15 @@ its tag ``name/version``) or the consensus (every adjudicated set). Drafts never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
+from inference.delineation.evaluate import min_leads_for
 from workstation.core.annotation import AnnotationState, SetStatus
-from workstation.core.delineation import Delineation, Wave
+from workstation.core.delineation import Delineation
+from workstation.panel.globals import SetGlobals, load_globals
 from workstation.store import AnnotationStore, RecordInfo, StoreError
-from workstation.store.sets import KIND_ORDER, SetInfo, WaveTable
+from workstation.store.sets import SetInfo, WaveTable
 
 CONSENSUS = "consensus"
 
@@ -84,31 +86,34 @@ class PanelData:
     sets: dict[str, dict[str, SetInfo]]  # source name -> record id -> set
     records: dict[str, RecordInfo]
     waves: WaveTable
+    globals_: dict[int, SetGlobals] | None = None  # by set id, when loaded with them
 
 
-def load_panel(store: AnnotationStore, sources: list[Source],
-               records: set[str] | None = None) -> PanelData:
-    """Read what agreement needs from the store (on ``records`` only, when given)."""
+def load_panel(store: AnnotationStore, sources: list[Source], records: set[str] | None = None,
+               *, with_global: bool = True) -> PanelData:
+    """Read what agreement needs from the store (on ``records`` only, when given);
+    ``with_global`` adds each set's cross-lead groups and intervals (kept in the store's set
+    cache once computed: :mod:`workstation.panel.globals`)."""
     sets = {s.name: {r: info for r, info in sets_of(store, s).items()
                      if records is None or r in records} for s in sources}
     record_ids = sorted({r for by_record in sets.values() for r in by_record})
     records = {r: store.record(r) for r in record_ids}
     set_ids = [info.id for by_record in sets.values() for info in by_record.values()]
-    return PanelData(tuple(sources), sets, records, store.wave_table(set_ids))
+    data = PanelData(tuple(sources), sets, records, store.wave_table(set_ids))
+    if not with_global:
+        return data
+    return replace(data, globals_=load_globals(store, data.waves, wanted_globals(data)))
 
 
-def delineation_of(data: PanelData, set_id: int, record: RecordInfo, source: str) -> Delineation:
-    """One set's waves as a :class:`Delineation` (for the cross-lead global boundaries)."""
-    table = data.waves
-    lo, hi = table.set_id.searchsorted(set_id, "left"), table.set_id.searchsorted(set_id, "right")
-    names = table.lead_names
-    waves = tuple(Wave(KIND_ORDER[k], names[lead], on, pk, off)
-                  for lead, k, on, pk, off in zip(table.lead[lo:hi].tolist(),
-                                                  table.kind[lo:hi].tolist(),
-                                                  table.onset[lo:hi].tolist(),
-                                                  table.peak[lo:hi].tolist(),
-                                                  table.offset[lo:hi].tolist()))
-    return Delineation(record.fs, record.leads, waves, source, "")
+def wanted_globals(data: PanelData) -> dict[int, tuple[float, int]]:
+    """Set id -> (sampling rate, leads a group needs to count): a quarter of the record's
+    leads for a model's proposal, as ``ecgws evaluate`` counts a tested method's waves."""
+    out = {}
+    for source in data.sources:
+        for record, info in data.sets[source.name].items():
+            rec = data.records[record]
+            out[info.id] = (rec.fs, min_leads_for(len(rec.leads)) if source.is_model else 1)
+    return out
 
 
 def state_delineation(state: AnnotationState, source: str) -> Delineation:

@@ -141,7 +141,8 @@ class AdjudicationPanel(QtWidgets.QWidget):
             annotator_id=self.store.current_user.id if self.store.current_user else None)}
         self.items = []
         if len(sources) >= 2:
-            report = agreement(load_panel(self.store, sources), with_global=False)
+            report = agreement(load_panel(self.store, sources, with_global=False),
+                               with_global=False)
             self.items = [i for i in adjudication_queue(report, self.threshold.value())
                           if i.record_id not in done]
         self.queue.setRowCount(len(self.items))

@@ -1,0 +1,56 @@
+"""Each set's cross-lead groups and intervals: a worked example, the same figures as the
+delineation's own grouping, and kept in the store's set cache between reports."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from tests.store.conftest import synthetic_delineation
+from workstation.core.delineation import WaveKind
+from workstation.panel.agreement import agreement, delineation_intervals
+from workstation.panel.globals import cache_name, set_globals
+from workstation.panel.sources import all_sources, load_panel
+
+
+def test_intervals_of_the_synthetic_beat_worked_by_hand(panel):
+    # each beat on lead k starts at 20 + 400 b + (k mod 3): P 0-50, QRS 80-130, T 200-320
+    data = load_panel(panel, all_sources(panel))
+    info = data.sets["ann1"]["rec-2"]
+    g = set_globals(data.waves, info.id, 500.0, 1)
+    assert len(g.kind) == 36 and set(g.leads.tolist()) == {12}  # 12 beats x P, QRS, T
+    assert g.span == (20, 20 + 11 * 400 + 2 + 320)
+    assert g.intervals["PR"] == pytest.approx(80 * 2.0)  # P on (lead 0) to QRS on (lead 0)
+    assert g.intervals["QRS"] == pytest.approx(52 * 2.0)  # QRS off on the leads 2 samples late
+    assert g.intervals["QT"] == pytest.approx(242 * 2.0)  # QRS on to the latest T off
+    assert g.intervals["RR"] == pytest.approx(800.0)
+    assert g.intervals["QTc"] == pytest.approx(484.0 / math.sqrt(0.8))  # Bazett
+
+
+def test_grouping_from_columns_equals_the_delineations_own(panel):
+    data = load_panel(panel, all_sources(panel))
+    info = data.sets["ann2"]["rec-1"]  # its T offsets on V2 are 15 samples late
+    delineation = synthetic_delineation()
+    for min_leads in (1, 3):
+        g = set_globals(data.waves, data.sets["unet/1.0"]["rec-1"].id, 500.0, min_leads)
+        assert g.intervals == pytest.approx(delineation_intervals(delineation, min_leads),
+                                            nan_ok=True)
+        for k, kind in enumerate((WaveKind.P, WaveKind.QRS, WaveKind.T)):
+            groups = delineation.groups(kind)
+            assert sorted(zip(g.onset[g.kind == k].tolist(), g.offset[g.kind == k].tolist())) \
+                == sorted((x.onset, x.offset) for x in groups)
+    late = set_globals(data.waves, info.id, 500.0, 1)
+    assert late.intervals["QT"] == pytest.approx(2.0 * (1 + 320 + 15 - 80))  # V2 is lead 7: +1
+
+
+def test_a_second_report_reads_the_groups_from_the_store(panel):
+    first = agreement(load_panel(panel, all_sources(panel))).to_dict()
+    ids = [r[0] for r in panel.database.execute(
+        "SELECT set_id FROM set_cache WHERE name = ?", [cache_name(1)])]
+    assert len(ids) == 4  # the two readers' sets on two records; the model's is min3
+    assert panel.database.execute("SELECT count(*) FROM set_cache WHERE name = ?",
+                                  [cache_name(3)]).fetchone()[0] == 2
+    second = agreement(load_panel(panel, all_sources(panel))).to_dict()
+    assert second == first
+    assert first["icc"]["QT"]["n"] == 2 and first["pairs"][0]["global"]["T_off"]["n"] > 0
