@@ -40,6 +40,14 @@ def test_segments_are_placed_at_their_true_time(clean_print):
     assert np.isnan(v1[:2400]).all() and np.isnan(v1[3800:]).all()
 
 
+def test_trace_along_a_dark_grid_line_is_kept(ludb_record):
+    # grey paper: the 5 mm lines pass the ink threshold, and every baseline lies on one of them;
+    # removing whole grid lines (trace included) cost about 4 dB here
+    printout = render(ludb_record, dpi=200, style="grey")
+    result = digitize(printout.image)
+    assert _mean_snr(printout, result) > 10.0
+
+
 def test_photo_is_flattened_and_still_readable(photo_print):
     result = digitize(photo_print.image)
     assert result.calibration.perspective_corrected

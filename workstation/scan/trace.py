@@ -37,8 +37,14 @@ STANDARD_GAINS_MM_MV = (5.0, 10.0, 20.0)
 #: Straight ink longer than this (mm) is a grid line; page width assumed before the grid is known.
 LONG_LINE_MM = 20.0
 ASSUMED_PAGE_MM = 280.0
-#: Such lines must make up this share of the ink for the grid to count as printed dark.
-DARK_GRID_SHARE = 0.15
+#: A line of ink unbroken across more than this share of the page is a grid or frame line.
+ACROSS_SHARE = 0.6
+#: At least this many long vertical lines in the ink make a grid printed dark.
+MIN_GRID_LINES = 10
+#: The grid's darkness is this percentile of the line pixels' darkness; ink darker than it by
+#: the margin is kept where it crosses or runs along a grid line.
+GRID_DARKNESS_PERCENTILE = 75
+GRID_DARKNESS_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -69,26 +75,58 @@ def ink_mask(contrast: Contrast) -> np.ndarray:
         hist, edges = np.histogram(candidates, bins=64, range=(0.15, 1.0))
         threshold = max(threshold, _otsu(hist, edges))
     mask = (darkness > threshold) & (colour < 0.35 + 0.5 * darkness)
-    # a line that crosses (almost) the whole page is grid or frame, not ECG
-    rows = mask.mean(axis=1) > 0.6
-    cols = mask.mean(axis=0) > 0.6
-    mask[rows, :] = False
-    mask[:, cols] = False
-    return _without_dark_grid(mask)
+    # a line that crosses most of the page unbroken is grid or frame, not ECG (a rhythm strip's
+    # flat baseline may cover as much, but is broken at every beat)
+    across = np.zeros_like(mask)
+    across[_unbroken(mask, axis=1), :] = True
+    across[:, _unbroken(mask, axis=0)] = True
+    if across.any():
+        mask = _without_lines(mask, darkness, across & mask, across)
+    return _without_dark_grid(mask, darkness)
 
 
-def _without_dark_grid(mask: np.ndarray) -> np.ndarray:
-    """The mask less straight lines longer than about 20 mm, when such lines make up much of
-    it (a grid printed as dark as the trace). A trace is never straight that long; where it
-    lies on a removed grid line it is bridged later as a short gap."""
+def _unbroken(mask: np.ndarray, axis: int) -> np.ndarray:
+    """Which rows (``axis=1``) or columns (``axis=0``) hold an unbroken run of ink across
+    more than :data:`ACROSS_SHARE` of the page."""
+    extent = mask.shape[axis]
+    out = np.zeros(mask.shape[1 - axis], bool)
+    for i in np.flatnonzero(mask.mean(axis=axis) > ACROSS_SHARE):
+        line = mask[i] if axis == 1 else mask[:, i]
+        out[i] = max(stop - start for start, stop in _runs(line)) > ACROSS_SHARE * extent
+    return out
+
+
+def _without_dark_grid(mask: np.ndarray, darkness: np.ndarray) -> np.ndarray:
+    """The mask less the grid, when the grid is printed dark enough to pass the threshold (a
+    grey grid, or any grid in a blurred photo).
+
+    Grid lines are straight for more than about 20 mm; so is a flat trace along the
+    horizontal, but never along the vertical, so the grid is known by its many long vertical
+    lines. Where the trace crosses a grid line or runs along it, its stroke is usually the
+    darker: only pixels no darker than the grid are removed, unless grid and trace are equally
+    dark (a black grid), where the lines go whole and the trace is bridged later as short gaps.
+    """
     length = max(15, int(mask.shape[1] / ASSUMED_PAGE_MM * LONG_LINE_MM))
     m8 = mask.astype(np.uint8)
-    horizontal = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8))
-    vertical = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8))
-    lines = (horizontal | vertical).astype(bool)
-    if lines.sum() < DARK_GRID_SHARE * max(1, int(mask.sum())):
+    vertical = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((length, 1), np.uint8)).astype(bool)
+    if len(_runs(vertical.any(axis=0))) < MIN_GRID_LINES:
         return mask
-    return mask & ~cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    horizontal = cv2.morphologyEx(m8, cv2.MORPH_OPEN, np.ones((1, length), np.uint8)).astype(bool)
+    lines = horizontal | vertical
+    return _without_lines(mask, darkness, lines,
+                          cv2.dilate(lines.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool))
+
+
+def _without_lines(mask: np.ndarray, darkness: np.ndarray, lines: np.ndarray,
+                   near: np.ndarray) -> np.ndarray:
+    """The mask less the pixels ``near`` grid ``lines``: only those no darker than the lines
+    where the rest of the ink is clearly darker (the trace crossing or running along a lighter
+    grid line is kept), else all of them."""
+    line_darkness = float(np.percentile(darkness[lines], GRID_DARKNESS_PERCENTILE))
+    others = mask & ~near
+    if others.any() and float(np.median(darkness[others])) > line_darkness + GRID_DARKNESS_MARGIN:
+        return mask & ~(near & (darkness <= line_darkness + GRID_DARKNESS_MARGIN))
+    return mask & ~near
 
 
 def find_rows(mask: np.ndarray, px_per_mm_y: float) -> list[tuple[float, int, int]]:
