@@ -1,0 +1,153 @@
+"""Classical thresholds against the learned trace segmentation, as the digitiser's ink finder.
+
+Run: ``.venv/bin/python benchmarks/digitize_learned.py [--split test] [--records 20] [--dpi 200]``
+The same held-out prints as ``benchmarks/digitize_snr.py`` (LUDB records rendered as 3x4+rhythm
+prints on pink, red, green and grey paper, degraded with the same seeds) are digitised twice,
+once per ink finder, and scored with the Challenge 2024 SNR; the table puts the two side by side
+per degradation level (mean and median SNR in dB, the quality score's Spearman rank correlation
+with SNR, seconds per page). Then whole-pipeline time on a 300-dpi photo, and the ecg-image-kit
+images of QTDB sel100 (real rendering, known signal), whose SNR is scored with each lead's mean
+removed since those prints carry no calibration pulse. ``--weights`` and ``--threshold`` try
+another network or cut-off (on the validation split: never tune on test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from inference.digitize.predict import MODEL_PATH, TraceSegmenter  # noqa: E402
+from workstation.io import read_ecg  # noqa: E402
+from workstation.scan.digitize import classical_ink, digitize  # noqa: E402
+from workstation.scan.evaluate import LevelResult, evaluate_synthetic, spearman_overall  # noqa: E402
+from workstation.scan.metric import snr_db  # noqa: E402
+from workstation.scan.synth import LEVELS, degrade, render  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+SEL100 = DATA / "images" / "ecg-image-kit_generated" / "qtdb_sel100"
+REAL = DATA / "images" / "ecg-image-kit_real_samples"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="test")
+    parser.add_argument("--records", type=int, default=20)
+    parser.add_argument("--dpi", type=float, default=200.0)
+    parser.add_argument("--weights", type=Path, default=MODEL_PATH)
+    parser.add_argument("--threshold", type=float, default=None, help="probability cut-off (default: the model's)")
+    parser.add_argument("--speed-records", type=int, default=3, help="300-dpi photos timed end to end")
+    args = parser.parse_args()
+    segmenter = TraceSegmenter.load(args.weights)
+    threshold = segmenter.info.threshold if args.threshold is None else args.threshold
+
+    def learned(image, contrast):
+        return segmenter.probability(image, contrast) > threshold
+
+    ludb = DATA / "ludb"
+    names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
+    records = [read_ecg(ludb / f"{name}.hea") for name in names]
+    finders = {"classical": classical_ink, "learned": learned}
+    results = {name: evaluate_synthetic(records, LEVELS, dpi=args.dpi, ink=ink) for name, ink in finders.items()}
+
+    print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi; "
+          f"{segmenter.info.name} {segmenter.info.version}, threshold {threshold:g}")
+    print(_table(results))
+    for name, shown in results.items():
+        print(f"{name:<10} quality vs SNR over all leads: Spearman {spearman_overall(shown):.2f}")
+    print()
+    _speed(records[:args.speed_records], finders)
+    if SEL100.is_dir():
+        print()
+        _sel100(finders)
+    if REAL.is_dir():
+        print()
+        _real(finders)
+
+
+def _table(results: dict[str, list[LevelResult]]) -> str:
+    """One line per level: each measure for the classical finder, then for the learned one."""
+    (name_a, rows_a), (name_b, rows_b) = results.items()
+    pair = f"{name_a[:9]:>9} {name_b[:9]:>9}"
+    lines = [f"{'level':<6} | {'mean SNR (dB)':^19} | {'median SNR (dB)':^19} | {'rho(quality, SNR)':^19} | {'s/page':^19}",
+             f"{'':<6} | {pair} | {pair} | {pair} | {pair}"]
+    for a, b in zip(rows_a, rows_b):
+        lines.append(f"{a.name:<6} | {a.mean_snr:>9.2f} {b.mean_snr:>9.2f} | {a.median_snr:>9.2f} {b.median_snr:>9.2f} | "
+                     f"{a.spearman:>9.2f} {b.spearman:>9.2f} | {a.seconds_per_page:>9.2f} {b.seconds_per_page:>9.2f}")
+    return "\n".join(lines)
+
+
+def _speed(records, finders) -> None:
+    """Whole digitisation of 300-dpi photos (page finding to traced leads), per finder."""
+    pages = [degrade(render(record, dpi=300.0), "photo", seed=k).image for k, record in enumerate(records)]
+    for name, ink in finders.items():
+        digitize(pages[0], ink=ink)  # load and warm up
+        times = []
+        for page in pages:
+            start = time.perf_counter()
+            digitize(page, ink=ink)
+            times.append(time.perf_counter() - start)
+        print(f"300-dpi photo ({pages[0].shape[1]} x {pages[0].shape[0]} px), {name:<10}: "
+              f"{np.mean(times):.2f} s/page (max {max(times):.2f})")
+
+
+def _sel100(finders) -> None:
+    """ecg-image-kit's sel100 images (``sel100-N.png`` shows seconds 10N..10N+10 of QTDB sel100,
+    V5 above MLII): SNR with each lead's mean removed, as in digitize_snr.py."""
+    import wfdb
+
+    from workstation.scan.ingest import load_pages
+
+    signal, fields = wfdb.rdsamp(str(SEL100 / "sel100"))
+    fs = float(fields["fs"])
+    images = sorted(p for p in SEL100.glob("sel100-*.png") if not p.stem.endswith("-gt"))
+    for name, ink in finders.items():
+        centred = []
+        for path in images:
+            n = int(path.stem.split("-")[1])
+            result = digitize(load_pages(path)[0], ink=ink)
+            window = signal[int(10 * n * fs):int((10 * n + 10) * fs)]
+            t = np.arange(len(window)) / fs
+            for row, lead in enumerate(("V5", "MLII")):
+                truth = window[:, fields["sig_name"].index(lead)]
+                x = result.signals[row] if row < result.signals.shape[0] else np.full(1, np.nan)
+                ok = np.isfinite(x)
+                if ok.sum() < 2:
+                    centred.append(0.0)  # nothing traced: as the Challenge scores a missing lead
+                    continue
+                out = np.interp(t, np.flatnonzero(ok) / result.fs, x[ok], left=np.nan, right=np.nan)
+                centred.append(snr_db(truth - truth.mean(), out - np.nanmean(out)))
+        print(f"ecg-image-kit sel100 ({len(images)} images), {name:<9}: mean SNR with lead means removed "
+              f"{np.mean(centred):.2f} dB")
+
+
+def _real(finders) -> None:
+    """Real scans and phone photos without ground truth: what each finder makes of them."""
+    from workstation.scan.ingest import load_pages
+
+    paths = sorted(p for p in REAL.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".tif"))
+    for name, ink in finders.items():
+        scores, layouts, failures = [], [], 0
+        for path in paths:
+            try:
+                result = digitize(load_pages(path)[0], ink=ink)
+            except Exception:  # noqa: BLE001 - counted: a real image must never crash the reader
+                failures += 1
+                continue
+            scores.append(result.score)
+            layouts.append(result.layout)
+        standard = sum(layout.startswith("3x4") for layout in layouts)
+        print(f"real samples ({len(paths)} images), {name:<9}: {failures} failed, {standard} read as 3x4, "
+              f"quality mean {np.mean(scores):.2f} median {np.median(scores):.2f}, "
+              f"{sum(s >= 0.6 for s in scores)} at 0.6 or above")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Training pages for the trace segmentation: synthetic prints with the exact mask of the trace.
+
+A page is rendered and degraded by :mod:`workstation.scan.synth`. The mask of what counts as
+trace ink (each lead's line, the calibration pulses and the short bars between segments: every
+stroke the digitiser follows; not the grid, the lead names or the header) is drawn here on a
+blank sheet with the generator's geometry (its layout, page origin and stroke width), and
+carried through the same degradation: :func:`workstation.scan.synth.degrade` draws its random
+numbers independently of the picture, so the blank sheet degraded with the same seed moves
+exactly as the page does. The trace is where the degraded sheet-with-strokes is darker than the
+degraded blank sheet. Both are then straightened as the digitiser straightens a page
+(:mod:`workstation.scan.page`), so the network learns on what it will see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from workstation.core.layout import LayoutKind, PaperSettings, compute_layout
+from workstation.core.record import ECGRecord
+from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.synth import ORIGIN_MM, PAGE_MM, Print, degrade, render
+
+#: Input channels of the network, in order: darkness, colour (from :func:`normalise`), B, G, R.
+N_FEATURES = 5
+#: A degraded stroke counts as trace where it darkens the sheet by at least this share.
+STROKE_SHARE = 0.35
+_SHIFT = 4  # sub-pixel bits, as the generator draws
+
+
+@dataclass(frozen=True)
+class Page:
+    """One straightened training page: network input (uint8, H x W x N_FEATURES) and mask."""
+
+    features: np.ndarray
+    mask: np.ndarray  # bool, H x W: trace ink
+
+
+def features(image: np.ndarray, contrast: Contrast) -> np.ndarray:
+    """The network's input for a straightened page, uint8 H x W x :data:`N_FEATURES`."""
+    return np.dstack([_to_u8(contrast.darkness), _to_u8(contrast.colour), image])
+
+
+def resize(x: np.ndarray, size: tuple[int, int], interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """``x`` (H x W x C, any C) resized to ``size`` (width, height); opencv takes 4 channels at most."""
+    parts = [cv2.resize(x[..., i:i + 4], size, interpolation=interpolation) for i in range(0, x.shape[2], 4)]
+    return np.dstack([p if p.ndim == 3 else p[..., None] for p in parts])
+
+
+def stroke_sheet(record: ECGRecord, kind: LayoutKind, dpi: float, line_mm: float = 0.3) -> np.ndarray:
+    """A white page (BGR, the size :func:`render` gives) with only the trace strokes drawn in
+    black: the same polylines, origin and stroke width as the generator."""
+    record = record.in_standard_order()
+    layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings())
+    ppm = dpi / 25.4
+    page_mm = (max(PAGE_MM[0], ORIGIN_MM[0] + layout.width_mm + 5.0),
+               max(PAGE_MM[1], ORIGIN_MM[1] + layout.height_mm + 5.0))
+    sheet = np.full((int(round(page_mm[1] * ppm)), int(round(page_mm[0] * ppm)), 3), 255, np.uint8)
+    thickness = max(1, int(round(line_mm * ppm)))
+    signals = record.signals
+    strokes = []
+    for panel in layout.panels:
+        values = signals[panel.lead_index, panel.start:panel.stop]
+        xs = ORIGIN_MM[0] + panel.x_mm + np.arange(len(values)) * panel.mm_per_sample
+        strokes.append((xs, ORIGIN_MM[1] + panel.baseline_mm - values * panel.mm_per_mv))
+        if panel.column > 0:
+            x, y = ORIGIN_MM[0] + panel.x_mm, ORIGIN_MM[1] + panel.baseline_mm
+            strokes.append((np.array([x, x]), np.array([y - 2.5, y + 2.5])))
+    for row in layout.rows:
+        xs, ys = layout.calibration_pulse(row)
+        strokes.append((xs + ORIGIN_MM[0], ys + ORIGIN_MM[1]))
+    for xs, ys in strokes:
+        points = np.round(np.stack([xs * ppm, ys * ppm], axis=1) * (1 << _SHIFT)).astype(np.int32)
+        cv2.polylines(sheet, [points], False, (0, 0, 0), thickness, cv2.LINE_AA, _SHIFT)
+    return sheet
+
+
+def training_page(record: ECGRecord, *, level: str, seed: int, kind: LayoutKind, dpi: float,
+                  style: str) -> Page:
+    """Render, degrade and straighten one page of ``record`` with its trace mask."""
+    printout = render(record, kind=kind, dpi=dpi, style=style)
+    strokes = stroke_sheet(record, kind, dpi)
+    if strokes.shape != printout.image.shape:
+        raise RuntimeError(f"stroke sheet {strokes.shape} does not match the print {printout.image.shape}")
+    page = degrade(printout, level, seed=seed).image
+    if level == "clean":
+        mask = strokes[..., 1] < 255 * (1.0 - STROKE_SHARE)
+    else:
+        drawn = _grey(degrade(_like(printout, strokes), level, seed=seed).image)
+        blank = _grey(degrade(_like(printout, np.full_like(strokes, 255)), level, seed=seed).image)
+        mask = (blank - drawn) > STROKE_SHARE * np.maximum(blank, 1.0)
+    return straighten(page, mask)
+
+
+def straighten(image: np.ndarray, mask: np.ndarray) -> Page:
+    """Flatten and level ``image`` as :func:`workstation.scan.digitize.digitize` does, moving
+    ``mask`` with it."""
+    ink = mask.astype(np.uint8) * 255
+    corners = find_page(image)
+    if corners is not None:
+        image, ink = flatten(image, corners), flatten(ink, corners)
+    contrast = normalise(image)
+    angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
+    if abs(angle) >= 0.05:
+        image, ink = rotate(image, angle), rotate(ink, angle)
+        contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
+    return Page(features(image, contrast), ink >= 128)
+
+
+def _like(printout: Print, image: np.ndarray) -> Print:
+    return Print(image, printout.truth, printout.fs, printout.dpi, printout.layout, printout.level)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
+
+
+def _to_u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)

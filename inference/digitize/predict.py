@@ -1,0 +1,90 @@
+"""Running the trace segmentation on a straightened page.
+
+The network was trained on pages of 150 to 250 dpi. A page finer than :data:`MAX_PX_PER_MM`
+(about 230 dpi) or coarser than :data:`MIN_PX_PER_MM` (about 140 dpi: screenshots, faxes, small
+phone photos) is brought to :data:`WORK_PX_PER_MM` (200 dpi) first and the probabilities are
+brought back to the page's size; so a 300-dpi page costs what a 200-dpi one does. The scale is
+judged from the page's long side, which the digitiser has already cropped to the sheet (A4 is
+297 mm long).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from inference.digitize.data import features, resize
+from inference.digitize.model import NetConfig, TraceNet, fused
+from workstation.scan.page import Contrast
+
+MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "models" / "trace-segmentation.pt"
+MODEL_NAME = "trace-segmentation"
+#: Outside these resolutions (px/mm, judged from the page's long side) the page is rescaled first.
+MIN_PX_PER_MM = 5.5
+MAX_PX_PER_MM = 9.0
+WORK_PX_PER_MM = 200.0 / 25.4
+PAGE_LONG_SIDE_MM = 297.0
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    threshold: float  # probability above which a pixel is trace ink
+
+
+class TraceSegmenter:
+    """The loaded network and its threshold."""
+
+    def __init__(self, model: TraceNet, info: ModelInfo) -> None:
+        self._model = fused(model)
+        self.info = info
+        self._multiple = model.cfg.multiple
+
+    @classmethod
+    def load(cls, path: Path | str = MODEL_PATH) -> "TraceSegmenter":
+        """Weights saved by :mod:`inference.digitize.train` (OSError, KeyError or RuntimeError
+        when the file is missing or is not such weights)."""
+        blob = torch.load(Path(path), map_location="cpu", weights_only=True)
+        model = TraceNet(NetConfig.from_dict(blob["config"]))
+        model.load_state_dict(blob["state_dict"])
+        return cls(model, ModelInfo(blob["name"], blob["version"], float(blob["threshold"])))
+
+    def probability(self, image: np.ndarray, contrast: Contrast) -> np.ndarray:
+        """Each pixel's probability (float32, the image's height and width) of being trace ink."""
+        x = features(image, contrast)
+        h, w = x.shape[:2]
+        ppm = max(h, w) / PAGE_LONG_SIDE_MM
+        if not MIN_PX_PER_MM <= ppm <= MAX_PX_PER_MM:
+            scale = WORK_PX_PER_MM / ppm
+            x = resize(x, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR)
+        logits = self._logits(x)
+        if logits.shape != (h, w):
+            logits = cv2.resize(logits, (w, h), interpolation=cv2.INTER_LINEAR if logits.shape[0] < h
+                                else cv2.INTER_AREA)
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def mask(self, image: np.ndarray, contrast: Contrast) -> np.ndarray:
+        """Boolean mask of the trace ink (the :data:`workstation.scan.digitize.InkFinder` contract)."""
+        return self.probability(image, contrast) > self.info.threshold
+
+    def _logits(self, x: np.ndarray) -> np.ndarray:
+        h, w = x.shape[:2]
+        m = self._multiple
+        padded = cv2.copyMakeBorder(x, 0, -h % m, 0, -w % m, cv2.BORDER_REPLICATE)
+        tensor = torch.from_numpy(padded).permute(2, 0, 1)[None].float().div_(255.0)
+        with torch.inference_mode():
+            out = self._model(tensor.contiguous(memory_format=torch.channels_last))
+        return out[0, 0, :h, :w].numpy().astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def default_segmenter() -> TraceSegmenter:
+    """The shipped network, loaded once."""
+    return TraceSegmenter.load(MODEL_PATH)
