@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.store.conftest import synthetic_delineation
 from workstation.core.delineation import WaveKind
 from workstation.panel.agreement import agreement, delineation_intervals
-from workstation.panel.globals import cache_name, set_globals
+from workstation.panel.globals import cache_name, group_intervals, set_globals
 from workstation.panel.sources import all_sources, load_panel
 
 
@@ -54,3 +55,36 @@ def test_a_second_report_reads_the_groups_from_the_store(panel):
     second = agreement(load_panel(panel, all_sources(panel))).to_dict()
     assert second == first
     assert first["icc"]["QT"]["n"] == 2 and first["pairs"][0]["global"]["T_off"]["n"] > 0
+
+
+def _intervals_by_definition(groups: list[tuple[int, int, int]], fs: float) -> dict[str, float]:
+    """The beat rule spelt out beat by beat (kind 0 P, 1 QRS, 2 T)."""
+    ms = 1000.0 / fs
+    qrs = sorted((on, off) for k, on, off in groups if k == 1)
+    pr, qt = [], []
+    for i, (q_on, q_off) in enumerate(qrs):
+        prev_off = qrs[i - 1][1] if i else -1
+        next_on = qrs[i + 1][0] if i + 1 < len(qrs) else math.inf
+        p = [on for k, on, off in groups if k == 0 and prev_off < on and off <= q_on]
+        t = [off for k, on, off in groups if k == 2 and on >= q_off and off < next_on]
+        if p:
+            pr.append((q_on - max(p)) * ms)
+        if t:
+            qt.append((min(t) - q_on) * ms)
+    med = (lambda v: float(np.median(v)) if len(v) else math.nan)
+    return {"PR": med(pr), "QRS": med([(off - on) * ms for on, off in qrs]), "QT": med(qt),
+            "RR": med(np.diff([on for on, _ in qrs]) * ms)}
+
+
+def test_sorted_lookups_give_the_beat_rules_intervals_on_random_groups():
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        n = int(rng.integers(0, 30))
+        groups = [(int(k), int(on), int(on + d)) for k, on, d in
+                  zip(rng.integers(0, 3, n), rng.integers(0, 2000, n), rng.integers(0, 300, n))]
+        kind, onset, offset = (np.array(c, dtype=np.int64).reshape(-1)
+                               for c in (zip(*groups) if groups else ([], [], [])))
+        got = group_intervals(kind, onset, offset, 250.0)
+        expected = _intervals_by_definition(groups, 250.0)
+        for name, value in expected.items():
+            assert got[name] == pytest.approx(value, nan_ok=True), (name, groups)

@@ -202,6 +202,8 @@ def cluster_by_overlap(onsets: Sequence[int], offsets: Sequence[int], leads: Seq
     T waves of neighbouring beats apart at any heart rate. Plain integers in, so that
     thousands of sets can be grouped straight from the store's columns.
     """
+    if min_overlap <= 0:
+        raise ValueError("min_overlap must be positive: waves that do not overlap never group")
     span_on: list[int] = []
     span_off: list[int] = []
     members: list[set] = []
@@ -209,10 +211,14 @@ def cluster_by_overlap(onsets: Sequence[int], offsets: Sequence[int], leads: Seq
     for on_w, off_w, lead in zip(onsets, offsets, leads):
         duration = off_w - on_w
         best, best_share = -1, min_overlap
-        # sorted by onset: only the last few groups can still overlap this wave
+        # sorted by onset: only the last few groups can still overlap this wave, and a group
+        # ending before it starts (most of them: earlier beats) shares nothing with it
         for g in range(len(span_on) - 1, max(-1, len(span_on) - 8), -1):
-            on, off = span_on[g], span_off[g]
-            share = max(0, min(off_w, off) - max(on_w, on)) / max(1, min(duration, off - on))
+            off = span_off[g]
+            if off <= on_w:
+                continue
+            on = span_on[g]
+            share = (min(off_w, off) - max(on_w, on)) / max(1, min(duration, off - on))
             if share >= best_share and lead not in members[g]:
                 best, best_share = g, share
         if best < 0:

@@ -6,6 +6,7 @@ transaction; :class:`workstation.store.store.AnnotationStore` decides when to be
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -279,9 +280,15 @@ class WaveTable:
     heads: dict[int, int] = field(default_factory=dict)
 
     def bounds(self, set_id: int) -> tuple[int, int]:
-        """The slice of rows holding ``set_id``'s waves."""
-        return (int(self.set_id.searchsorted(set_id, "left")),
-                int(self.set_id.searchsorted(set_id, "right")))
+        """The slice of rows holding ``set_id``'s waves ((0, 0) for a set without waves)."""
+        return self._slices.get(set_id, (0, 0))
+
+    @functools.cached_property
+    def _slices(self) -> dict[int, tuple[int, int]]:
+        starts = np.flatnonzero(np.r_[True, self.set_id[1:] != self.set_id[:-1]]) \
+            if len(self.set_id) else np.empty(0, dtype=np.int64)
+        stops = np.r_[starts[1:], len(self.set_id)]
+        return dict(zip(self.set_id[starts].tolist(), zip(starts.tolist(), stops.tolist())))
 
 
 KIND_ORDER = (WaveKind.P, WaveKind.QRS, WaveKind.T)
