@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -76,6 +77,34 @@ def test_other_layouts_are_recognised(ludb_record):
         assert _mean_snr(printout, result) > 6.0
 
 
+def test_three_rhythm_strips_are_told_from_6x2_by_their_labels(ludb_record):
+    printout = render(ludb_record, dpi=200, style="pink", rhythm=("II", "V1", "V5"),
+                      font=cv2.FONT_HERSHEY_DUPLEX)
+    result = digitize(printout.image)
+    assert result.layout == "3x4+rhythm"
+    strips = {t.lead for t in result.traces if t.stop - t.start > 4500}
+    assert strips == {"II", "V1", "V5"}
+    assert not any("6 rows" in reason for reason in result.reasons)
+    assert _mean_snr(printout, result) > 12.0
+
+
+def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record):
+    printout = render(ludb_record, dpi=200, style="red", rhythm=("V1",))
+    result = digitize(printout.image)
+    assert result.layout == "3x4+rhythm"
+    assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {"V1"}
+    v1 = result.signals[result.lead_names.index("V1")]
+    assert np.isfinite(v1[:4900]).mean() > 0.95  # the strip, not only V1's 2.5 s segment
+
+
+def test_6x2_is_confirmed_by_its_labels(ludb_record):
+    printout = render(ludb_record, kind=LayoutKind.SIX_BY_TWO, dpi=200, style="green",
+                      font=cv2.FONT_HERSHEY_TRIPLEX)
+    result = digitize(printout.image)
+    assert result.layout == "6x2"
+    assert not any("6 rows" in reason for reason in result.reasons)
+
+
 def test_adjusted_gain_scales_the_signal(clean_print):
     base = digitize(clean_print.image)
     halved = digitize(clean_print.image, Adjustments(gain_mm_mv=20.0))
@@ -99,5 +128,4 @@ def test_grid_of_a_featureless_profile_is_not_found():
 
 
 def _downscale(image, factor):
-    import cv2
     return cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)

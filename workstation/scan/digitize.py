@@ -3,9 +3,10 @@
 1. The sheet is found and flattened (:mod:`workstation.scan.page`), levelled, and its contrast
    normalised. 2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`).
 3. Rows, calibration pulses and lines are found and traced (:mod:`workstation.scan.trace`).
-4. The layout follows from the number of rows (3x4 with a rhythm strip, 3x4, 6x2, 12x1; any
-   other count gives one unnamed lead per row), lead names from the standard order of that
-   layout (printed labels are not read). 5. Pixels become mV (the pulse's foot is 0 mV, its
+4. The printed lead names are read (:mod:`workstation.scan.labels`) and, with the number of
+   rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
+   3x4 with 0-3 rhythm strips, 6x2, 12x1; any other count gives one unnamed lead per row.
+5. Pixels become mV (the pulse's foot is 0 mV, its
    height the gain) and seconds (25 mm/s; a row that spans 10 s is anchored on its last sample,
    otherwise on its first), and each segment is put at its true time in the record.
 6. Every lead and the image get a quality score with reasons (:mod:`workstation.scan.quality`).
@@ -24,6 +25,8 @@ import numpy as np
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
 from workstation.scan.grid import AxisGrid, axis_grid, period_near
+from workstation.scan.labels import consistent, read_labels
+from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
 from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
                                     trace_row)
@@ -36,9 +39,6 @@ GREY_PAPER_COLOUR = 0.04
 #: Assumed sheet width (mm) when no grid is found.
 ASSUMED_PAGE_MM = 280.0
 
-_3X4_ROWS = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
-_6X2_ROWS = tuple(zip(STANDARD_LEADS[:6], STANDARD_LEADS[6:]))
-_12X1_ROWS = tuple((name,) for name in STANDARD_LEADS)
 
 
 @dataclass(frozen=True)
@@ -132,23 +132,29 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         image_checks.append(q.uniformity(_grid_variation(strength, ppm_x, ppm_y)))
 
     rows = find_rows(mask, ppm_y)
-    names, layout = _layout(len(rows))
-    if layout == "6x2":  # printed labels are not read, so this cannot be told from 3x4 + 3 strips
+    found = []  # (row index, row trace, pulse, labels)
+    for r, (baseline, x0, x1) in enumerate(rows):
+        pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
+        start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
+        half = _half_band(rows, r, ppm_y)
+        row = trace_row(mask, baseline, start_x, x1, half, pulse.foot_y if pulse else None)
+        labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x)
+        found.append((r, row, pulse, labels))
+    layout, row_leads, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows],
+                                               consistent([labels for *_, labels in found],
+                                                          [baseline for baseline, _, _ in rows]))
+    names = list(STANDARD_LEADS) if layout in KNOWN_LAYOUTS else None
+    if layout == "6x2" and not confirmed:  # without its labels, 3x4 + 3 strips looks the same
         image_checks.append(q.six_rows())
     n = int(round(RECORD_S * FS_HZ))
     signals = np.full((len(names) if names else len(rows), n), np.nan, np.float32)
     lead_names = tuple(names) if names else tuple(f"row {i + 1}" for i in range(len(rows)))
     traced = []  # (row index, leads, row trace, gain, pulse found, t0 x, seconds)
-    for r, (baseline, x0, x1) in enumerate(rows):
-        row_leads = _row_leads(names, layout, r)
-        if row_leads is None:
+    for (r, row, pulse, _), leads in zip(found, row_leads):
+        if leads is None:
             continue
-        pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
-        start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
-        row = trace_row(mask, baseline, start_x, x1, _half_band(rows, r, ppm_y),
-                        pulse.foot_y if pulse else None)
         gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
-        traced.append((r, row_leads, row, adjustments.gain_mm_mv or gain, from_pulse,
+        traced.append((r, leads, row, adjustments.gain_mm_mv or gain, from_pulse,
                        *_time_anchor(row, ppm_x)))
     traces: list[LeadTrace] = []
     for k, (r, row_leads, row, gain, from_pulse, t0_x, seconds) in enumerate(traced):
@@ -238,30 +244,6 @@ def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float,
     x = gx.px_per_mm if gx is not None and gx.found else good[0].px_per_mm
     y = gy.px_per_mm if gy is not None and gy.found else good[0].px_per_mm
     return x, y, True, min(g.correlation for g in good)
-
-
-def _layout(n_rows: int) -> tuple[list[str] | None, str]:
-    if n_rows in (4, 5):
-        return list(STANDARD_LEADS), "3x4+rhythm"
-    if n_rows == 3:
-        return list(STANDARD_LEADS), "3x4"
-    if n_rows == 6:
-        return list(STANDARD_LEADS), "6x2"
-    if n_rows == 12:
-        return list(STANDARD_LEADS), "12x1"
-    return None, f"{n_rows} rows"
-
-
-def _row_leads(names: list[str] | None, layout: str, r: int) -> tuple[str, ...] | None:
-    if names is None:
-        return (f"row {r + 1}",)
-    if layout.startswith("3x4"):
-        if r < 3:
-            return _3X4_ROWS[r]
-        return ("II",) if r == 3 else None  # further rhythm strips are not identified
-    if layout == "6x2":
-        return _6X2_ROWS[r]
-    return _12X1_ROWS[r]
 
 
 def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:

@@ -15,12 +15,15 @@ Everything is drawn with opencv from a seeded generator, so a print is reproduci
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from workstation.core.layout import LayoutKind, PaperLayout, PaperSettings, compute_layout
+from workstation.core.layout import (FOOTER_MM, MAJOR_MM, TOP_MARGIN_MM, LayoutKind, PaperLayout,
+                                     PaperSettings, Row, compute_layout)
 from workstation.core.leads import STANDARD_LEADS
 from workstation.core.record import ECGRecord
 
@@ -51,12 +54,21 @@ class Print:
 
 
 def render(record: ECGRecord, *, kind: LayoutKind = LayoutKind.STANDARD_3X4_RHYTHM,
-           dpi: float = 200.0, style: str = "pink", line_mm: float = 0.3) -> Print:
-    """Draw ``record`` (which must have the 12 standard leads) as a clean printout."""
+           dpi: float = 200.0, style: str = "pink", line_mm: float = 0.3,
+           rhythm: tuple[str, ...] = ("II",), font: int = cv2.FONT_HERSHEY_SIMPLEX) -> Print:
+    """Draw ``record`` (which must have the 12 standard leads) as a clean printout.
+
+    A 3x4 page carries one rhythm strip per lead in ``rhythm`` (none, one or three, say
+    ``("II", "V1", "V5")``); lead names are printed in the Hershey ``font``."""
     record = record.in_standard_order()
     if tuple(record.lead_names[:12]) != STANDARD_LEADS:
         raise ValueError("the print generator needs the 12 standard leads")
+    unknown = [lead for lead in rhythm if lead not in STANDARD_LEADS]
+    if unknown:
+        raise ValueError(f"rhythm strips must show standard leads, not {', '.join(unknown)}")
     layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings())
+    if layout.kind is LayoutKind.STANDARD_3X4_RHYTHM and tuple(rhythm) != ("II",):
+        layout = _with_strips(layout, record, tuple(rhythm))
     ppm = dpi / 25.4
     # A4 landscape, longer where the layout needs it (6x2 and 12x1 on the screen's row pitch)
     page_mm = (max(PAGE_MM[0], ORIGIN_MM[0] + layout.width_mm + 5.0),
@@ -77,7 +89,7 @@ def render(record: ECGRecord, *, kind: LayoutKind = LayoutKind.STANDARD_3X4_RHYT
         _polyline(page, xs * ppm, ys * ppm, ink, thickness)
         truth[panel.lead_index, panel.start:panel.stop] = values
         label_at = (ORIGIN_MM[0] + panel.x_mm + 1.0, ORIGIN_MM[1] + panel.baseline_mm - 7.0)
-        _text(page, panel.lead, label_at, ppm, 2.2, ink)
+        _text(page, panel.lead, label_at, ppm, 2.2, ink, font)
         if panel.column > 0:  # the short bar that separates two segments of a row
             x = (ORIGIN_MM[0] + panel.x_mm) * ppm
             y = (ORIGIN_MM[1] + panel.baseline_mm) * ppm
@@ -133,10 +145,29 @@ def _polyline(page: np.ndarray, xs: np.ndarray, ys: np.ndarray, colour, thicknes
 
 
 def _text(page: np.ndarray, text: str, at_mm: tuple[float, float], ppm: float, height_mm: float,
-          colour) -> None:
-    scale = height_mm * ppm / 22.0  # Hershey simplex capitals are about 22 units high
-    cv2.putText(page, text, (int(at_mm[0] * ppm), int(at_mm[1] * ppm)), cv2.FONT_HERSHEY_SIMPLEX,
+          colour, font: int = cv2.FONT_HERSHEY_SIMPLEX) -> None:
+    (_, capitals), _ = cv2.getTextSize("I", font, 1.0, 1)
+    scale = height_mm * ppm / capitals
+    cv2.putText(page, text, (int(at_mm[0] * ppm), int(at_mm[1] * ppm)), font,
                 scale, colour, max(1, int(round(0.25 * ppm))), cv2.LINE_AA)
+
+
+def _with_strips(layout: PaperLayout, record: ECGRecord, leads: tuple[str, ...]) -> PaperLayout:
+    """A 3x4 layout with one rhythm strip per lead in ``leads`` below its three rows, the rows
+    brought closer where six would not fit on the page (as printers do)."""
+    rows = 3 + len(leads)
+    pitch = min(layout.row_pitch_mm, 30.0) if rows > 4 else layout.row_pitch_mm
+    baselines = [TOP_MARGIN_MM + math.ceil(pitch * (r + 0.5) / MAJOR_MM - 1e-9) * MAJOR_MM
+                 for r in range(rows)]
+    index = {lead.name: i for i, lead in enumerate(record.leads)}
+    segments = [dataclasses.replace(p, baseline_mm=baselines[p.row]) for p in layout.panels if not p.rhythm]
+    template = next(p for p in layout.panels if p.rhythm)
+    strips = [dataclasses.replace(template, lead=lead, lead_index=index[lead], row=3 + k,
+                                  derived=record.leads[index[lead]].derived, baseline_mm=baselines[3 + k])
+              for k, lead in enumerate(leads)]
+    row_items = tuple(Row(r, baselines[r], layout.rows[0].calibration_x_mm) for r in range(rows))
+    return dataclasses.replace(layout, panels=(*segments, *strips), rows=row_items, row_pitch_mm=pitch,
+                               height_mm=TOP_MARGIN_MM + pitch * rows + FOOTER_MM)
 
 
 def _shown_window(layout: PaperLayout) -> tuple[int, int]:
