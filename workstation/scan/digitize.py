@@ -36,6 +36,9 @@ SPEED_MM_S = 25.0
 RECORD_S = 10.0
 #: Below this colour (99th percentile off the ink) the paper and its grid are grey.
 GREY_PAPER_COLOUR = 0.04
+#: Points this many strokes (plus a pixel) either side of where two segments of a row meet are
+#: the separating bar, not the trace: the segments' ends take their nearest trace point's value.
+BAR_GUARD = 1.0
 #: Assumed sheet width (mm) when no grid is found.
 ASSUMED_PAGE_MM = 280.0
 
@@ -166,7 +169,11 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
             first = int(round(c * span * FS_HZ))
             last = min(n, int(round((c + 1) * span * FS_HZ)))
             xs = t0_x + np.arange(first, last) / FS_HZ * SPEED_MM_S * ppm_x
-            ys = _sample(row, xs, adjustments.crops.get(lead))
+            # where two segments meet, a printer draws a short bar across the baseline
+            guard = BAR_GUARD * row.line_px + 1.0
+            ys = _sample(row, xs, adjustments.crops.get(lead),
+                         (xs[0] + guard if c > 0 else -np.inf,
+                          xs[-1] - guard if c < len(row_leads) - 1 else np.inf))
             mv = ((row.baseline_y - ys) / (ppm_y * gain)).astype(np.float32)
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
@@ -284,19 +291,22 @@ def _clean_start(found: np.ndarray, ppm_x: float) -> int:
     return int(starts[0])
 
 
-def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None) -> np.ndarray:
-    """The line's y at ``xs`` (linear between points; NaN across gaps of over 3 columns)."""
-    found = np.isfinite(row.y)
+def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None,
+            within: tuple[float, float] = (-np.inf, np.inf)) -> np.ndarray:
+    """The line's y at ``xs``: linear between its points that lie ``within`` (and the crop),
+    the nearest one's value just beyond them; NaN over 3 columns from any point."""
+    found = np.isfinite(row.y) & (row.x >= within[0]) & (row.x <= within[1])
     if crop is not None:
         found &= (row.x >= crop[0]) & (row.x <= crop[1])
     if found.sum() < 2:
         return np.full(len(xs), np.nan)
     traced = row.x[found]
-    ys = np.interp(xs, traced, row.y[found], left=np.nan, right=np.nan)
+    ys = np.interp(xs, traced, row.y[found])
     # distance to the nearest traced point: beyond 3 columns the value would be invented
     pos = np.clip(np.searchsorted(traced, xs), 1, len(traced) - 1)
     nearest = np.minimum(np.abs(xs - traced[pos - 1]), np.abs(traced[pos] - xs))
-    ys[nearest > 3] = np.nan
+    beyond = np.maximum(within[0] - xs, 0.0) + np.maximum(xs - within[1], 0.0)
+    ys[nearest - beyond > 3] = np.nan
     return ys
 
 
