@@ -76,3 +76,17 @@ def test_vectorised_matching_equals_evaluates_matching() -> None:
         expected = sorted(zip(*(x.tolist() for x in match(ref, pred, tol))))
         got = sorted(zip(*(x.tolist() for x in greedy_match(ref, pred, tol))))
         assert got == expected
+    # many leads end to end, each with its own tolerance (records at other sampling rates)
+    for _ in range(300):
+        leads = int(rng.integers(1, 6))
+        tols = rng.integers(1, 80, leads)
+        refs = [np.sort(rng.integers(0, 400, rng.integers(0, 15))) + 1000 * k for k in range(leads)]
+        preds = [np.sort(rng.integers(0, 400, rng.integers(0, 15))) + 1000 * k for k in range(leads)]
+        expected = []
+        for k in range(leads):
+            ri, pi = match(refs[k], preds[k], float(tols[k]))
+            expected += [(sum(map(len, refs[:k])) + a, sum(map(len, preds[:k])) + b)
+                         for a, b in zip(ri.tolist(), pi.tolist())]
+        ref, pred = np.concatenate(refs), np.concatenate(preds)
+        tol = np.repeat(tols, [len(x) for x in refs]).astype(float)
+        assert sorted(zip(*(x.tolist() for x in greedy_match(ref, pred, tol)))) == sorted(expected)

@@ -26,6 +26,7 @@ def _cached_sets(store) -> set[int]:
 def test_a_set_read_from_the_cache_equals_its_rows(store):
     session = store.open_session("rec-1")
     ids = [session.info.proposal_set_id, session.set_id]
+    store.database.execute("DELETE FROM set_cache")
     first = store.wave_table(ids)  # from the waves table; packed into the cache on the way
     assert _cached_sets(store) == set(ids)
     second = store.wave_table(ids)  # from the cache
@@ -37,10 +38,11 @@ def test_a_set_read_from_the_cache_equals_its_rows(store):
 def test_an_edit_drops_the_entry_and_the_next_reading_sees_the_edit(store):
     session = store.open_session("rec-1")
     store.wave_table([session.set_id])
-    assert _cached_sets(store) == {session.set_id}
+    proposal = session.info.proposal_set_id
+    assert _cached_sets(store) == {proposal, session.set_id}
     wave = first_wave(session.state)
     session.execute(MoveBoundary(wave.id, Boundary.OFFSET, wave.offset, wave.offset + 7))
-    assert _cached_sets(store) == set()  # the trigger on the waves table
+    assert _cached_sets(store) == {proposal}  # the trigger on the waves table
     table = store.wave_table([session.set_id])
     assert (wave.offset + 7) in set(table.offset.tolist())
     assert wave.offset + 7 in set(store.wave_table([session.set_id]).offset.tolist())  # cached
@@ -58,3 +60,15 @@ def test_an_entry_read_before_an_edit_is_not_kept(store):
     assert store.keep_cached("panel/x", {session.set_id: b"fresh"},
                              store.wave_table([session.set_id]).heads) == 1
     assert store.cached("panel/x", [session.set_id]) == {session.set_id: b"fresh"}
+
+
+def test_proposals_and_submitted_sets_are_packed_as_they_are_written(store):
+    session = store.open_session("rec-1")
+    assert _cached_sets(store) == {session.info.proposal_set_id}  # the proposal, at once
+    wave = first_wave(session.state)
+    session.execute(MoveBoundary(wave.id, Boundary.ONSET, wave.onset, wave.onset + 2))
+    assert _cached_sets(store) == {session.info.proposal_set_id}  # a draft is not
+    session.submit()
+    assert _cached_sets(store) == {session.info.proposal_set_id, session.set_id}
+    table = store.wave_table([session.set_id])  # read from the entry
+    assert wave.onset + 2 in set(table.onset.tolist())

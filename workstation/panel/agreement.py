@@ -18,6 +18,8 @@ boundaries, an unmatched boundary counting as the whole tolerance: 0 is perfect 
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -84,6 +86,18 @@ class Disagreement:
     count: np.ndarray  # (records, leads): boundaries counted
     by_wave_total: dict[str, np.ndarray] = field(default_factory=dict)  # boundary -> (leads,)
     by_wave_count: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def empty_like(self) -> Disagreement:
+        return Disagreement(self.records, self.lead_names, np.zeros_like(self.total),
+                            np.zeros_like(self.count))
+
+    def add(self, other: Disagreement) -> None:
+        """Add ``other``'s counts (the same records and leads) to these."""
+        self.total += other.total
+        self.count += other.count
+        for key, total in other.by_wave_total.items():
+            self.by_wave_total[key] = self.by_wave_total.get(key, 0) + total
+            self.by_wave_count[key] = self.by_wave_count.get(key, 0) + other.by_wave_count[key]
 
     def record_scores(self) -> dict[str, float]:
         total, count = self.total.sum(axis=1), self.count.sum(axis=1)
@@ -192,8 +206,13 @@ def source_rows(data: PanelData, source: str, record_index: dict[str, int],
         seg = segment[mine]
         key = seg * stride + (table.onset if boundary.is_onset else table.offset)[rows[mine]]
         by_key = np.argsort(key, kind="stable")
-        boundaries[boundary] = (seg[by_key], key[by_key])
+        boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_seg * stride))
     return SourceRows(boundaries, span_lo, span_hi)
+
+
+def _narrow(key: np.ndarray, top: int) -> np.ndarray:
+    """Keys as int32 when they fit (half the memory traffic in matching), else int64."""
+    return key.astype(np.int32) if top < np.iinfo(np.int32).max else key
 
 
 def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.ndarray,
@@ -207,16 +226,18 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
     Adds each boundary's disagreement to ``disagreement`` when given.
     """
     n_leads = n_leads or len(disagreement.lead_names)
+    one_rate = len(fs) > 0 and bool((fs == fs[0]).all())
+    rate = (lambda segments: fs[0]) if one_rate else (lambda segments: fs[segments // n_leads])
     scores = Scores({boundary: ArrayTally() for boundary in Boundary})
     for boundary in Boundary:
         sa, ref = _restricted(a.boundaries[boundary], common, n_leads)
         sb, pred = _restricted(b.boundaries[boundary], common, n_leads)
-        ri, pi = greedy_match(ref, pred, tolerance_ms * fs[sa // n_leads] / 1000.0)
+        ri, pi = greedy_match(ref, pred, tolerance_ms * rate(sa) / 1000.0)
         unmatched = np.ones(len(pred), dtype=bool)
         unmatched[pi] = False
         sample = pred - sb * stride
         unmatched &= (sample >= a.span_lo[sb]) & (sample <= a.span_hi[sb])
-        errors = (pred[pi] - ref[ri]) * 1000.0 / fs[sa[ri] // n_leads]
+        errors = (pred[pi] - ref[ri]) * 1000.0 / rate(sa[ri])
         tally = scores[boundary]
         tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), int(unmatched.sum())
         tally.errors_ms = errors
@@ -281,7 +302,7 @@ def global_rows(globals_: dict[int, SetGlobals], n_records: int, stride: int,
         seg = segment[mine]
         key = seg * stride + (onset if boundary.is_onset else offset)[mine]
         by_key = np.argsort(key, kind="stable")
-        boundaries[boundary] = (seg[by_key], key[by_key])
+        boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_records * stride))
     return SourceRows(boundaries, span_lo, span_hi)
 
 
@@ -362,18 +383,15 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
                                      _min_leads(data, record_ids)) if s.is_model
                  else as_reference[s.name] for s in data.sources if with_global}
     items = label_items(labels or {})
-    pairs = []
-    for sa, sb in itertools.combinations(data.sources, 2):
-        if sa.is_model and not sb.is_model:  # the human is the reference
-            sa, sb = sb, sa
+
+    def one_pair(sa: Source, sb: Source) -> tuple[PairAgreement, Disagreement]:
         common = sorted(data.sets[sa.name].keys() & data.sets[sb.name].keys())
-        if not common:
-            continue
         flags = np.zeros(len(record_ids), dtype=bool)
         flags[[index[r] for r in common]] = True
+        part = dis.empty_like()
         pair = PairAgreement(sa.name, sb.name, len(common),
                              per_lead_agreement(rows[sa.name], rows[sb.name], flags, fs, stride,
-                                                dis, tolerance_ms))
+                                                part, tolerance_ms))
         if with_global:
             pair.global_ = per_lead_agreement(as_reference[sa.name], as_tested[sb.name], flags,
                                               fs, stride, None, tolerance_ms, n_leads=1)
@@ -386,7 +404,20 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
             if keyed:
                 pair.labels[item] = stats.cohen_kappa([values[(sa.name, r)] for r in keyed],
                                                       [values[(sb.name, r)] for r in keyed])
-        pairs.append(pair)
+        return pair, part
+
+    ordered = []
+    for sa, sb in itertools.combinations(data.sources, 2):
+        if sa.is_model and not sb.is_model:  # the human is the reference
+            sa, sb = sb, sa
+        if data.sets[sa.name].keys() & data.sets[sb.name].keys():
+            ordered.append((sa, sb))
+    # numpy releases the GIL in the matching, so pairs run side by side on every core
+    with ThreadPoolExecutor(max_workers=max(1, min(len(ordered), os.cpu_count() or 1))) as pool:
+        done = list(pool.map(lambda ab: one_pair(*ab), ordered))
+    pairs = [pair for pair, _ in done]
+    for _, part in done:
+        dis.add(part)
     icc = _icc(globals_, names, record_ids) if with_global else {}
     groups = group_label_agreement(items, names, record_ids) if len(names) > 2 else {}
     return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis)

@@ -20,17 +20,57 @@ from __future__ import annotations
 import numpy as np
 
 
-def candidate_pairs(reference: np.ndarray, predicted: np.ndarray, tolerance: np.ndarray | float
+def _whole(tolerance: np.ndarray | float) -> np.ndarray | int:
+    """The tolerance in whole samples: integer distances within ``t`` are those within its
+    floor. A single value becomes a plain int, which keeps int32 positions int32."""
+    tol = np.floor(np.asarray(tolerance, dtype=np.float64)).astype(np.int64)
+    return int(tol) if tol.ndim == 0 else tol
+
+
+def windows(reference: np.ndarray, predicted: np.ndarray, tolerance: np.ndarray | float
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """For each reference, the predictions within ``tolerance`` are ``predicted[lo:hi]``.
+
+    Both arrays must be sorted integers; ``tolerance`` may be one value per reference.
+    """
+    tol = _whole(tolerance)
+    return (np.searchsorted(predicted, reference - tol, side="left"),
+            np.searchsorted(predicted, reference + tol, side="right"))
+
+
+def _lone_pairs(reference: np.ndarray, predicted: np.ndarray, tol: np.ndarray | int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """References with exactly one prediction in reach that no other reference reaches, and
+    that prediction's index: found around each reference's place among the predictions (one
+    sorted search), since only its neighbours on either side can be in reach."""
+    n, m = len(reference), len(predicted)
+    if not n or not m:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+    at = np.searchsorted(predicted, reference)  # predicted[at - 1] < reference <= predicted[at]
+
+    def within(index: np.ndarray) -> np.ndarray:
+        ok = (index >= 0) & (index < m)
+        return ok & (np.abs(predicted[np.clip(index, 0, m - 1)] - reference) <= tol)
+
+    left, right = within(at - 1), within(at)
+    one = left ^ right
+    partner = np.where(left, at - 1, at)
+    # the next prediction beyond the partner, on its side, must be out of reach
+    one &= ~within(np.where(left, at - 2, at + 1))
+    # and the neighbouring references must not reach the partner (farther ones cannot)
+    target = predicted[np.clip(partner, 0, m - 1)]
+    tol_before, tol_after = (tol, tol) if np.ndim(tol) == 0 else (tol[:-1], tol[1:])
+    before = np.r_[False, np.abs(target[1:] - reference[:-1]) <= tol_before]
+    after = np.r_[np.abs(target[:-1] - reference[1:]) <= tol_after, False]
+    return one & ~before & ~after, partner
+
+
+def candidate_pairs(reference: np.ndarray, lo: np.ndarray, hi: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Every (reference, predicted) index pair within ``tolerance``, by reference then
-    prediction. Both arrays must be sorted integers. ``tolerance`` may be one value per
-    reference; integer distances within it are those within its floor."""
-    tol = np.broadcast_to(np.floor(np.asarray(tolerance, dtype=np.float64)).astype(np.int64),
-                          reference.shape)
-    lo = np.searchsorted(predicted, reference - tol, side="left")
-    hi = np.searchsorted(predicted, reference + tol, side="right")
+    """Every (reference, predicted) index pair of the given windows, by reference then
+    prediction (``reference`` indexes the references the windows belong to)."""
     counts = hi - lo
-    r = np.repeat(np.arange(len(reference)), counts)
+    r = np.repeat(reference, counts)
     p = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(len(r))
     return r, p
 
@@ -40,15 +80,22 @@ def greedy_match(reference: np.ndarray, predicted: np.ndarray, tolerance: np.nda
     """Indices of the matched pairs: what ``scoring.match`` returns, for many leads at once.
 
     Integer positions (samples, or keys laid end to end) are expected, so that distances are
-    exact. In each round a pair is taken when it comes first, in ``match``'s visiting order,
-    among the remaining pairs of its reference (nearest, then lowest prediction index) and
-    among those of its prediction (nearest, then lowest reference index).
+    exact. A reference with one prediction in reach that no other reference reaches is matched
+    to it at once (most boundaries of two readers of the same record). The others are matched
+    in rounds: a pair is taken when it comes first, in ``match``'s visiting order, among the
+    remaining pairs of its reference (nearest, then lowest prediction index) and among those
+    of its prediction (nearest, then lowest reference index).
     """
-    r, p = candidate_pairs(reference, predicted, tolerance)
+    tol = _whole(tolerance)
+    alone, partner = _lone_pairs(reference, predicted, tol)
+    out_r, out_p = [np.flatnonzero(alone)], [partner[alone]]
+    rest = np.flatnonzero(~alone)
+    lo, hi = windows(reference[rest], predicted, tol if np.ndim(tol) == 0 else tol[rest])
+    reach = hi > lo
+    r, p = candidate_pairs(rest[reach], lo[reach], hi[reach])
     dist = np.abs(predicted[p] - reference[r]).astype(np.int64)
     by_r = dist * (len(predicted) + 1) + p  # a reference's order over its pairs
     by_p = dist * (len(reference) + 1) + r  # a prediction's order over its pairs
-    out_r, out_p = [], []
     while len(r):
         starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])  # r stays sorted
         first_r = by_r == np.repeat(np.minimum.reduceat(by_r, starts),
@@ -64,6 +111,4 @@ def greedy_match(reference: np.ndarray, predicted: np.ndarray, tolerance: np.nda
         used_p[p[take]] = True
         keep = ~used_r[r] & ~used_p[p]
         r, p, by_r, by_p = r[keep], p[keep], by_r[keep], by_p[keep]
-    if not out_r:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     return np.concatenate(out_r).astype(np.int64), np.concatenate(out_p).astype(np.int64)

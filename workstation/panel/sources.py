@@ -66,15 +66,20 @@ def resolve(store: AnnotationStore, names: list[str]) -> list[Source]:
     return out
 
 
-def sets_of(store: AnnotationStore, source: Source) -> dict[str, SetInfo]:
-    """The source's set on each record it annotated, by record id."""
+def sets_of(store: AnnotationStore, source: Source,
+            every: list[SetInfo] | None = None) -> dict[str, SetInfo]:
+    """The source's set on each record it annotated, by record id (picked from ``every`` set
+    of the store when the caller has read them already)."""
     if source.kind is SourceKind.MODEL:
-        found = store.find_sets(model=source.name)
+        found = store.find_sets(model=source.name) if every is None else \
+            [s for s in every if s.model == source.name]
     elif source.kind is SourceKind.CONSENSUS:
-        found = store.find_sets(status=SetStatus.ADJUDICATED)
+        found = store.find_sets(status=SetStatus.ADJUDICATED) if every is None else \
+            [s for s in every if s.status is SetStatus.ADJUDICATED]
     else:
-        found = [s for s in store.find_sets(annotator_id=source.name)
-                 if s.status is not SetStatus.DRAFT]
+        found = [s for s in (store.find_sets(annotator_id=source.name) if every is None else
+                             every)
+                 if s.annotator_id == source.name and s.status is not SetStatus.DRAFT]
     return {s.record_id: s for s in found}
 
 
@@ -94,7 +99,8 @@ def load_panel(store: AnnotationStore, sources: list[Source], records: set[str] 
     """Read what agreement needs from the store (on ``records`` only, when given);
     ``with_global`` adds each set's cross-lead groups and intervals (kept in the store's set
     cache once computed: :mod:`workstation.panel.globals`)."""
-    sets = {s.name: {r: info for r, info in sets_of(store, s).items()
+    every = store.find_sets()
+    sets = {s.name: {r: info for r, info in sets_of(store, s, every).items()
                      if records is None or r in records} for s in sources}
     record_ids = sorted({r for by_record in sets.values() for r in by_record})
     records = {r: store.record(r) for r in record_ids}

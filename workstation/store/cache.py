@@ -32,6 +32,12 @@ def read(db: Database, name: str, set_ids: Iterable[int]) -> dict[int, bytes]:
     return found
 
 
+def put(db: Database, name: str, set_id: int, data: bytes) -> None:
+    """Keep one entry inside the caller's write transaction (made from what it just wrote)."""
+    db.execute("INSERT OR REPLACE INTO set_cache (set_id, name, data) VALUES (?, ?, ?)",
+               [set_id, name, data])
+
+
 def write(db: Database, name: str, entries: dict[int, bytes], read_heads: dict[int, int]) -> int:
     """Keep entries derived from sets whose latest event id was ``heads[set_id]`` when they
     were read (``read_heads``); a set changed since then is skipped, so no stale entry is ever written.

@@ -321,17 +321,33 @@ def wave_table(db: Database, set_ids: Iterable[int]) -> tuple[WaveTable, dict[in
             f"GROUP BY set_id, lead, kind ORDER BY set_id", chunk).fetchall()
         fresh.update(_pack_rows(rows))
     leads: dict[str, int] = {}
-    parts = [np.empty((6, 0), dtype=np.int32)]
     decoded: dict[bytes, np.ndarray] = {}
+    columns: list[list[np.ndarray]] = [[] for _ in range(5)]
+    counts = []
     for set_id in ids:
         data = packed.get(set_id) or fresh.get(set_id)
         if data:
-            parts.append(_unpack(set_id, data, leads, decoded))
-    table = np.concatenate(parts, axis=1)
-    return WaveTable(*table, lead_names=tuple(leads), heads=heads), fresh
+            for column, values in zip(columns, _unpack(data, leads, decoded)):
+                column.append(values)
+            counts.append(len(columns[0][-1]))
+        else:
+            counts.append(0)
+    set_column = np.repeat(np.asarray(ids, dtype=np.int32), counts)
+    lead, kind, onset, peak, offset = (np.concatenate(c).astype(np.int32) if c
+                                       else np.empty(0, dtype=np.int32) for c in columns)
+    return WaveTable(set_column, lead, kind, onset, peak, offset, lead_names=tuple(leads),
+                     heads=heads), fresh
 
 
 _KIND_INDEX = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
+
+
+def keep_packed(db: Database, set_id: int) -> None:
+    """Pack a set's waves into the set cache inside the caller's write transaction: done when
+    a set stops changing (submitted, a proposal, an import), so a report never packs it."""
+    _, fresh = wave_table(db, [set_id])
+    if set_id in fresh:
+        cache.put(db, PACKED_WAVES, set_id, fresh[set_id])
 
 
 def pack_waves(lead_names: list[str], lead: np.ndarray, kind: np.ndarray, onset: np.ndarray,
@@ -365,21 +381,20 @@ def _pack_rows(rows: list[tuple]) -> dict[int, bytes]:
     return out
 
 
-def _unpack(set_id: int, data: bytes, leads: dict[str, int],
-            decoded: dict[bytes, np.ndarray]) -> np.ndarray:
-    """One packed set as (6, waves) int32 rows, its leads numbered in ``leads``."""
+def _unpack(data: bytes, leads: dict[str, int], decoded: dict[bytes, np.ndarray]
+            ) -> tuple[np.ndarray, ...]:
+    """One packed set's lead (numbered in ``leads``), kind, onset, peak and offset columns."""
     cut = data.index(b"\n")
     header = data[:cut]
     mapping = decoded.get(header)
     if mapping is None:
         mapping = np.array([leads.setdefault(name, len(leads)) for name in json.loads(header)],
-                           dtype=np.int64)
+                           dtype=np.int32)
         decoded[header] = mapping
     n = (len(data) - cut - 1) // 16
     small = np.frombuffer(data, "<u2", 2 * n, cut + 1)
     large = np.frombuffer(data, "<i4", 3 * n, cut + 1 + 4 * n)
-    return np.vstack([np.full(n, set_id), mapping[small[:n]], small[n:],
-                      large[:n], large[n:2 * n], large[2 * n:]]).astype(np.int32)
+    return mapping[small[:n]], small[n:], large[:n], large[n:2 * n], large[2 * n:]
 
 
 def labels_of_sets(db: Database, set_ids: Iterable[int]) -> dict[int, frozenset[Label]]:

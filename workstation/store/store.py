@@ -187,6 +187,7 @@ class AnnotationStore:
             set_id = sets.insert_set(self._db, new)
             sets.insert_waves(self._db, set_id, state.waves.values())
             self._log_creation(new, set_id, state, waves_payload(model, state.waves.values()))
+            sets.keep_packed(self._db, set_id)
         return replace(new, id=set_id)
 
     @_guarded
@@ -388,6 +389,7 @@ class AnnotationStore:
                          {"status": status.value, "signature": signature, "signed_head": head,
                           "key_id": user.key_id},
                          annotator_id=user.id, record_id=info.record_id, set_id=set_id)
+            sets.keep_packed(self._db, set_id)
         return self.set_info(set_id)
 
     @_guarded
