@@ -10,6 +10,7 @@ from tests.conftest import FIXTURES, shared_path
 from workstation.core.signals import ChunkedSource
 from workstation.io import ECGReadError, read_ecg
 from workstation.io import wfdb_io
+from workstation.store import record_key
 
 
 def test_ludb_fixture_reads_in_mv_with_standard_leads_and_annotations():
@@ -97,7 +98,11 @@ def test_write_round_trip_keeps_signals_and_per_lead_annotations(tmp_path):
     written = wfdb_io.write(record, tmp_path, "copy")
     assert (tmp_path / "copy.v6").exists() and len(written) == 2 + 12
     again = read_ecg(tmp_path / "copy.hea")
-    np.testing.assert_allclose(again.signals, record.signals, atol=1e-3)
+    # written at LUDB's own resolution (1716 units/mV on lead I), not re-quantised to 1 uV:
+    # the very same samples, so the annotation store sees the same record
+    assert record.leads[0].adc_per_mv == again.leads[0].adc_per_mv == 1716.0
+    np.testing.assert_array_equal(again.signals, record.signals)
+    assert record_key(again) == record_key(record)
     assert sorted(again.annotations, key=lambda a: (a.lead, a.sample)) == \
         sorted(record.annotations, key=lambda a: (a.lead, a.sample))
     assert again.patient.is_empty  # de-identified by default

@@ -33,7 +33,7 @@ def test_export_writes_every_format_and_reimports_to_the_same_sets(
         ludb_dir: Path, tmp_path: Path, store_path: Path) -> None:
     out = tmp_path / "export"
     with AnnotationStore.open(store_path) as store:
-        import_folder(store, ludb_dir, "ludb", stems=LUDB_RECORDS)
+        first = import_folder(store, ludb_dir, "ludb", stems=LUDB_RECORDS)
         summary = export(store, out, source="ludb", records_dirs=[ludb_dir],
                          formats=[Format.WFDB, Format.CSV, Format.ARRAYS])
         original = _content(store, "ludb")
@@ -60,6 +60,8 @@ def test_export_writes_every_format_and_reimports_to_the_same_sets(
         done = import_folder(again, out / "wfdb", "ludb")
         assert [r.problem for r in done] == ["", "", ""]
         assert _content(again, "ludb") == original
+    # the signals were written at LUDB's own resolution, so each record keeps its id
+    assert sorted(r.record_id for r in done) == sorted(r.record_id for r in first)
 
 
 def test_split_is_by_patient_and_stable() -> None:

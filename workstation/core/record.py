@@ -27,11 +27,18 @@ PLAUSIBILITY_WINDOW_S = 60
 
 @dataclass(frozen=True)
 class Lead:
-    """One channel: its normalised name, the name in the file, and whether it was computed."""
+    """One channel: its normalised name, the name in the file, and whether it was computed.
+
+    ``adc_per_mv`` and ``adc_zero`` are the recorder's resolution when the file states it
+    (digital units per mV, and the unit value of 0 mV): writing the signal again at that
+    resolution gives back the very same samples, so the record keeps its identity.
+    """
 
     name: str
     original_name: str = ""
     derived: bool = False
+    adc_per_mv: float | None = field(default=None, compare=False)
+    adc_zero: int = field(default=0, compare=False)
 
     @property
     def is_standard(self) -> bool:

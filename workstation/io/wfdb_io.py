@@ -65,7 +65,8 @@ def read(path: Path) -> ECGRecord:
     _check_data_files(path, header)
     _check_file_sizes(path, header)
     source = _make_source(record_name, n_samples, keep, np.asarray(factors, dtype=np.float32))
-    leads = tuple(Lead(normalise_lead_name(names[i]), names[i]) for i in keep)
+    leads = tuple(Lead(normalise_lead_name(names[i]), names[i], False, *_resolution(header, i, f))
+                  for i, f in zip(keep, factors))
     comments = tuple(header.comments or ())
     return ECGRecord(
         source,
@@ -77,6 +78,15 @@ def read(path: Path) -> ECGRecord:
         annotations=_read_annotations(path, {lead.original_name.lower(): lead.name for lead in leads}),
         comments=comments,
     )
+
+
+def _resolution(header, channel: int, to_mv: float) -> tuple[float | None, int]:
+    """Digital units per mV and the digital value of 0 mV, as the header states them."""
+    if isinstance(header, wfdb.MultiRecord) or not header.adc_gain:
+        return None, 0
+    gain = float(header.adc_gain[channel])
+    zero = int((header.baseline or [0] * (channel + 1))[channel])
+    return (gain / to_mv if gain > 0 else None), zero
 
 
 def _names_and_units(path: Path, header) -> tuple[list[str], list[str]]:
@@ -207,8 +217,10 @@ def _read_annotations(path: Path, lead_by_ext: dict[str, str]) -> tuple[Annotati
 def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = False) -> list[Path]:
     """Write ``record`` as WFDB ``stem.hea``/``stem.dat`` (format 16) plus annotation files.
 
-    Each channel's gain is 1000 adu/mV (1 uV resolution) unless the signal's range needs
-    a smaller gain to fit 16 bits. Per-lead annotations go to ``stem.<lead in lower case>``
+    Each channel keeps the resolution it was recorded at when the file it came from stated it
+    (so a record read, written and read again has the same samples, hence the same id in the
+    annotation store); otherwise its gain is 1000 adu/mV (1 uV resolution) unless the
+    signal's range needs a smaller gain to fit 16 bits. Per-lead annotations go to ``stem.<lead in lower case>``
     (the LUDB convention); annotations of no lead go to ``stem.atr``. Device measurements
     and statements are kept as header comments. Patient fields are left out unless
     ``keep_identity`` is true.
@@ -218,10 +230,10 @@ def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = 
     out_dir.mkdir(parents=True, exist_ok=True)
     signals = record.signals.astype(np.float64)
     names = [lead.name for lead in record.leads]
-    gains = [_gain_for(signals[i]) for i in range(len(names))]
+    gains, zeros = zip(*(_resolution_for(lead, signals[i]) for i, lead in enumerate(record.leads)))
     wfdb.wrsamp(
         stem, fs=record.fs, units=["mV"] * len(names), sig_name=names,
-        p_signal=signals.T, fmt=["16"] * len(names), adc_gain=gains, baseline=[0] * len(names),
+        p_signal=signals.T, fmt=["16"] * len(names), adc_gain=list(gains), baseline=list(zeros),
         comments=_comments_for(record, keep_identity), write_dir=str(out_dir),
         base_datetime=record.acquisition.time if keep_identity else None,
     )
@@ -236,6 +248,16 @@ def write(record: ECGRecord, out_dir: Path, stem: str, *, keep_identity: bool = 
                                              [a.symbol for a in anns], record.fs,
                                              [a.aux for a in anns]))
     return written
+
+
+def _resolution_for(lead: Lead, x: np.ndarray) -> tuple[float, int]:
+    """The lead's own resolution when it is known and its samples fit 16 bits there (so the
+    file gives back the same samples), else 1 uV (or coarser, to fit)."""
+    if lead.adc_per_mv:
+        finite = x[np.isfinite(x)]
+        if not finite.size or np.abs(finite * lead.adc_per_mv + lead.adc_zero).max() < 32767:
+            return lead.adc_per_mv, lead.adc_zero
+    return _gain_for(x), 0
 
 
 def _gain_for(x: np.ndarray) -> float:
