@@ -36,9 +36,11 @@ SPEED_MM_S = 25.0
 RECORD_S = 10.0
 #: Below this colour (99th percentile off the ink) the paper and its grid are grey.
 GREY_PAPER_COLOUR = 0.04
-#: Points this many strokes (plus a pixel) either side of where two segments of a row meet are
-#: the separating bar, not the trace: the segments' ends take their nearest trace point's value.
+#: Where two segments of a row meet, points this many strokes (plus a pixel) either side and
+#: within BAR_MM of the baseline are the separating bar, not the trace: the segments' ends take
+#: their nearest trace point's value.
 BAR_GUARD = 1.0
+BAR_MM = 2.5
 #: Assumed sheet width (mm) when no grid is found.
 ASSUMED_PAGE_MM = 280.0
 
@@ -169,11 +171,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
             first = int(round(c * span * FS_HZ))
             last = min(n, int(round((c + 1) * span * FS_HZ)))
             xs = t0_x + np.arange(first, last) / FS_HZ * SPEED_MM_S * ppm_x
-            # where two segments meet, a printer draws a short bar across the baseline
-            guard = BAR_GUARD * row.line_px + 1.0
             ys = _sample(row, xs, adjustments.crops.get(lead),
-                         (xs[0] + guard if c > 0 else -np.inf,
-                          xs[-1] - guard if c < len(row_leads) - 1 else np.inf))
+                         _segment_points(row, xs, c > 0, c < len(row_leads) - 1, ppm_y))
             mv = ((row.baseline_y - ys) / (ppm_y * gain)).astype(np.float32)
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
@@ -291,11 +290,29 @@ def _clean_start(found: np.ndarray, ppm_x: float) -> int:
     return int(starts[0])
 
 
+def _segment_points(row: RowTrace, xs: np.ndarray, bar_before: bool, bar_after: bool,
+                    ppm_y: float) -> np.ndarray:
+    """Which of the row's points belong to the segment sampled at ``xs``: those over it, less
+    the bar a printer draws across the baseline where two segments meet (points near the
+    bar's x and within its height; a QRS passing there stands taller and is kept)."""
+    guard = BAR_GUARD * row.line_px + 1.0
+    lo = xs[0] - 0.5 if bar_before else -np.inf
+    hi = xs[-1] + 0.5 if bar_after else np.inf
+    keep = (row.x >= lo) & (row.x <= hi)
+    low_enough = np.abs(row.y - row.baseline_y) <= BAR_MM * ppm_y + row.line_px
+    if bar_before:
+        keep &= ~((row.x <= xs[0] + guard) & low_enough)
+    if bar_after:
+        keep &= ~((row.x >= xs[-1] - guard) & low_enough)
+    return keep
+
+
 def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None,
-            within: tuple[float, float] = (-np.inf, np.inf)) -> np.ndarray:
-    """The line's y at ``xs``: linear between its points that lie ``within`` (and the crop),
-    the nearest one's value just beyond them; NaN over 3 columns from any point."""
-    found = np.isfinite(row.y) & (row.x >= within[0]) & (row.x <= within[1])
+            points: np.ndarray | None = None) -> np.ndarray:
+    """The line's y at ``xs`` from its ``points`` (all by default) within the crop: linear
+    between them, the nearest one's value just beyond; NaN over 3 columns (plus a bar's
+    guard at the ends) from any point."""
+    found = np.isfinite(row.y) if points is None else np.isfinite(row.y) & points
     if crop is not None:
         found &= (row.x >= crop[0]) & (row.x <= crop[1])
     if found.sum() < 2:
@@ -305,8 +322,11 @@ def _sample(row: RowTrace, xs: np.ndarray, crop: tuple[int, int] | None,
     # distance to the nearest traced point: beyond 3 columns the value would be invented
     pos = np.clip(np.searchsorted(traced, xs), 1, len(traced) - 1)
     nearest = np.minimum(np.abs(xs - traced[pos - 1]), np.abs(traced[pos] - xs))
-    beyond = np.maximum(within[0] - xs, 0.0) + np.maximum(xs - within[1], 0.0)
-    ys[nearest - beyond > 3] = np.nan
+    allowance = np.full(len(xs), 3.0)
+    if points is not None:
+        guard = BAR_GUARD * row.line_px + 1.0
+        allowance[(xs - xs[0] <= guard) | (xs[-1] - xs <= guard)] += guard
+    ys[nearest > allowance] = np.nan
     return ys
 
 
