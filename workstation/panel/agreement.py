@@ -32,7 +32,7 @@ from workstation.panel import stats
 from workstation.panel.globals import SetGlobals, group_intervals, load_globals
 from workstation.panel.matching import greedy_match
 from workstation.panel.sources import PanelData, Source, wanted_globals
-from workstation.store.sets import KIND_ORDER
+from workstation.store.sets import KIND_ORDER, WaveTable
 
 INTERVALS = ("PR", "QRS", "QT", "QTc")
 
@@ -180,19 +180,29 @@ class SourceRows:
     span_hi: np.ndarray
 
 
-def source_rows(data: PanelData, source: str, record_index: dict[str, int],
-                stride: int) -> SourceRows:
+def source_rows(data: PanelData, record_index: dict[str, int], stride: int
+                ) -> dict[str, SourceRows]:
+    """Every source's :class:`SourceRows`, from one pass over the wave table."""
     table, n_leads = data.waves, len(data.waves.lead_names)
-    top = int(table.set_id.max()) + 1 if len(table.set_id) else 1
-    top = max(top, max((s.id for s in data.sets[source].values()), default=0) + 1)
-    rec_of_set = np.full(top, -1, dtype=np.int64)
-    for record, info in data.sets[source].items():
-        rec_of_set[info.id] = record_index[record]
-    rows = np.flatnonzero(rec_of_set[table.set_id] >= 0)
-    segment = rec_of_set[table.set_id[rows]] * n_leads + table.lead[rows]
+    top = max([int(table.set_id.max()) if len(table.set_id) else 0]
+              + [info.id for by_record in data.sets.values() for info in by_record.values()]) + 1
+    source_of_set = np.full(top, -1, dtype=np.int64)
+    record_of_set = np.full(top, -1, dtype=np.int64)
+    for k, source in enumerate(data.sources):
+        for record, info in data.sets[source.name].items():
+            source_of_set[info.id], record_of_set[info.id] = k, record_index[record]
+    source_of_row = source_of_set[table.set_id]
+    return {source.name: _rows_of(table, np.flatnonzero(source_of_row == k), record_of_set,
+                                  len(record_index) * n_leads, stride)
+            for k, source in enumerate(data.sources)}
+
+
+def _rows_of(table: WaveTable, rows: np.ndarray, record_of_set: np.ndarray, n_seg: int,
+             stride: int) -> SourceRows:
+    n_leads = len(table.lead_names)
+    segment = record_of_set[table.set_id[rows]] * n_leads + table.lead[rows]
     order = np.argsort(segment, kind="stable")
     rows, segment = rows[order], segment[order]
-    n_seg = len(record_index) * n_leads
     span_lo = np.full(n_seg, np.iinfo(np.int64).max)
     span_hi = np.full(n_seg, -1)
     if len(rows):
@@ -376,7 +386,7 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     fs = np.array([data.records[r].fs for r in record_ids])
     stride = max((data.records[r].n_samples for r in record_ids), default=0) \
         + int(tolerance_ms * fs.max(initial=0) / 1000.0) + 2
-    rows = {s.name: source_rows(data, s.name, index, stride) for s in data.sources}
+    rows = source_rows(data, index, stride)
     globals_ = _globals_by_source(data, index) if with_global else {}
     as_reference = {name: global_rows(g, len(record_ids), stride) for name, g in globals_.items()}
     as_tested = {s.name: global_rows(globals_[s.name], len(record_ids), stride,
