@@ -88,3 +88,28 @@ def test_sorted_lookups_give_the_beat_rules_intervals_on_random_groups():
         expected = _intervals_by_definition(groups, 250.0)
         for name, value in expected.items():
             assert got[name] == pytest.approx(value, nan_ok=True), (name, groups)
+
+
+def test_identical_leads_skip_the_search_with_the_same_figures(panel):
+    import dataclasses
+
+    from workstation.panel.agreement import Disagreement, per_lead_agreement, source_rows
+
+    data = load_panel(panel, all_sources(panel))
+    records = sorted(data.records)
+    index = {r: i for i, r in enumerate(records)}
+    fs, stride = np.full(len(records), 500.0), 6000
+    rows = source_rows(data, index, stride)
+    common = np.ones(len(records), dtype=bool)
+    out = []
+    for use_prints in (True, False):
+        a, b = rows["ann1"], rows["ann2"]
+        if not use_prints:  # every lead searched
+            a, b = dataclasses.replace(a, prints={}), dataclasses.replace(b, prints={})
+        dis = Disagreement(records, data.waves.lead_names, np.zeros((2, 12)), np.zeros((2, 12)))
+        scores = per_lead_agreement(a, b, common, fs, stride, dis)
+        out.append(({k: (t.tp, t.fp, t.fn, sorted(np.round(t.errors_ms, 9).tolist()))
+                     for k, t in scores.tallies.items()}, dis.total.tolist(), dis.count.tolist()))
+    assert out[0] == out[1]
+    t_off = [t for k, t in out[0][0].items() if k.label == "T off"][0]
+    assert t_off[3].count(30.0) == 12  # V2's 12 T ends, 15 samples (30 ms) late on rec-1

@@ -173,11 +173,14 @@ class SourceRows:
     where segment = record index x leads + lead (record indices into the report's sorted
     record list). ``span_lo``/``span_hi`` (per segment) are the first onset and last offset
     of the source's waves on that lead: its annotated span when it is the reference.
+    ``prints`` fingerprints each segment's boundaries, so that two readers' identical leads
+    (both kept the model's boundaries there, the common case) are matched without a search.
     """
 
     boundaries: dict[Boundary, tuple[np.ndarray, np.ndarray]]
     span_lo: np.ndarray
     span_hi: np.ndarray
+    prints: dict[Boundary, np.ndarray] = field(default_factory=dict)  # per segment
 
 
 def source_rows(data: PanelData, record_index: dict[str, int], stride: int
@@ -217,7 +220,21 @@ def _rows_of(table: WaveTable, rows: np.ndarray, record_of_set: np.ndarray, n_se
         key = seg * stride + (table.onset if boundary.is_onset else table.offset)[rows[mine]]
         by_key = np.argsort(key, kind="stable")
         boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_seg * stride))
-    return SourceRows(boundaries, span_lo, span_hi)
+    prints = {b: _fingerprints(*boundaries[b], n_seg, stride) for b in Boundary}
+    return SourceRows(boundaries, span_lo, span_hi, prints)
+
+
+def _fingerprints(segment: np.ndarray, key: np.ndarray, n_seg: int, stride: int) -> np.ndarray:
+    """Per segment, a 64-bit sum of a mix of its boundaries' samples (0 when empty)."""
+    out = np.zeros(n_seg, dtype=np.uint64)
+    if not len(segment):
+        return out
+    h = (key - segment * stride).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    h ^= h >> np.uint64(29)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
+    out[segment[starts]] = np.add.reduceat(h, starts)
+    return out
 
 
 def _narrow(key: np.ndarray, top: int) -> np.ndarray:
@@ -242,7 +259,8 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
     for boundary in Boundary:
         sa, ref = _restricted(a.boundaries[boundary], common, n_leads)
         sb, pred = _restricted(b.boundaries[boundary], common, n_leads)
-        ri, pi = greedy_match(ref, pred, tolerance_ms * rate(sa) / 1000.0)
+        ri, pi = _match(sa, ref, sb, pred, tolerance_ms * rate(sa) / 1000.0,
+                        a.prints.get(boundary), b.prints.get(boundary))
         unmatched = np.ones(len(pred), dtype=bool)
         unmatched[pi] = False
         sample = pred - sb * stride
@@ -256,6 +274,24 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
                         matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
                         extra=sb[unmatched])
     return scores
+
+
+def _match(sa: np.ndarray, ref: np.ndarray, sb: np.ndarray, pred: np.ndarray,
+           tolerance: np.ndarray | float, print_a: np.ndarray | None,
+           print_b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`greedy_match`, except that segments whose boundaries are the same on both sides
+    (same fingerprint, then checked sample for sample) pair up one to one, error 0, which is
+    what the greedy matching gives them; only the others are searched."""
+    if print_a is None or print_b is None:
+        return greedy_match(ref, pred, tolerance)
+    same = print_a == print_b
+    in_a, in_b = same[sa], same[sb]
+    if not in_a.any() or not np.array_equal(ref[in_a], pred[in_b]):
+        return greedy_match(ref, pred, tolerance)  # a fingerprint collision: search them all
+    rest_a, rest_b = np.flatnonzero(~in_a), np.flatnonzero(~in_b)
+    tol = tolerance if np.ndim(tolerance) == 0 else np.asarray(tolerance)[rest_a]
+    ri, pi = greedy_match(ref[rest_a], pred[rest_b], tol)
+    return np.r_[np.flatnonzero(in_a), rest_a[ri]], np.r_[np.flatnonzero(in_b), rest_b[pi]]
 
 
 def _restricted(columns: tuple[np.ndarray, np.ndarray], common: np.ndarray,
