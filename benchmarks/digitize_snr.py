@@ -7,6 +7,9 @@ quality score would send to review). Held-out LUDB records are rendered as 3x4+r
 pink, red, green and grey paper, degraded (clean, scan, photo), digitised and scored; then the
 ecg-image-kit images of QTDB sel100, whose source signal is known, are scored the same way (and
 with each lead's mean removed, since those prints carry no calibration pulse to fix 0 mV).
+Last, the first ``--layout-records`` records are printed in every layout (3x4 with 0, 1 or 3
+rhythm strips, 6x2, 12x1; lead names in rotating fonts), clean and as photos: how often the
+layout and the rhythm strips' leads are read right, and the SNR.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--records", type=int, default=20)
     parser.add_argument("--dpi", type=float, default=200.0)
+    parser.add_argument("--layout-records", type=int, default=5,
+                        help="records printed in every layout for the layout table")
     args = parser.parse_args()
     ludb = DATA / "ludb"
     names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
@@ -55,6 +60,45 @@ def main() -> None:
               f"{np.nanmean(snr[~low]) if (~low).any() else float('nan'):>7.1f}")
     if sel100:
         print(f"\nsel100 with each lead's mean removed: mean SNR {sel100.centred_snr:.2f} dB")
+    print()
+    _layouts(records[:args.layout_records], args.dpi)
+
+
+def _layouts(records, dpi: float) -> None:
+    """Each paper layout the generator prints, clean and as a photo: how often the digitiser
+    names the layout (and its rhythm strips) right, and the mean SNR."""
+    import cv2
+
+    from workstation.core.layout import LayoutKind
+    from workstation.scan.digitize import digitize
+    from workstation.scan.metric import snr_per_lead, summarise
+    from workstation.scan.synth import degrade, render
+
+    cases = (("3x4+rhythm II", LayoutKind.STANDARD_3X4_RHYTHM, ("II",), "3x4+rhythm"),
+             ("3x4 + II,V1,V5", LayoutKind.STANDARD_3X4_RHYTHM, ("II", "V1", "V5"), "3x4+rhythm"),
+             ("3x4", LayoutKind.STANDARD_3X4_RHYTHM, (), "3x4"),
+             ("6x2", LayoutKind.SIX_BY_TWO, ("II",), "6x2"),
+             ("12x1", LayoutKind.TWELVE_BY_ONE, ("II",), "12x1"))
+    fonts = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)
+    print(f"Layouts: {len(records)} records, lead names in rotating fonts")
+    print(f"{'printed':<16} {'level':<6} {'layout right':>12} {'strips right':>12} {'mean SNR':>9}")
+    for name, kind, strips, expected in cases:
+        for level in ("clean", "photo"):
+            right, strips_right, snrs = 0, 0, []
+            for k, record in enumerate(records):
+                printout = degrade(render(record, kind=kind, dpi=dpi, rhythm=strips,
+                                          font=fonts[k % len(fonts)]), level, seed=k)
+                result = digitize(printout.image)
+                right += result.layout == expected
+                long = {t.lead for t in result.traces if t.stop - t.start > 4500}
+                strips_right += kind is not LayoutKind.STANDARD_3X4_RHYTHM or long == set(strips)
+                n = printout.truth.shape[1]
+                if result.signals.shape[0] == 12:
+                    snrs.extend(snr_per_lead(printout.truth, result.signals[:, :n]))
+                else:
+                    snrs.extend([0.0] * 12)
+            print(f"{name:<16} {level:<6} {right:>7}/{len(records):<4} "
+                  f"{strips_right:>7}/{len(records):<4} {summarise(snrs)[0]:>9.2f}")
 
 
 if __name__ == "__main__":
