@@ -7,8 +7,12 @@ once per ink finder, and scored with the Challenge 2024 SNR; the table puts the 
 per degradation level (mean and median SNR in dB, the quality score's Spearman rank correlation
 with SNR, seconds per page). Then whole-pipeline time on a 300-dpi photo, and the ecg-image-kit
 images of QTDB sel100 (real rendering, known signal), whose SNR is scored with each lead's mean
-removed since those prints carry no calibration pulse. ``--weights`` and ``--threshold`` try
-another network or cut-off (on the validation split: never tune on test).
+removed since those prints carry no calibration pulse, and what each finder makes of the real
+scans and photos (no ground truth: layout and quality score). Three finders: ``classical``
+(the thresholds), ``learned`` (the network alone) and ``gated`` (the thresholds' pixels within
+2 px of the network's: the network says where the trace is, the thresholds how thick).
+``--weights`` and ``--threshold`` try another network or cut-off (on the validation split: never
+tune on test).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +39,7 @@ from workstation.scan.synth import LEVELS, degrade, render  # noqa: E402
 DATA = ROOT.parent / "shared" / "data"
 SEL100 = DATA / "images" / "ecg-image-kit_generated" / "qtdb_sel100"
 REAL = DATA / "images" / "ecg-image-kit_real_samples"
+GATE = np.ones((5, 5), np.uint8)
 
 
 def main() -> None:
@@ -51,13 +57,17 @@ def main() -> None:
     def learned(image, contrast):
         return segmenter.probability(image, contrast) > threshold
 
+    def gated(image, contrast):  # the thresholds' pixels, kept only within 2 px of the network's
+        near = cv2.dilate((segmenter.probability(image, contrast) > threshold).astype(np.uint8), GATE)
+        return classical_ink(image, contrast) & near.astype(bool)
+
     ludb = DATA / "ludb"
     names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
     records = [read_ecg(ludb / f"{name}.hea") for name in names]
-    finders = {"classical": classical_ink, "learned": learned}
+    finders = {"classical": classical_ink, "learned": learned, "gated": gated}
     results = {name: evaluate_synthetic(records, LEVELS, dpi=args.dpi, ink=ink) for name, ink in finders.items()}
 
-    print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi; "
+    print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi, seed 0 (as digitize_snr.py); "
           f"{segmenter.info.name} {segmenter.info.version}, threshold {threshold:g}")
     print(_table(results))
     for name, shown in results.items():
@@ -73,14 +83,18 @@ def main() -> None:
 
 
 def _table(results: dict[str, list[LevelResult]]) -> str:
-    """One line per level: each measure for the classical finder, then for the learned one."""
-    (name_a, rows_a), (name_b, rows_b) = results.items()
-    pair = f"{name_a[:9]:>9} {name_b[:9]:>9}"
-    lines = [f"{'level':<6} | {'mean SNR (dB)':^19} | {'median SNR (dB)':^19} | {'rho(quality, SNR)':^19} | {'s/page':^19}",
-             f"{'':<6} | {pair} | {pair} | {pair} | {pair}"]
-    for a, b in zip(rows_a, rows_b):
-        lines.append(f"{a.name:<6} | {a.mean_snr:>9.2f} {b.mean_snr:>9.2f} | {a.median_snr:>9.2f} {b.median_snr:>9.2f} | "
-                     f"{a.spearman:>9.2f} {b.spearman:>9.2f} | {a.seconds_per_page:>9.2f} {b.seconds_per_page:>9.2f}")
+    """One line per level; under each measure, one column per finder."""
+    names = list(results)
+    width = 10 * len(names) - 1
+    heads = ("mean SNR (dB)", "median SNR (dB)", "rho(quality, SNR)", "s/page")
+    pair = " ".join(f"{name[:9]:>9}" for name in names)
+    lines = [f"{'level':<6} | " + " | ".join(f"{h:^{width}}" for h in heads),
+             f"{'':<6} | " + " | ".join(pair for _ in heads)]
+    for k, level in enumerate(results[names[0]]):
+        rows = [results[name][k] for name in names]
+        cells = [" ".join(f"{getattr(r, field):>9.2f}" for r in rows)
+                 for field in ("mean_snr", "median_snr", "spearman", "seconds_per_page")]
+        lines.append(f"{level.name:<6} | " + " | ".join(cells))
     return "\n".join(lines)
 
 
