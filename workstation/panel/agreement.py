@@ -181,6 +181,7 @@ class SourceRows:
     span_lo: np.ndarray
     span_hi: np.ndarray
     prints: dict[Boundary, np.ndarray] = field(default_factory=dict)  # per segment
+    counts: dict[Boundary, np.ndarray] = field(default_factory=dict)  # per segment
 
 
 def source_rows(data: PanelData, record_index: dict[str, int], stride: int
@@ -221,7 +222,8 @@ def _rows_of(table: WaveTable, rows: np.ndarray, record_of_set: np.ndarray, n_se
         by_key = np.argsort(key, kind="stable")
         boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_seg * stride))
     prints = {b: _fingerprints(*boundaries[b], n_seg, stride) for b in Boundary}
-    return SourceRows(boundaries, span_lo, span_hi, prints)
+    counts = {b: np.bincount(boundaries[b][0], minlength=n_seg) for b in Boundary}
+    return SourceRows(boundaries, span_lo, span_hi, prints, counts)
 
 
 def _fingerprints(segment: np.ndarray, key: np.ndarray, n_seg: int, stride: int) -> np.ndarray:
@@ -256,42 +258,49 @@ def per_lead_agreement(a: SourceRows, b: SourceRows, common: np.ndarray, fs: np.
     one_rate = len(fs) > 0 and bool((fs == fs[0]).all())
     rate = (lambda segments: fs[0]) if one_rate else (lambda segments: fs[segments // n_leads])
     scores = Scores({boundary: ArrayTally() for boundary in Boundary})
+    common_seg = np.repeat(common, n_leads)
     for boundary in Boundary:
         sa, ref = _restricted(a.boundaries[boundary], common, n_leads)
         sb, pred = _restricted(b.boundaries[boundary], common, n_leads)
-        ri, pi = _match(sa, ref, sb, pred, tolerance_ms * rate(sa) / 1000.0,
-                        a.prints.get(boundary), b.prints.get(boundary))
-        unmatched = np.ones(len(pred), dtype=bool)
-        unmatched[pi] = False
-        sample = pred - sb * stride
-        unmatched &= (sample >= a.span_lo[sb]) & (sample <= a.span_hi[sb])
-        errors = (pred[pi] - ref[ri]) * 1000.0 / rate(sa[ri])
+        ri, pi, n_same = _match(sa, ref, sb, pred, tolerance_ms * rate(sa) / 1000.0,
+                                a.prints.get(boundary), b.prints.get(boundary))
+        matched_p = np.zeros(len(pred), dtype=bool)
+        matched_p[pi] = True
+        free = np.flatnonzero(~matched_p)
+        sample = pred[free] - sb[free] * stride
+        extra = free[(sample >= a.span_lo[sb[free]]) & (sample <= a.span_hi[sb[free]])]
+        moved_r, moved_p = ri[n_same:], pi[n_same:]  # the first n_same pairs are identical
+        moved = (pred[moved_p] - ref[moved_r]) * 1000.0 / rate(sa[moved_r])
         tally = scores[boundary]
-        tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), int(unmatched.sum())
-        tally.errors_ms = errors
+        tally.tp, tally.fn, tally.fp = len(ri), len(ref) - len(ri), len(extra)
+        tally.errors_ms = np.concatenate([np.zeros(n_same), moved])
         if disagreement is not None:
-            _accumulate(disagreement, boundary_key(boundary), tolerance_ms,
-                        matched=(sa[ri], np.abs(errors)), missed=np.delete(sa, ri),
-                        extra=sb[unmatched])
+            missed = np.ones(len(ref), dtype=bool)
+            missed[ri] = False
+            counted = a.counts[boundary] * common_seg + np.bincount(sb[extra], minlength=len(common_seg))
+            _accumulate(disagreement, boundary_key(boundary), tolerance_ms, counted,
+                        matched=(sa[moved_r], np.abs(moved)), unmatched=np.r_[sa[missed], sb[extra]])
     return scores
 
 
 def _match(sa: np.ndarray, ref: np.ndarray, sb: np.ndarray, pred: np.ndarray,
            tolerance: np.ndarray | float, print_a: np.ndarray | None,
-           print_b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+           print_b: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, int]:
     """:func:`greedy_match`, except that segments whose boundaries are the same on both sides
     (same fingerprint, then checked sample for sample) pair up one to one, error 0, which is
-    what the greedy matching gives them; only the others are searched."""
+    what the greedy matching gives them; only the others are searched. Returns the pairs and
+    how many of them, first, are such identical pairs."""
     if print_a is None or print_b is None:
-        return greedy_match(ref, pred, tolerance)
+        return (*greedy_match(ref, pred, tolerance), 0)
     same = print_a == print_b
     in_a, in_b = same[sa], same[sb]
     if not in_a.any() or not np.array_equal(ref[in_a], pred[in_b]):
-        return greedy_match(ref, pred, tolerance)  # a fingerprint collision: search them all
+        return (*greedy_match(ref, pred, tolerance), 0)  # a fingerprint collision: search all
     rest_a, rest_b = np.flatnonzero(~in_a), np.flatnonzero(~in_b)
     tol = tolerance if np.ndim(tolerance) == 0 else np.asarray(tolerance)[rest_a]
     ri, pi = greedy_match(ref[rest_a], pred[rest_b], tol)
-    return np.r_[np.flatnonzero(in_a), rest_a[ri]], np.r_[np.flatnonzero(in_b), rest_b[pi]]
+    same_a = np.flatnonzero(in_a)
+    return (np.r_[same_a, rest_a[ri]], np.r_[np.flatnonzero(in_b), rest_b[pi]], len(same_a))
 
 
 def _restricted(columns: tuple[np.ndarray, np.ndarray], common: np.ndarray,
@@ -303,17 +312,19 @@ def _restricted(columns: tuple[np.ndarray, np.ndarray], common: np.ndarray,
     return segment[keep], key[keep]
 
 
-def _accumulate(d: Disagreement, key: str, tolerance_ms: float, *,
-                matched: tuple[np.ndarray, np.ndarray], missed: np.ndarray,
-                extra: np.ndarray) -> None:
-    segs = np.concatenate([matched[0], missed, extra])
-    weights = np.concatenate([matched[1], np.full(len(missed) + len(extra), tolerance_ms)])
-    size, n_leads = d.total.size, len(d.lead_names)
-    d.total += np.bincount(segs, weights, minlength=size).reshape(d.total.shape)
-    d.count += np.bincount(segs, minlength=size).reshape(d.count.shape)
-    leads = segs % n_leads
-    d.by_wave_total[key] = d.by_wave_total.get(key, 0) + np.bincount(leads, weights, n_leads)
-    d.by_wave_count[key] = d.by_wave_count.get(key, 0) + np.bincount(leads, minlength=n_leads)
+def _accumulate(d: Disagreement, key: str, tolerance_ms: float, counted: np.ndarray, *,
+                matched: tuple[np.ndarray, np.ndarray], unmatched: np.ndarray) -> None:
+    """Add one boundary kind of one pair: ``counted`` boundaries per segment, matched ones
+    weighing their |difference| in ms (identical ones 0: left out of ``matched``), unmatched
+    ones the whole tolerance."""
+    size = d.total.size
+    total = np.bincount(matched[0], matched[1], minlength=size) \
+        + tolerance_ms * np.bincount(unmatched, minlength=size)
+    total, counted = total.reshape(d.total.shape), counted.reshape(d.count.shape)
+    d.total += total
+    d.count += counted
+    d.by_wave_total[key] = d.by_wave_total.get(key, 0) + total.sum(axis=0)
+    d.by_wave_count[key] = d.by_wave_count.get(key, 0) + counted.sum(axis=0)
 
 
 # -- global boundaries and intervals (from each set's cached cross-lead groups) -----------------
