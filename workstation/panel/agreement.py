@@ -440,6 +440,7 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
                                      _min_leads(data, record_ids)) if s.is_model
                  else as_reference[s.name] for s in data.sources if with_global}
     items = label_items(labels or {})
+    intervals = {name: _interval_grid(g, len(record_ids)) for name, g in globals_.items()}
 
     def one_pair(sa: Source, sb: Source) -> tuple[PairAgreement, Disagreement]:
         common = sorted(data.sets[sa.name].keys() & data.sets[sb.name].keys())
@@ -452,10 +453,10 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
         if with_global:
             pair.global_ = per_lead_agreement(as_reference[sa.name], as_tested[sb.name], flags,
                                               fs, stride, None, tolerance_ms, n_leads=1)
-            for name in INTERVALS:
-                pair.intervals[name] = stats.bland_altman(
-                    [globals_[sa.name][index[r]].intervals[name] for r in common],
-                    [globals_[sb.name][index[r]].intervals[name] for r in common])
+            at = np.flatnonzero(flags)
+            for k, name in enumerate(INTERVALS):
+                pair.intervals[name] = stats.bland_altman(intervals[sa.name][at, k],
+                                                          intervals[sb.name][at, k])
         for item, values in items.items():
             keyed = [r for r in common if (sa.name, r) in values and (sb.name, r) in values]
             if keyed:
@@ -475,7 +476,7 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     pairs = [pair for pair, _ in done]
     for _, part in done:
         dis.add(part)
-    icc = _icc(globals_, names, record_ids) if with_global else {}
+    icc = _icc(intervals, names) if with_global else {}
     groups = group_label_agreement(items, names, record_ids) if len(names) > 2 else {}
     return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis)
 
@@ -493,11 +494,14 @@ def _min_leads(data: PanelData, record_ids: list[str]) -> np.ndarray:
     return np.array([min_leads_for(len(data.records[r].leads)) for r in record_ids], dtype=np.int64)
 
 
-def _icc(globals_: dict[str, dict[int, SetGlobals]], names: list[str],
-         records: list[str]) -> dict[str, stats.Estimate]:
-    out = {}
-    for name in INTERVALS:
-        grid = np.array([[globals_[s][i].intervals[name] if i in globals_[s] else np.nan
-                          for s in names] for i in range(len(records))])
-        out[name] = stats.icc(grid)
-    return out
+def _interval_grid(globals_: dict[int, SetGlobals], n_records: int) -> np.ndarray:
+    """(records, INTERVALS) of one source, NaN where it did not annotate the record."""
+    grid = np.full((n_records, len(INTERVALS)), np.nan)
+    for i, g in globals_.items():
+        grid[i] = [g.intervals[name] for name in INTERVALS]
+    return grid
+
+
+def _icc(intervals: dict[str, np.ndarray], names: list[str]) -> dict[str, stats.Estimate]:
+    return {name: stats.icc(np.column_stack([intervals[s][:, k] for s in names]))
+            for k, name in enumerate(INTERVALS)}
