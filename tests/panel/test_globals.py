@@ -113,3 +113,43 @@ def test_identical_leads_skip_the_search_with_the_same_figures(panel):
     assert out[0] == out[1]
     t_off = [t for k, t in out[0][0].items() if k.label == "T off"][0]
     assert t_off[3].count(30.0) == 12  # V2's 12 T ends, 15 samples (30 ms) late on rec-1
+
+
+def _random_table(rng, n_sets: int):
+    from workstation.store.sets import WaveTable
+
+    columns = []
+    for set_id in range(1, n_sets + 1):
+        n_leads, beats = int(rng.integers(1, 13)), int(rng.integers(0, 15))
+        for lead in range(n_leads):
+            for beat in range(beats):
+                if rng.random() < 0.15:
+                    continue  # a wave missed on this lead
+                start = 50 + beat * int(rng.integers(250, 450)) + int(rng.integers(-30, 30))
+                for kind, (on, off) in enumerate(((0, 50), (80, 130), (200, 330))):
+                    if rng.random() < 0.1:
+                        continue
+                    a = max(0, start + on + int(rng.integers(-20, 20)))
+                    b = a + max(0, off - on + int(rng.integers(-40, 40)))
+                    columns.append((set_id, lead, kind, a, a, b))
+    rng.shuffle(columns)
+    columns.sort(key=lambda c: c[0])  # grouped by set, in no order within
+    arrays = np.array(columns, dtype=np.int32).reshape(-1, 6).T
+    return WaveTable(*arrays, lead_names=tuple(f"L{i}" for i in range(12)))
+
+
+def test_many_sets_at_once_give_each_sets_own_figures():
+    from workstation.panel.globals import batch_globals
+
+    rng = np.random.default_rng(11)
+    for _ in range(10):
+        table = _random_table(rng, 25)
+        wanted = {i: (float(rng.choice([250.0, 500.0])), int(rng.integers(1, 4)))
+                  for i in range(1, 27)}  # set 26 has no waves
+        batch = batch_globals(table, wanted)
+        for set_id, (fs, min_leads) in wanted.items():
+            one, many = set_globals(table, set_id, fs, min_leads), batch[set_id]
+            for name in ("kind", "onset", "offset", "leads"):
+                assert getattr(many, name).tolist() == getattr(one, name).tolist(), (set_id, name)
+            assert many.span == one.span
+            assert many.intervals == pytest.approx(one.intervals, nan_ok=True), set_id

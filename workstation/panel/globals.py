@@ -121,13 +121,179 @@ def group_intervals(kind: np.ndarray, onset: np.ndarray, offset: np.ndarray,
     has_t = t_off < next_on
     out = {"PR": _median((q_on - p_on)[has_p] * ms), "QRS": _median((q_off - q_on) * ms),
            "QT": _median((t_off - q_on)[has_t] * ms), "RR": _median(np.diff(q_on) * ms)}
-    out["QTc"] = (qtc_ms(QtcFormula.BAZETT, out["QT"], out["RR"])
-                  if np.isfinite(out["QT"]) and np.isfinite(out["RR"]) else float("nan"))
+    out["QTc"] = _qtc(out["QT"], out["RR"])
     return out
+
+
+def _qtc(qt: float, rr: float) -> float:
+    return qtc_ms(QtcFormula.BAZETT, qt, rr) if np.isfinite(qt) and rr > 0 else float("nan")
 
 
 def _median(values: np.ndarray) -> float:
     return float(np.median(values)) if len(values) else float("nan")
+
+
+# -- many sets at once ---------------------------------------------------------------------------
+
+#: :func:`cluster_by_overlap` compares a wave with the last 7 groups only.
+_LOOK = 7
+
+
+def batch_globals(table: WaveTable, wanted: dict[int, tuple[float, int]]) -> dict[int, SetGlobals]:
+    """:func:`set_globals` of many sets in a few numpy passes (``wanted``: set id -> (sampling
+    rate, min leads)). Every (set, kind) is grouped side by side: step i places the i-th wave
+    of each (:func:`cluster_segments`), so the Python loop runs over waves per set, not over
+    sets. Sets with more than 64 distinct leads are grouped one by one."""
+    ids = [i for i in sorted(wanted) if table.bounds(i)[1] > table.bounds(i)[0]]
+    empty = set(wanted) - set(ids)
+    out = {i: set_globals(table, i, *wanted[i]) for i in sorted(empty)}
+    if len(table.lead_names) > 64:
+        return {**out, **{i: set_globals(table, i, *wanted[i]) for i in ids}}
+    bounds = np.array([table.bounds(i) for i in ids], dtype=np.int64).reshape(-1, 2)
+    sizes = bounds[:, 1] - bounds[:, 0]
+    rank = np.repeat(np.arange(len(ids)), sizes)  # each row's set, by position in ``ids``
+    rows = np.arange(len(rank)) - np.repeat(np.cumsum(sizes) - sizes, sizes) \
+        + np.repeat(bounds[:, 0], sizes)
+    onset, offset = table.onset[rows].astype(np.int64), table.offset[rows].astype(np.int64)
+    segment = rank * len(KIND_ORDER) + table.kind[rows]
+    stride = int(offset.max(initial=0)) + 2
+    order = np.argsort(offset, kind="stable")  # then by (segment, onset): ties keep the offset order
+    order = order[np.argsort(segment[order] * stride + onset[order], kind="stable")]
+    segment, onset, offset, lead = segment[order], onset[order], offset[order], table.lead[rows][order]
+    n_seg = len(ids) * len(KIND_ORDER)
+    length = np.bincount(segment, minlength=n_seg)
+    start = np.cumsum(length) - length
+    group = cluster_segments(start, length, onset, offset, lead)
+    # one row per group, (set, kind, creation) order as set_globals lays them out
+    per_seg = np.zeros(n_seg, dtype=np.int64)
+    np.maximum.at(per_seg, segment, group + 1)
+    first = np.cumsum(per_seg) - per_seg
+    gid = first[segment] + group
+    n_groups = int(per_seg.sum())
+    g_on = np.full(n_groups, np.iinfo(np.int64).max)
+    np.minimum.at(g_on, gid, onset)
+    g_off = np.full(n_groups, -1, dtype=np.int64)
+    np.maximum.at(g_off, gid, offset)
+    g_leads = np.bincount(gid, minlength=n_groups)
+    g_seg = np.repeat(np.arange(n_seg), per_seg)
+    g_set, g_kind = g_seg // len(KIND_ORDER), g_seg % len(KIND_ORDER)
+    fs = np.array([wanted[i][0] for i in ids])
+    min_leads = np.array([wanted[i][1] for i in ids])
+    seen = g_leads >= min_leads[g_set]
+    intervals = batch_intervals(g_set[seen], g_kind[seen], g_on[seen], g_off[seen], fs)
+    set_first = np.searchsorted(g_set, np.arange(len(ids) + 1))
+    row_rank = segment // len(KIND_ORDER)
+    lo = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(lo, row_rank, onset)
+    hi = np.full(len(ids), -1, dtype=np.int64)
+    np.maximum.at(hi, row_rank, offset)
+    for k, set_id in enumerate(ids):
+        a, b = set_first[k], set_first[k + 1]
+        out[set_id] = SetGlobals(g_kind[a:b], g_on[a:b], g_off[a:b], g_leads[a:b],
+                                 (int(lo[k]), int(hi[k])),
+                                 dict(zip(INTERVAL_NAMES, intervals[k].tolist())))
+    return out
+
+
+def cluster_segments(start: np.ndarray, length: np.ndarray, onset: np.ndarray,
+                     offset: np.ndarray, lead: np.ndarray, min_overlap: float = 0.3) -> np.ndarray:
+    """:func:`cluster_by_overlap` of many segments at once: the group of each wave within its
+    segment. Segment s is the waves ``start[s]:start[s] + length[s]``, sorted by (onset,
+    offset); ``lead`` < 64. Each step places the next wave of every segment that long, against
+    that segment's last 7 groups (row j: the group made j + 1 groups ago)."""
+    group = np.empty(len(onset), dtype=np.int64)
+    order = np.argsort(-length, kind="stable")  # longest first: active segments are a prefix
+    first, n = start[order], length[order]
+    count = np.zeros(len(order), dtype=np.int64)
+    g_on = np.zeros((_LOOK, len(order)), dtype=np.int64)
+    g_off = np.full((_LOOK, len(order)), np.iinfo(np.int64).min)  # no group yet: never matches
+    g_mask = np.zeros((_LOOK, len(order)), dtype=np.uint64)
+    bits = np.left_shift(np.uint64(1), lead.astype(np.uint64))
+    active = len(order)
+    for i in range(int(n.max(initial=0))):
+        while active and n[active - 1] <= i:
+            active -= 1
+        w = first[:active] + i
+        on_w, off_w, bit = onset[w], offset[w], bits[w]
+        on, off, mask = g_on[:, :active], g_off[:, :active], g_mask[:, :active]
+        share = (np.minimum(off_w, off) - on_w) / np.maximum(1, np.minimum(off_w - on_w, off - on))
+        ok = (off > on_w) & (share >= min_overlap) & ((mask & bit) == 0)
+        score = np.where(ok, share, -1.0)
+        best = score.max(axis=0)
+        # ties go to the oldest group, as the scalar loop (newest to oldest, >=) leaves them
+        j = _LOOK - 1 - np.argmax((score == best)[::-1], axis=0)
+        found = best >= 0
+        c = count[:active]
+        group[w] = np.where(found, c - 1 - j, c)
+        hit = np.flatnonzero(found)
+        jh = j[hit]
+        on[jh, hit] = np.minimum(on[jh, hit], on_w[hit])
+        off[jh, hit] = np.maximum(off[jh, hit], off_w[hit])
+        mask[jh, hit] |= bit[hit]
+        new = np.flatnonzero(~found)
+        for column in (on, off, mask):
+            column[1:, new] = column[:-1, new]
+        on[0, new], off[0, new], mask[0, new] = on_w[new], off_w[new], bit[new]
+        c[new] += 1
+    return group
+
+
+def batch_intervals(set_index: np.ndarray, kind: np.ndarray, onset: np.ndarray,
+                    offset: np.ndarray, fs: np.ndarray) -> np.ndarray:
+    """:func:`group_intervals` of many sets' groups at once: (sets, INTERVAL_NAMES). Each
+    set's positions are offset by ``set x S`` (S beyond any position), so one sorted lookup
+    serves every set: a key from another set falls outside the set's range and is refused."""
+    n_sets = len(fs)
+    span = int(offset.max(initial=0)) + 2
+    base = set_index * span
+    big = np.iinfo(np.int64).max
+    q = kind == KIND_ORDER.index(WaveKind.QRS)
+    out = np.full((n_sets, len(INTERVAL_NAMES)), np.nan)
+    if not q.any():
+        return out
+    order = np.argsort(base[q] + onset[q], kind="stable")
+    q_set, q_on, q_off = set_index[q][order], onset[q][order], offset[q][order]
+    new_set = np.r_[True, q_set[1:] != q_set[:-1]]
+    last = np.r_[q_set[1:] != q_set[:-1], True]
+    prev_off = np.where(new_set, -1, np.r_[-1, q_off[:-1]])
+    next_on = np.where(last, span, np.r_[q_on[1:], 0])
+    q_base = q_set * span
+    p = kind == KIND_ORDER.index(WaveKind.P)
+    by_off = np.argsort(base[p] + offset[p], kind="stable")
+    p_key = (base[p] + offset[p])[by_off]
+    latest = np.maximum.accumulate((base[p] + onset[p])[by_off]) if p.any() else p_key
+    i = np.searchsorted(p_key, q_base + q_on, side="right") - 1
+    p_on = np.where(i >= 0, latest[np.maximum(i, 0)] if len(latest) else -1, -1) - q_base
+    has_p = (p_on >= 0) & (p_on > prev_off)
+    t = kind == KIND_ORDER.index(WaveKind.T)
+    by_on = np.argsort(base[t] + onset[t], kind="stable")
+    t_key = (base[t] + onset[t])[by_on]
+    earliest = np.r_[np.minimum.accumulate((base[t] + offset[t])[by_on][::-1])[::-1], big]
+    t_off = earliest[np.searchsorted(t_key, q_base + q_off, side="left")]
+    has_t = t_off < q_base + next_on
+    ms = 1000.0 / fs[q_set]
+    rr_ok = ~last
+    for k, (values, keep) in enumerate((((q_on - p_on) * ms, has_p), ((q_off - q_on) * ms, None),
+                                        ((t_off - q_base - q_on) * ms, has_t),
+                                        ((np.r_[q_on[1:], 0] - q_on) * ms, rr_ok))):
+        sel = slice(None) if keep is None else keep
+        out[:, k] = _grouped_median(q_set[sel], values[sel], n_sets)
+    out[:, 4] = [_qtc(qt, rr) for qt, rr in zip(out[:, 2], out[:, 3])]
+    return out
+
+
+def _grouped_median(group: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """np.median of ``values`` per group (NaN for an empty group)."""
+    order = np.lexsort((values, group))
+    v = values[order]
+    count = np.bincount(group, minlength=n)
+    first = np.cumsum(count) - count
+    out = np.full(n, np.nan)
+    has = count > 0
+    lo = first[has] + (count[has] - 1) // 2
+    hi = first[has] + count[has] // 2
+    out[has] = (v[lo] + v[hi]) / 2.0
+    return out
 
 
 def load_globals(store: AnnotationStore | None, table: WaveTable,
@@ -140,14 +306,10 @@ def load_globals(store: AnnotationStore | None, table: WaveTable,
         by_name.setdefault(cache_name(min_leads), []).append(set_id)
     for name, ids in by_name.items():
         kept = store.cached(name, ids) if store is not None else {}
-        fresh = {}
-        for set_id in ids:
-            if set_id in kept:
-                out[set_id] = SetGlobals.unpack(kept[set_id])
-            else:
-                fs, min_leads = wanted[set_id]
-                out[set_id] = set_globals(table, set_id, fs, min_leads)
-                fresh[set_id] = out[set_id].pack()
+        out.update((set_id, SetGlobals.unpack(data)) for set_id, data in kept.items())
+        made = batch_globals(table, {i: wanted[i] for i in ids if i not in kept})
+        out.update(made)
+        fresh = {set_id: g.pack() for set_id, g in made.items()}
         if store is not None and fresh:
             store.keep_cached(name, fresh, table.heads)
     return out
