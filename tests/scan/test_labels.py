@@ -41,3 +41,13 @@ def test_six_rows_are_3x4_with_strips_or_6x2_by_their_names():
     assert layout == "6x2" and confirmed and leads[3] == ("aVR", "V4")
     layout, _, confirmed = read_layout(extents, [[] for _ in range(6)])
     assert layout == "6x2" and not confirmed
+
+
+def test_a_strip_lead_read_twice_stays_on_the_better_read_strip_and_a_lone_bar_is_not_lead_i():
+    extents = [(0, 2000)] * 6
+    rows = [_row("I", "aVR", "V1", "V4"), _row(), _row(),
+            [Label("II", 10, 0.0, 20.0, 0.7)], [Label("II", 10, 0.0, 20.0, 0.9)], _row("I")]
+    _, leads, _ = read_layout(extents, rows)
+    assert leads[3:] == [None, ("II",), None]
+    _, leads, _ = read_layout([(0, 2000)] * 4, [*rows[:3], _row("I")])
+    assert leads[3] == ("II",)

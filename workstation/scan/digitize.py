@@ -142,10 +142,11 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
         start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
         half = _half_band(rows, r, ppm_y)
-        row = trace_row(mask, baseline, start_x, x1, half, pulse.foot_y if pulse else None)
+        row = trace_row(mask, baseline, start_x, x1, half, pulse.foot_y if pulse else None,
+                        contrast.darkness)
         labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x)
         found.append((r, row, pulse, labels))
-    layout, row_leads, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows],
+    layout, leads_by_row, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows],
                                                consistent([labels for *_, labels in found],
                                                           [baseline for baseline, _, _ in rows]))
     names = list(STANDARD_LEADS) if layout in KNOWN_LAYOUTS else None
@@ -155,7 +156,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     signals = np.full((len(names) if names else len(rows), n), np.nan, np.float32)
     lead_names = tuple(names) if names else tuple(f"row {i + 1}" for i in range(len(rows)))
     traced = []  # (row index, leads, row trace, gain, pulse found, t0 x, seconds)
-    for (r, row, pulse, _), leads in zip(found, row_leads):
+    for (r, row, pulse, _), leads in zip(found, leads_by_row):
         if leads is None:
             continue
         gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
@@ -189,6 +190,10 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                          (), 0.0, reasons, image)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
+    unread = sum(1 for leads in leads_by_row if leads is None)
+    if unread:
+        reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} left out: "
+                             "the printed lead name was not read")
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
                      tuple(traces), score, reasons, image)

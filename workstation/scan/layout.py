@@ -7,7 +7,7 @@ page names aVR..V6 in its first three rows and one lead at the start of each str
 names aVR, aVL and aVF at the start of its last three rows and V4..V6 half-way along. Each
 name read votes for the layouts that print it there. A rhythm strip shows the lead its label
 names; an unread first strip is lead II (the usual choice), an unread further strip is left
-out rather than guessed.
+out rather than guessed, and so is a strip whose lead another strip's label names better.
 """
 
 from __future__ import annotations
@@ -44,18 +44,35 @@ def read_layout(extents: Sequence[tuple[int, int]],
         as_6x2 = _votes(labels, ROWS_6X2) if n == 6 else -1
         if n == 6 and as_6x2 >= as_3x4:
             return "6x2", list(ROWS_6X2), as_6x2 > as_3x4
-        strips = [(first,) if first else (("II",) if k == 0 else None) for k, first in enumerate(firsts[3:])]
-        return "3x4+rhythm", [*ROWS_3X4, *strips], as_3x4 > 0
+        return "3x4+rhythm", [*ROWS_3X4, *_strips(firsts[3:])], as_3x4 > 0
     return f"{n} rows", [(f"row {r + 1}",) for r in range(n)], False
 
 
-def _first(row: Sequence[Label], extent: tuple[int, int]) -> str | None:
-    """The lead named at the start of a row, if its label was read."""
+def _first(row: Sequence[Label], extent: tuple[int, int]) -> Label | None:
+    """The label at the start of a row, if one was read."""
     x0, x1 = extent
     for label in row:
         if label.x <= x0 + FIRST_SHARE * (x1 - x0):
-            return label.lead
+            return label
     return None
+
+
+def _strips(firsts: Sequence[Label | None]) -> list[RowLeads]:
+    """The lead of each rhythm strip from its label. A lead read on two strips is kept on the
+    better-read one only; "I" is not taken for a strip (a lone bar is the easiest misreading,
+    of "II" touching the pulse, say, and lead I is seldom a rhythm strip)."""
+    best: dict[str, float] = {}
+    for label in firsts:
+        if label is not None:
+            best[label.lead] = max(best.get(label.lead, 0.0), label.match)
+    out: list[RowLeads] = []
+    for k, label in enumerate(firsts):
+        read = label is not None and label.lead != "I" and label.match >= best[label.lead]
+        if read and all(label.lead not in (row or ()) for row in out):
+            out.append((label.lead,))
+        else:
+            out.append(("II",) if k == 0 and "II" not in best else None)
+    return out
 
 
 def _votes(labels: Sequence[Sequence[Label]], rows: Sequence[tuple[str, ...]]) -> int:

@@ -12,6 +12,7 @@
   pixels deep inside the stroke) is the span of values the line takes in that column: at
   500 Hz a column holds two or three samples, so a steep QRS stroke gives a point where it
   enters the column and one where it leaves, and a peak its tip rather than the stroke's cap.
+  Elsewhere a column gives its run centred on its ink darkness, to a fraction of a pixel.
   Columns where more than one run competes are counted as overlap.
 """
 
@@ -217,8 +218,9 @@ def gain_from_pulse(pulse: Pulse | None, ppm_y: float, line_px: float) -> tuple[
 
 
 def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: float,
-              foot_y: float | None) -> RowTrace:
-    """Follow the row's line from column ``x0`` to ``x1`` (see the module docstring)."""
+              foot_y: float | None, darkness: np.ndarray | None = None) -> RowTrace:
+    """Follow the row's line from column ``x0`` to ``x1`` (see the module docstring). With the
+    page's ``darkness``, a column's run is centred on its ink to a fraction of a pixel."""
     h = mask.shape[0]
     y_lo, y_hi = int(max(0, baseline - half_band)), int(min(h, baseline + half_band + 1))
     band = mask[y_lo:y_hi, x0:x1 + 1]
@@ -248,7 +250,10 @@ def trace_row(mask: np.ndarray, baseline: float, x0: int, x1: int, half_band: fl
     lengths = bottoms - tops + 1
     line_px = float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else 1.0
     lo, hi = _core(band, tops, bottoms, line_px)
-    x, y = _points(lo, hi)
+    middle = 0.5 * (tops + bottoms)
+    if darkness is not None:
+        middle = _centroid(darkness[y_lo:y_hi, x0:x1 + 1], tops, bottoms, middle)
+    x, y = _points(lo, hi, middle)
     x, y = x + x0, y + y_lo
     found = np.isfinite(y)
     baseline_y = foot_y if foot_y is not None else (float(np.median(y[found])) if found.any() else baseline)
@@ -273,12 +278,26 @@ def _core(band: np.ndarray, tops: np.ndarray, bottoms: np.ndarray,
     return np.where(has, lo, middle), np.where(has, hi, middle)
 
 
-def _points(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _centroid(darkness: np.ndarray, tops: np.ndarray, bottoms: np.ndarray,
+              middle: np.ndarray) -> np.ndarray:
+    """Each column's run centred on its ink: the darkness-weighted mean row over the run and a
+    pixel either side (the stroke's antialiased edges), or ``middle`` where there is none."""
+    rows = np.arange(darkness.shape[0], dtype=np.float64)[:, None]
+    inside = (rows >= tops - 1) & (rows <= bottoms + 1)
+    weight = np.where(inside, darkness, 0.0)
+    total = weight.sum(axis=0)
+    centre = (weight * rows).sum(axis=0) / np.maximum(total, 1e-9)
+    return np.where((total > 0) & np.isfinite(middle), centre, middle)
+
+
+def _points(lo: np.ndarray, hi: np.ndarray, middle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The line's points, sorted by x, from the span ``lo..hi`` of the pen's centre in each
     column (:func:`_core`).
 
     At 500 Hz a pixel column holds two or three samples, and on a QRS stroke they differ by
-    several pixels. A column whose span is under a pixel gives one point, its middle. A column
+    several pixels. A column whose span is under a pixel gives one point: the ``middle`` of its
+    whole run, which the stroke's antialiased edges place to half a pixel where the eroded span
+    is one whole pixel row. A column
     the line crosses on a slope (its span between its neighbours') gives two, where the line
     enters it and where it leaves, in the stroke's direction. A column where the line turns
     (its span reaching past both neighbours' on one side) gives the turn: the span's top or
@@ -287,7 +306,6 @@ def _points(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inf = np.inf
     n = len(lo)
     x = np.arange(n, dtype=np.float64)
-    middle = 0.5 * (lo + hi)
     prev_lo, next_lo = np.r_[inf, lo[:-1]], np.r_[lo[1:], inf]
     prev_hi, next_hi = np.r_[-inf, hi[:-1]], np.r_[hi[1:], -inf]
     highest = lo <= np.fmin(np.nan_to_num(prev_lo, nan=inf), np.nan_to_num(next_lo, nan=inf))
