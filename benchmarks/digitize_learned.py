@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, default=MODEL_PATH)
     parser.add_argument("--threshold", type=float, default=None, help="probability cut-off (default: the model's)")
     parser.add_argument("--speed-records", type=int, default=3, help="300-dpi photos timed end to end")
+    parser.add_argument("--finders", default="classical,learned,gated", help="which finders, comma-separated")
+    parser.add_argument("--no-images", action="store_true", help="skip sel100 and the real samples")
     args = parser.parse_args()
     segmenter = TraceSegmenter.load(args.weights)
     threshold = segmenter.info.threshold if args.threshold is None else args.threshold
@@ -65,6 +67,7 @@ def main() -> None:
     names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
     records = [read_ecg(ludb / f"{name}.hea") for name in names]
     finders = {"classical": classical_ink, "learned": learned, "gated": gated}
+    finders = {name: finders[name] for name in args.finders.split(",")}
     results = {name: evaluate_synthetic(records, LEVELS, dpi=args.dpi, ink=ink) for name, ink in finders.items()}
 
     print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi, seed 0 (as digitize_snr.py); "
@@ -74,10 +77,10 @@ def main() -> None:
         print(f"{name:<10} quality vs SNR over all leads: Spearman {spearman_overall(shown):.2f}")
     print()
     _speed(records[:args.speed_records], finders)
-    if SEL100.is_dir():
+    if SEL100.is_dir() and not args.no_images:
         print()
         _sel100(finders)
-    if REAL.is_dir():
+    if REAL.is_dir() and not args.no_images:
         print()
         _real(finders)
 

@@ -197,7 +197,9 @@ def train(out: Path, cfg: TrainConfig) -> None:
 def _card(cfg: TrainConfig, n_params: int, rendering_s: float, training_s: float,
           best: dict[str, float], threshold: float, splits: dict, log_lines: list[str]) -> str:
     losses = [line for line in log_lines if line.startswith("step")]
-    shown = losses[:: max(1, len(losses) // 6)] + ([losses[-1]] if losses else [])
+    shown = losses[:: max(1, len(losses) // 6)]
+    if losses and shown[-1] != losses[-1]:
+        shown.append(losses[-1])
     return f"""# Trace segmentation model card
 
 **{MODEL_NAME} {MODEL_VERSION}**: a compact 2-D U-Net ({n_params:,} parameters, space-to-depth
