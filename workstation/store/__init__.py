@@ -16,6 +16,8 @@ SQL stays inside this package. The workstation uses :class:`AnnotationStore` and
                                                    # reader's files, a consensus): signed
     store.find_sets(status=SetStatus.ADJUDICATED)  # bulk queries for agreement and exports:
     store.wave_table(set_ids); store.labels_of_sets(set_ids)
+    store.cached(name, set_ids); store.keep_cached(name, entries, table.heads)  # derived data
+                                                   # kept per set, dropped when the set changes
 
 Every ``execute``/``undo``/``redo`` may raise ``ConflictError`` (another workstation changed
 the same thing first: call ``session.refresh()``), ``CommandError`` (a rule of the document),
