@@ -1,14 +1,22 @@
 """Training pages for the trace segmentation: synthetic prints with the exact mask of the trace.
 
-A page is rendered and degraded by :mod:`workstation.scan.synth`. The mask of what counts as
-trace ink (each lead's line, the calibration pulses and the short bars between segments: every
-stroke the digitiser follows; not the grid, the lead names or the header) is drawn here on a
-blank sheet with the generator's geometry (its layout, page origin and stroke width), and
-carried through the same degradation: :func:`workstation.scan.synth.degrade` draws its random
-numbers independently of the picture, so the blank sheet degraded with the same seed moves
-exactly as the page does. The trace is where the degraded sheet-with-strokes is darker than the
-degraded blank sheet. Both are then straightened as the digitiser straightens a page
-(:mod:`workstation.scan.page`), so the network learns on what it will see.
+A page is rendered and degraded by :mod:`workstation.scan.synth`. What counts as trace ink is
+each lead's line, the calibration pulses and the short bars between segments (every stroke the
+digitiser follows; not the grid, the lead names or the header). Those strokes are drawn here on
+a blank sheet with the generator's geometry (its layout, page origin and stroke width).
+
+The target is not the strokes' full extent but the part of them that the classical thresholds
+(:func:`workstation.scan.trace.ink_mask`) find on the *clean* print: the line tracer's constants
+(the pen's core depth, the allowance for a stroke's round cap) were tuned on such masks, and a
+mask as wide as the anti-aliased stroke reads peaks and row ends a pixel off. So the network
+learns to give, on a scan or a photo, the mask the thresholds give on a perfect print.
+
+The target is carried through the same degradation as the page:
+:func:`workstation.scan.synth.degrade` draws its random numbers independently of the picture,
+so a blank sheet degraded with the same seed moves exactly as the page does, and the target is
+where the degraded sheet-with-target is darker than the degraded blank sheet. Both are then
+straightened as the digitiser straightens a page (:mod:`workstation.scan.page`), so the network
+learns on what it will see.
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ from workstation.core.layout import LayoutKind, PaperSettings, compute_layout
 from workstation.core.record import ECGRecord
 from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
 from workstation.scan.synth import ORIGIN_MM, PAGE_MM, Print, degrade, render
+from workstation.scan.trace import ink_mask
 
 #: Input channels of the network, in order: darkness, colour (from :func:`normalise`), B, G, R.
 N_FEATURES = 5
-#: A degraded stroke counts as trace where it darkens the sheet by at least this share.
+#: A stroke's pixel is drawn where the anti-aliased stroke covers at least this share of it.
 STROKE_SHARE = 0.35
+#: A degraded target pixel counts where it darkens the degraded sheet by at least this share.
+TARGET_SHARE = 0.5
 _SHIFT = 4  # sub-pixel bits, as the generator draws
 
 
@@ -77,20 +88,28 @@ def stroke_sheet(record: ECGRecord, kind: LayoutKind, dpi: float, line_mm: float
     return sheet
 
 
+def target_on_clean(printout: Print, strokes: np.ndarray) -> np.ndarray:
+    """What the network should find on the clean ``printout`` (see the module docstring): the
+    thresholds' pixels within a pixel of the trace's strokes (``strokes``: :func:`stroke_sheet`)."""
+    drawn = (strokes[..., 1] < 255 * (1.0 - STROKE_SHARE)).astype(np.uint8)
+    near = cv2.dilate(drawn, np.ones((3, 3), np.uint8)).astype(bool)
+    return ink_mask(normalise(printout.image)) & near
+
+
 def training_page(record: ECGRecord, *, level: str, seed: int, kind: LayoutKind, dpi: float,
                   style: str) -> Page:
-    """Render, degrade and straighten one page of ``record`` with its trace mask."""
+    """Render, degrade and straighten one page of ``record`` with its target mask."""
     printout = render(record, kind=kind, dpi=dpi, style=style)
     strokes = stroke_sheet(record, kind, dpi)
     if strokes.shape != printout.image.shape:
         raise RuntimeError(f"stroke sheet {strokes.shape} does not match the print {printout.image.shape}")
+    mask = target_on_clean(printout, strokes)
     page = degrade(printout, level, seed=seed).image
-    if level == "clean":
-        mask = strokes[..., 1] < 255 * (1.0 - STROKE_SHARE)
-    else:
-        drawn = _grey(degrade(_like(printout, strokes), level, seed=seed).image)
-        blank = _grey(degrade(_like(printout, np.full_like(strokes, 255)), level, seed=seed).image)
-        mask = (blank - drawn) > STROKE_SHARE * np.maximum(blank, 1.0)
+    if level != "clean":
+        sheet = np.where(mask[..., None], np.uint8(0), np.uint8(255)).repeat(3, axis=2)
+        drawn = _grey(degrade(_like(printout, sheet), level, seed=seed).image)
+        blank = _grey(degrade(_like(printout, np.full_like(sheet, 255)), level, seed=seed).image)
+        mask = (blank - drawn) > TARGET_SHARE * np.maximum(blank, 1.0)
     return straighten(page, mask)
 
 

@@ -1,6 +1,6 @@
 """Train the trace segmentation network on synthetic prints of LUDB's training records.
 
-Run: ``python -m inference.digitize.train --out resources/models`` (about half an hour on one
+Run: ``python -m inference.digitize.train --out resources/models`` (about 25 minutes on one
 CPU thread). Pages are rendered from the train split only (every degradation level, paper
 style and layout the generator draws, 150 to 250 dpi), the validation split gives the pixel
 scores and the probability threshold; the test split is never read. Training runs on random
@@ -29,7 +29,7 @@ from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
 from workstation.scan.synth import GRID_STYLES
 
-MODEL_VERSION = "1.0"
+MODEL_VERSION = "1.1"
 ROOT = Path(__file__).resolve().parents[2]
 LUDB = ROOT.parent / "shared" / "data" / "ludb"
 #: Share of pages per level: photos are where thresholds struggle, so they get the most.
@@ -42,9 +42,9 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    pages: int = 80
-    val_pages: int = 15
-    steps: int = 5000
+    pages: int = 50
+    val_pages: int = 10
+    steps: int = 2500
     batch: int = 8
     crop: int = 256
     lr: float = 2e-3
@@ -215,9 +215,11 @@ page. `inference.digitize.learned_ink` is the digitiser's ink finder built on it
   layouts 3x4+rhythm / 6x2 / 12x1 ({', '.join(f'{v:.0%}' for v in KIND_SHARE.values())}),
   paper {', '.join(GRID_STYLES)}, {', '.join(f'{d:g}' for d in DPIS)} dpi (finer pages are shrunk to
   200 dpi, as at inference).
-- Exact masks: the trace strokes redrawn with the generator's geometry on a blank sheet, carried
-  through the same seeded degradation, then straightened as the digitiser straightens a page
-  (`inference/digitize/data.py`).
+- Target masks: the pixels the classical thresholds find on the *clean* print within a pixel of
+  the trace's strokes (redrawn with the generator's geometry), carried through the same seeded
+  degradation as the page, then straightened as the digitiser straightens a page
+  (`inference/digitize/data.py`): on a scan or photo the network is to give the mask the line
+  tracer was tuned for on a perfect print.
 - Validation: {cfg.val_pages} pages of the **LUDB validation split** ({len(splits['validation'])}
   records) for the pixel scores and the threshold. The test split is never read in training.
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from inference.digitize import learned_ink
-from inference.digitize.data import STROKE_SHARE, stroke_sheet, training_page
+from inference.digitize.data import STROKE_SHARE, stroke_sheet, target_on_clean, training_page
 from inference.digitize.predict import MODEL_PATH, TraceSegmenter, default_segmenter
 from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
@@ -32,12 +32,15 @@ def record():
 
 @pytest.fixture(scope="module")
 def clean(record):
-    """A clean red-grid print, the exact mask of its trace, and where its grid and text are."""
+    """A clean red-grid print, the mask the network should give (the trace's pixels), and
+    where its grid and its text are."""
     printout = render(record, dpi=200, style="red")
-    trace = stroke_sheet(record, LayoutKind.STANDARD_3X4_RHYTHM, 200)[..., 1] < 255 * (1 - STROKE_SHARE)
+    strokes = stroke_sheet(record, LayoutKind.STANDARD_3X4_RHYTHM, 200)
+    trace = target_on_clean(printout, strokes)
     _, minor, major = GRID_STYLES["red"]
     grid = (printout.image == minor).all(axis=2) | (printout.image == major).all(axis=2)
-    near_trace = cv2.dilate(trace.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    drawn = (strokes[..., 1] < 255 * (1 - STROKE_SHARE)).astype(np.uint8)
+    near_trace = cv2.dilate(drawn, np.ones((7, 7), np.uint8)).astype(bool)
     text = (printout.image.max(axis=2) < 120) & ~near_trace  # dark strokes far from the trace
     return printout, trace, grid, text
 
