@@ -73,16 +73,21 @@ class TraceNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pixels = self.unfold(x - 0.5)
-        h = self.stem(pixels)
-        skips = []
-        for level, block in enumerate(self.encoder):
-            if level:
-                h = nn.functional.max_pool2d(h, 2)
-            h = block(h)
-            skips.append(h)
-        for block, skip in zip(self.decoder, reversed(skips[:-1])):
-            h = block(torch.cat([nn.functional.interpolate(h, scale_factor=2.0, mode="nearest"), skip], 1))
+        h = _u_path(self.stem(pixels), self.encoder, self.decoder)
         return self.fold_back(self.head(torch.cat([h, pixels], 1)))
+
+
+def _u_path(h: torch.Tensor, encoder: nn.ModuleList, decoder: nn.ModuleList) -> torch.Tensor:
+    """Down the encoder (pooling between levels), then up the decoder with the skips."""
+    skips = []
+    for level, block in enumerate(encoder):
+        if level:
+            h = nn.functional.max_pool2d(h, 2)
+        h = block(h)
+        skips.append(h)
+    for block, skip in zip(decoder, reversed(skips[:-1])):
+        h = block(torch.cat([nn.functional.interpolate(h, scale_factor=2.0, mode="nearest"), skip], 1))
+    return h
 
 
 def fused(model: TraceNet) -> nn.Module:
@@ -112,15 +117,7 @@ class _Inference(nn.Module):
         self.fold_back = nn.PixelShuffle(fold)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.stem(x))
-        skips = []
-        for level, block in enumerate(self.encoder):
-            if level:
-                h = nn.functional.max_pool2d(h, 2)
-            h = block(h)
-            skips.append(h)
-        for block, skip in zip(self.decoder, reversed(skips[:-1])):
-            h = block(torch.cat([nn.functional.interpolate(h, scale_factor=2.0, mode="nearest"), skip], 1))
+        h = _u_path(torch.relu(self.stem(x)), self.encoder, self.decoder)
         h = torch.relu(self.head_features(h) + self.head_pixels(x))
         return self.fold_back(self.out(h))
 
