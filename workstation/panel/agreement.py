@@ -421,8 +421,9 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
     """The full report for every pair of ``data.sources`` and the group.
 
     ``labels`` maps (source, record) to the set's labels (see :func:`workstation.panel.sources.load_labels`);
-    ``with_global`` adds global boundaries, intervals and the ICC (a cross-lead grouping per
-    set: the slow part on very large stores).
+    ``with_global`` adds global boundaries, intervals and the ICC, from each set's cross-lead
+    groups (``data.globals_``, kept in the store's set cache by :func:`load_panel`; computed
+    here when absent). Pairs are scored side by side on every core.
     """
     record_ids = sorted(data.records)
     names = [s.name for s in data.sources]
