@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.store.conftest import first_wave
+from tests.store.conftest import LEADS, first_wave
 from workstation.core.annotation import Boundary
 from workstation.core.commands import MoveBoundary
 from workstation.store import cache
@@ -32,6 +32,7 @@ def test_a_set_read_from_the_cache_equals_its_rows(store):
     second = store.wave_table(ids)  # from the cache
     assert len(first.onset) == 2 * 12 * 12 * 3
     np.testing.assert_array_equal(_columns(first), _columns(second))
+    assert first.lead_names == second.lead_names == LEADS  # the standard order, not the alphabet
     assert first.heads == second.heads and all(first.heads.values())
 
 

@@ -18,6 +18,7 @@ from workstation.core.annotation import (AnnotatedWave, AnnotationState, Label, 
                                          Provenance, Scope, SetStatus)
 from workstation.core.commands import ConflictError
 from workstation.core.delineation import Wave, WaveKind
+from workstation.core.leads import sort_key as lead_sort_key
 from workstation.store import cache
 from workstation.store.records import RecordInfo
 
@@ -335,8 +336,10 @@ def wave_table(db: Database, set_ids: Iterable[int]) -> tuple[WaveTable, dict[in
     set_column = np.repeat(np.asarray(ids, dtype=np.int32), counts)
     lead, kind, onset, peak, offset = (np.concatenate(c).astype(np.int32) if c
                                        else np.empty(0, dtype=np.int32) for c in columns)
-    return WaveTable(set_column, lead, kind, onset, peak, offset, lead_names=tuple(leads),
-                     heads=heads), fresh
+    names = sorted(leads, key=lead_sort_key)  # the standard order: I, II, III, aVR ... V6
+    renumber = np.array([names.index(name) for name in leads], dtype=np.int32)
+    return WaveTable(set_column, renumber[lead] if len(lead) else lead, kind, onset, peak,
+                     offset, lead_names=tuple(names), heads=heads), fresh
 
 
 _KIND_INDEX = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
