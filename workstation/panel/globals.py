@@ -96,41 +96,15 @@ def group_intervals(kind: np.ndarray, onset: np.ndarray, offset: np.ndarray,
     previous QRS ends and ends by the QRS onset; its T the first T group (earliest offset)
     that starts after the QRS offset and ends before the next QRS. Intervals run from the
     global onsets to the global offsets. Each search is a sorted lookup, so a 24-hour Holter's
-    100,000 beats cost no more than their sort.
+    100,000 beats cost no more than their sort (:func:`batch_intervals` of one set).
     """
-    ms = 1000.0 / fs
-    big = np.iinfo(np.int64).max
-    q = kind == KIND_ORDER.index(WaveKind.QRS)
-    order = np.argsort(onset[q], kind="stable")
-    q_on, q_off = onset[q][order], offset[q][order]
-    prev_off = np.r_[-1, q_off[:-1]]
-    next_on = np.r_[q_on[1:], big]
-    # P: among groups ending by the QRS onset (a prefix by offset), the latest onset
-    p = kind == KIND_ORDER.index(WaveKind.P)
-    by_off = np.argsort(offset[p], kind="stable")
-    p_off, latest_on = offset[p][by_off], np.maximum.accumulate(onset[p][by_off])
-    i = np.searchsorted(p_off, q_on, side="right") - 1
-    p_on = np.where(i >= 0, latest_on[np.maximum(i, 0)] if len(p_off) else -1, -1)
-    has_p = p_on > prev_off
-    # T: among groups starting at or after the QRS offset (a suffix by onset), the earliest offset
-    t = kind == KIND_ORDER.index(WaveKind.T)
-    by_on = np.argsort(onset[t], kind="stable")
-    t_on = onset[t][by_on]
-    earliest_off = np.r_[np.minimum.accumulate(offset[t][by_on][::-1])[::-1], big]
-    t_off = earliest_off[np.searchsorted(t_on, q_off, side="left")]
-    has_t = t_off < next_on
-    out = {"PR": _median((q_on - p_on)[has_p] * ms), "QRS": _median((q_off - q_on) * ms),
-           "QT": _median((t_off - q_on)[has_t] * ms), "RR": _median(np.diff(q_on) * ms)}
-    out["QTc"] = _qtc(out["QT"], out["RR"])
-    return out
+    row = batch_intervals(np.zeros(len(kind), dtype=np.int64), kind, onset, offset,
+                          np.array([fs]))[0]
+    return dict(zip(INTERVAL_NAMES, row.tolist()))
 
 
 def _qtc(qt: float, rr: float) -> float:
     return qtc_ms(QtcFormula.BAZETT, qt, rr) if np.isfinite(qt) and rr > 0 else float("nan")
-
-
-def _median(values: np.ndarray) -> float:
-    return float(np.median(values)) if len(values) else float("nan")
 
 
 # -- many sets at once ---------------------------------------------------------------------------

@@ -70,15 +70,13 @@ def sets_of(store: AnnotationStore, source: Source,
             every: list[SetInfo] | None = None) -> dict[str, SetInfo]:
     """The source's set on each record it annotated, by record id (picked from ``every`` set
     of the store when the caller has read them already)."""
+    every = store.find_sets() if every is None else every
     if source.kind is SourceKind.MODEL:
-        found = store.find_sets(model=source.name) if every is None else \
-            [s for s in every if s.model == source.name]
+        found = [s for s in every if s.model == source.name]
     elif source.kind is SourceKind.CONSENSUS:
-        found = store.find_sets(status=SetStatus.ADJUDICATED) if every is None else \
-            [s for s in every if s.status is SetStatus.ADJUDICATED]
+        found = [s for s in every if s.status is SetStatus.ADJUDICATED]
     else:
-        found = [s for s in (store.find_sets(annotator_id=source.name) if every is None else
-                             every)
+        found = [s for s in every
                  if s.annotator_id == source.name and s.status is not SetStatus.DRAFT]
     return {s.record_id: s for s in found}
 

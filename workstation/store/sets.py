@@ -312,15 +312,7 @@ def wave_table(db: Database, set_ids: Iterable[int]) -> tuple[WaveTable, dict[in
     ids = sorted(set(set_ids))
     heads = cache.heads(db, ids)
     packed = cache.read(db, PACKED_WAVES, ids)
-    missing = [i for i in ids if i not in packed]
-    fresh: dict[int, bytes] = {}
-    for start in range(0, len(missing), _CHUNK):
-        chunk = missing[start:start + _CHUNK]
-        rows = db.execute(
-            f"SELECT set_id, lead, kind, count(*), group_concat(onset), group_concat(peak), "
-            f"group_concat(offset) FROM waves WHERE set_id IN ({','.join('?' * len(chunk))}) "
-            f"GROUP BY set_id, lead, kind ORDER BY set_id", chunk).fetchall()
-        fresh.update(_pack_rows(rows))
+    fresh = _packed_from_rows(db, [i for i in ids if i not in packed])
     leads: dict[str, int] = {}
     decoded: dict[bytes, np.ndarray] = {}
     columns: list[list[np.ndarray]] = [[] for _ in range(5)]
@@ -348,9 +340,22 @@ _KIND_INDEX = {kind.value: i for i, kind in enumerate(KIND_ORDER)}
 def keep_packed(db: Database, set_id: int) -> None:
     """Pack a set's waves into the set cache inside the caller's write transaction: done when
     a set stops changing (submitted, a proposal, an import), so a report never packs it."""
-    _, fresh = wave_table(db, [set_id])
+    fresh = _packed_from_rows(db, [set_id])
     if set_id in fresh:
         cache.put(db, PACKED_WAVES, set_id, fresh[set_id])
+
+
+def _packed_from_rows(db: Database, set_ids: list[int]) -> dict[int, bytes]:
+    """Sets packed from the waves table (those with waves), one query per 500 sets."""
+    out: dict[int, bytes] = {}
+    for start in range(0, len(set_ids), _CHUNK):
+        chunk = set_ids[start:start + _CHUNK]
+        rows = db.execute(
+            f"SELECT set_id, lead, kind, count(*), group_concat(onset), group_concat(peak), "
+            f"group_concat(offset) FROM waves WHERE set_id IN ({','.join('?' * len(chunk))}) "
+            f"GROUP BY set_id, lead, kind ORDER BY set_id", chunk).fetchall()
+        out.update(_pack_rows(rows))
+    return out
 
 
 def pack_waves(lead_names: list[str], lead: np.ndarray, kind: np.ndarray, onset: np.ndarray,
