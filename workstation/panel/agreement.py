@@ -213,17 +213,24 @@ def _rows_of(table: WaveTable, rows: np.ndarray, record_of_set: np.ndarray, n_se
         starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]])
         span_lo[segment[starts]] = np.minimum.reduceat(table.onset[rows], starts)
         span_hi[segment[starts]] = np.maximum.reduceat(table.offset[rows], starts)
-    kind = table.kind[rows]
-    boundaries = {}
-    for boundary in Boundary:
-        mine = kind == KIND_ORDER.index(boundary.kind)
-        seg = segment[mine]
-        key = seg * stride + (table.onset if boundary.is_onset else table.offset)[rows[mine]]
-        by_key = np.argsort(key, kind="stable")
-        boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_seg * stride))
+    boundaries = _by_boundary(segment, table.kind[rows], table.onset[rows], table.offset[rows],
+                              n_seg, stride)
     prints = {b: _fingerprints(*boundaries[b], n_seg, stride) for b in Boundary}
     counts = {b: np.bincount(boundaries[b][0], minlength=n_seg) for b in Boundary}
     return SourceRows(boundaries, span_lo, span_hi, prints, counts)
+
+
+def _by_boundary(segment: np.ndarray, kind: np.ndarray, onset: np.ndarray, offset: np.ndarray,
+                 n_seg: int, stride: int) -> dict[Boundary, tuple[np.ndarray, np.ndarray]]:
+    """Each boundary's (segment, key = segment x stride + sample), sorted by key."""
+    out = {}
+    for boundary in Boundary:
+        mine = kind == KIND_ORDER.index(boundary.kind)
+        seg = segment[mine]
+        key = seg * stride + (onset if boundary.is_onset else offset)[mine]
+        by_key = np.argsort(key, kind="stable")
+        out[boundary] = (seg[by_key], _narrow(key[by_key], n_seg * stride))
+    return out
 
 
 def _fingerprints(segment: np.ndarray, key: np.ndarray, n_seg: int, stride: int) -> np.ndarray:
@@ -353,14 +360,8 @@ def global_rows(globals_: dict[int, SetGlobals], n_records: int, stride: int,
     for r, x in zip(records, g):
         if x.span is not None:
             span_lo[r], span_hi[r] = x.span
-    boundaries = {}
-    for boundary in Boundary:
-        mine = kind == KIND_ORDER.index(boundary.kind)
-        seg = segment[mine]
-        key = seg * stride + (onset if boundary.is_onset else offset)[mine]
-        by_key = np.argsort(key, kind="stable")
-        boundaries[boundary] = (seg[by_key], _narrow(key[by_key], n_records * stride))
-    return SourceRows(boundaries, span_lo, span_hi)
+    return SourceRows(_by_boundary(segment, kind, onset, offset, n_records, stride),
+                      span_lo, span_hi)
 
 
 def median_intervals(groups: dict[WaveKind, tuple[WaveGroup, ...]], fs: float) -> dict[str, float]:
