@@ -269,6 +269,13 @@ def _columns_to_rows(columns: Sequence[Sequence[str]]) -> list[list[str]]:
     return [list(row) for row in zip(*columns, strict=True)]
 
 
+#: The leads of each printed row, left to right, of the standard sheets (a 3x4 sheet's rhythm
+#: strips come after these rows); what a digitiser expects to find on a page.
+ROWS_3X4: tuple[tuple[str, ...], ...] = tuple(map(tuple, _columns_to_rows(_COLUMNS_3X4)))
+ROWS_6X2: tuple[tuple[str, ...], ...] = tuple(map(tuple, _columns_to_rows(_COLUMNS_6X2)))
+ROWS_12X1: tuple[tuple[str, ...], ...] = tuple((name,) for name in STANDARD_LEADS)
+
+
 def _standard_window(n_samples: int, fs: float, start_s: float) -> tuple[int, int]:
     length = min(n_samples, round(STANDARD_WINDOW_S * fs))
     start = min(max(0, round(start_s * fs)), n_samples - length)

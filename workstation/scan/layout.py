@@ -14,12 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from workstation.core.leads import STANDARD_LEADS
+from workstation.core.layout import ROWS_3X4, ROWS_6X2, ROWS_12X1
 from workstation.scan.labels import Label
 
-ROWS_3X4 = (("I", "aVR", "V1", "V4"), ("II", "aVL", "V2", "V5"), ("III", "aVF", "V3", "V6"))
-ROWS_6X2 = tuple(zip(STANDARD_LEADS[:6], STANDARD_LEADS[6:]))
-ROWS_12X1 = tuple((name,) for name in STANDARD_LEADS)
 KNOWN_LAYOUTS = ("3x4", "3x4+rhythm", "6x2", "12x1")
 #: A label within this share of the row's width from its start names the row's first segment.
 FIRST_SHARE = 0.15
