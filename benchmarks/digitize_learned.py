@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from inference.digitize.predict import MODEL_PATH, TraceSegmenter  # noqa: E402
 from workstation.io import read_ecg  # noqa: E402
 from workstation.scan.digitize import classical_ink, digitize  # noqa: E402
-from workstation.scan.evaluate import LevelResult, evaluate_synthetic, spearman_overall  # noqa: E402
-from workstation.scan.metric import snr_db  # noqa: E402
+from workstation.scan.evaluate import (LevelResult, evaluate_sel100, evaluate_synthetic,  # noqa: E402
+                                       spearman_overall)
 from workstation.scan.synth import LEVELS, degrade, render  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -116,33 +116,11 @@ def _speed(records, finders) -> None:
 
 
 def _sel100(finders) -> None:
-    """ecg-image-kit's sel100 images (``sel100-N.png`` shows seconds 10N..10N+10 of QTDB sel100,
-    V5 above MLII): SNR with each lead's mean removed, as in digitize_snr.py."""
-    import wfdb
-
-    from workstation.scan.ingest import load_pages
-
-    signal, fields = wfdb.rdsamp(str(SEL100 / "sel100"))
-    fs = float(fields["fs"])
-    images = sorted(p for p in SEL100.glob("sel100-*.png") if not p.stem.endswith("-gt"))
+    """ecg-image-kit's sel100 images: SNR with each lead's mean removed, as in digitize_snr.py."""
     for name, ink in finders.items():
-        centred = []
-        for path in images:
-            n = int(path.stem.split("-")[1])
-            result = digitize(load_pages(path)[0], ink=ink)
-            window = signal[int(10 * n * fs):int((10 * n + 10) * fs)]
-            t = np.arange(len(window)) / fs
-            for row, lead in enumerate(("V5", "MLII")):
-                truth = window[:, fields["sig_name"].index(lead)]
-                x = result.signals[row] if row < result.signals.shape[0] else np.full(1, np.nan)
-                ok = np.isfinite(x)
-                if ok.sum() < 2:
-                    centred.append(0.0)  # nothing traced: as the Challenge scores a missing lead
-                    continue
-                out = np.interp(t, np.flatnonzero(ok) / result.fs, x[ok], left=np.nan, right=np.nan)
-                centred.append(snr_db(truth - truth.mean(), out - np.nanmean(out)))
-        print(f"ecg-image-kit sel100 ({len(images)} images), {name:<9}: mean SNR with lead means removed "
-              f"{np.mean(centred):.2f} dB")
+        result = evaluate_sel100(SEL100, ink=ink)
+        print(f"ecg-image-kit sel100 ({result.records} images), {name:<9}: mean SNR with lead "
+              f"means removed {result.centred_snr:.2f} dB")
 
 
 def _real(finders) -> None:

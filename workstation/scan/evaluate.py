@@ -70,9 +70,10 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
     return [_result(lv, counts[lv], *per_level[lv]) for lv in levels]
 
 
-def evaluate_sel100(folder: Path) -> LevelResult | None:
+def evaluate_sel100(folder: Path, *, ink: InkFinder = classical_ink) -> LevelResult | None:
     """Score the ecg-image-kit images of QTDB sel100 (``sel100-N.png`` shows seconds 10N..10N+10
-    of ``sel100``, V5 above and MLII below; see the shared data's README)."""
+    of ``sel100``, V5 above and MLII below; see the shared data's README), finding the ink
+    with ``ink``."""
     import wfdb
 
     header = folder / "sel100.hea"
@@ -86,7 +87,7 @@ def evaluate_sel100(folder: Path) -> LevelResult | None:
     for path in images:
         n = int(path.stem.split("-")[1])
         start = time.perf_counter()
-        result = digitize(load_pages(path)[0])
+        result = digitize(load_pages(path)[0], ink=ink)
         times.append(time.perf_counter() - start)
         window = signal[int(10 * n * fs):int((10 * n + 10) * fs)]
         for row, lead in enumerate(("V5", "MLII")):
