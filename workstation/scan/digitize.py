@@ -162,6 +162,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
         traced.append((r, leads, row, adjustments.gain_mm_mv or gain, from_pulse,
                        *_time_anchor(row, ppm_x)))
+    traced = _shared_time_axis(traced, contrast.darkness, ppm_x, ppm_y)
     traces: list[LeadTrace] = []
     for k, (r, row_leads, row, gain, from_pulse, t0_x, seconds) in enumerate(traced):
         neighbours = [traced[j][2] for j in (k - 1, k + 1) if 0 <= j < len(traced)]
@@ -282,6 +283,89 @@ def _time_anchor(row: RowTrace, ppm_x: float) -> tuple[float, float]:
     if abs(seconds - RECORD_S) < 0.6:
         return last - 0.2 * row.line_px - span, RECORD_S
     return float(first), min(RECORD_S, seconds)
+
+
+#: Rows whose own time anchors lie within this (mm) of the page's bars share their time axis.
+SAME_AXIS_MM = 1.0
+
+
+def _shared_time_axis(traced: list, darkness: np.ndarray, ppm_x: float, ppm_y: float) -> list:
+    """The rows' time anchors made one where they share a time axis (the rows of a 3x4 or 6x2
+    page, and its rhythm strips, start together). The bars a printer draws where two segments
+    of a row meet sit at the segments' first samples; their centres, found to a fraction of a
+    pixel (:func:`_bar_centre`), place t = 0 better than the ends of the ink, which a pixel's
+    rounding moves by two or three samples at 200 dpi. The median over every bar of the page is
+    taken for each row whose own anchor lies within :data:`SAME_AXIS_MM` of it; a page with
+    fewer than two bars keeps each row's own anchor."""
+    anchors = []
+    for _, leads, row, _, _, t0_x, seconds in traced:
+        span = seconds / len(leads)
+        for c in range(1, len(leads)):
+            first = int(round(c * span * FS_HZ))
+            guess = t0_x + first / FS_HZ * SPEED_MM_S * ppm_x
+            centre = _bar_centre(darkness, row, guess, ppm_x, ppm_y)
+            if centre is not None:
+                anchors.append(centre - first / FS_HZ * SPEED_MM_S * ppm_x)
+    if len(anchors) < 2:
+        return traced
+    shared = float(np.median(anchors))
+    return [(*item[:5], shared if abs(item[5] - shared) <= SAME_AXIS_MM * ppm_x else item[5], item[6])
+            for item in traced]
+
+
+#: A bar's centre is looked for this far (mm) either side of where the row's own anchor puts it.
+BAR_SEARCH_MM = 1.0
+#: A bar is measured on at least this much (mm) of its height clear of the trace, and its
+#: pixel rows' centres agree to this (px, interquartile range).
+BAR_CLEAR_MM = 0.75
+BAR_SPREAD_PX = 0.5
+
+
+def _bar_centre(darkness: np.ndarray, row: RowTrace, guess: float, ppm_x: float,
+                ppm_y: float) -> float | None:
+    """The x (px) of the vertical bar near ``guess`` that separates two segments of ``row``, to
+    a fraction of a pixel, or None where no clear bar is printed there. Each pixel row of the
+    bar away from the trace (which crosses it) gives the centre of its ink; the median of
+    them is the bar's centre."""
+    h, w = darkness.shape
+    x_lo, x_hi = int(guess - BAR_SEARCH_MM * ppm_x), int(guess + BAR_SEARCH_MM * ppm_x) + 1
+    if x_lo < 0 or x_hi >= w:
+        return None
+    y_lo = max(0, int(row.baseline_y - BAR_MM * ppm_y))
+    y_hi = min(h, int(row.baseline_y + BAR_MM * ppm_y) + 1)
+    near = (row.x >= x_lo - row.line_px) & (row.x <= x_hi + row.line_px) & np.isfinite(row.y)
+    if not near.any():
+        return None
+    clear = row.line_px + 1.0  # rows this close to the trace hold its ink too
+    trace_lo, trace_hi = row.y[near].min() - clear, row.y[near].max() + clear
+    window = darkness[y_lo:y_hi, x_lo:x_hi].astype(np.float64)
+    ys = np.arange(y_lo, y_hi)
+    window = window[(ys < trace_lo) | (ys > trace_hi)]
+    if len(window) < BAR_CLEAR_MM * ppm_y:
+        return None
+    window = window - np.median(window, axis=1, keepdims=True)
+    peak = window.max(axis=1)
+    strong = peak >= 0.5 * np.percentile(peak, 90)
+    centres = []
+    xs = np.arange(x_lo, x_hi, dtype=np.float64)
+    for profile in window[strong]:
+        i = int(np.argmax(profile))
+        on = profile >= 0.1 * profile[i]
+        a, b = i, i
+        while a > 0 and on[a - 1]:
+            a -= 1
+        while b < len(on) - 1 and on[b + 1]:
+            b += 1
+        if b - a + 1 > 2 * row.line_px or a == 0 or b == len(on) - 1:
+            continue  # wider than a stroke, or cut by the window: not the bar
+        weight = profile[a:b + 1]
+        centres.append(float((weight * xs[a:b + 1]).sum() / weight.sum()))
+    if len(centres) < BAR_CLEAR_MM * ppm_y:
+        return None
+    low, high = np.percentile(centres, [25, 75])
+    if high - low > BAR_SPREAD_PX:  # not one straight vertical bar
+        return None
+    return float(np.median(centres))
 
 
 def _clean_start(found: np.ndarray, ppm_x: float) -> int:
