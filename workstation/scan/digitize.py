@@ -144,11 +144,12 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         half = _half_band(rows, r, ppm_y)
         row = trace_row(mask, baseline, start_x, x1, half, pulse.foot_y if pulse else None,
                         contrast.darkness)
-        labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x)
+        labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x,
+                             contrast.darkness)
         found.append((r, row, pulse, labels))
     layout, leads_by_row, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows],
                                                consistent([labels for *_, labels in found],
-                                                          [baseline for baseline, _, _ in rows]))
+                                                          [row.baseline_y for _, row, _, _ in found]))
     names = list(STANDARD_LEADS) if layout in KNOWN_LAYOUTS else None
     if layout == "6x2" and not confirmed:  # without its labels, 3x4 + 3 strips looks the same
         image_checks.append(q.six_rows())
@@ -179,7 +180,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
                       q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv)),
-                      q.detail(float(np.nanstd(ys)) if np.isfinite(ys).sum() > 1 else 0.0)]
+                      q.fidelity(q.expected_snr(mv, ppm_x, ppm_y, gain, FS_HZ, SPEED_MM_S))]
             score, reasons = q.combine(checks)
             traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
     gains = [item[3] for item in traced]

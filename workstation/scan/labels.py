@@ -38,6 +38,10 @@ PAD = 4
 MIN_MATCH = 0.6
 #: ...and better, by this margin, than with any other name.
 MIN_MARGIN = 0.04
+#: Names that differ in their last character only ("V5", "V6") are compared on the word's last
+#: share, and read when one matches better by the margin.
+ENDING_SHARE = 0.45
+ENDING_MARGIN = 0.04
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN,
          cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
          cv2.FONT_HERSHEY_SIMPLEX | cv2.FONT_ITALIC)
@@ -56,12 +60,14 @@ class Label:
 
 def read_labels(mask: np.ndarray, baseline: float, half_band: float, x0: int, x1: int,
                 line_x: np.ndarray, line_y: np.ndarray, line_px: float,
-                px_per_mm: float) -> list[Label]:
+                px_per_mm: float, darkness: np.ndarray | None = None) -> list[Label]:
     """The lead names printed in one row's band, left to right: above its baseline, or a
     little below (not as far as the next row's names).
 
     ``line_x``/``line_y`` is the row's traced line, removed first with ``line_px`` of margin
-    (the names sit beside the trace, but a tall complex may pass through one)."""
+    (the names sit beside the trace, but a tall complex may pass through one). With the page's
+    ``darkness`` the words are read in grey, where a thin stroke the ink threshold broke is
+    still whole."""
     h = mask.shape[0]
     y_lo = int(max(0, baseline - ABOVE * half_band))
     y_hi = int(min(h, baseline + BELOW * half_band))
@@ -70,14 +76,21 @@ def read_labels(mask: np.ndarray, baseline: float, half_band: float, x0: int, x1
     if band.size == 0:
         return []
     found = np.isfinite(line_y)
+    clear = np.ones_like(band)  # 0 on the traced line and its margin
     if found.sum() >= 2:
         points = np.stack([line_x[found] - x_lo, line_y[found] - y_lo], axis=1)
-        cv2.polylines(band, [np.round(points).astype(np.int32)], False, 0,
+        cv2.polylines(clear, [np.round(points).astype(np.int32)], False, 0,
                       max(1, int(round(2 * line_px + 2))))
+    band &= clear
     words = _words(band, px_per_mm)
     labels = []
+    grey = None if darkness is None else darkness[y_lo:y_hi, x_lo:x_hi] * clear
     for left, top, right, bottom in words:
-        lead, match = _read(band[top:bottom, left:right])
+        word = band[top:bottom, left:right]
+        if grey is not None:
+            shade = grey[top:bottom, left:right]
+            word = shade / shade.max() if shade.max() > 0 else word
+        lead, match = _read(word)
         if lead is not None:
             labels.append(Label(lead, float(left + x_lo), float((top + bottom) / 2 + y_lo),
                                 float(bottom - top), match))
@@ -131,6 +144,7 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
         return None, 0.0
     aspect = width / height
     best: dict[str, float] = {}
+    ending: dict[str, float] = {}  # the match of the word's last character alone
     for lead, font, template in _templates():
         t_aspect = template.shape[1] / template.shape[0]
         if abs(np.log(aspect / t_aspect)) > 0.4:
@@ -139,6 +153,9 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
                             interpolation=cv2.INTER_AREA)
         match = _correlation(_soft(scaled), _soft(template))  # both padded with paper
         best[lead] = max(best.get(lead, -1.0), match)
+        cut = int(round(template.shape[1] * (1.0 - ENDING_SHARE)))
+        tail = _correlation(_soft(scaled[:, cut:]), _soft(template[:, cut:]))
+        ending[lead] = max(ending.get(lead, -1.0), tail)
     if not best:
         return None, 0.0
     ranked = sorted(best.items(), key=lambda item: -item[1])
@@ -146,6 +163,13 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
     runner_up = ranked[1][1] if len(ranked) > 1 else -1.0
     if match >= MIN_MATCH and match - runner_up >= MIN_MARGIN:
         return lead, float(match)
+    # "V5" and "V6" differ only in their last character: names that share the best one's
+    # beginning and match nearly as well are told apart on that character alone
+    close = [name for name, value in ranked[1:] if match - value < MIN_MARGIN]
+    if match >= MIN_MATCH and all(name[:-1] == lead[:-1] for name in close):
+        tails = sorted(((ending[name], name) for name in (lead, *close)), reverse=True)
+        if tails[0][0] - tails[1][0] >= ENDING_MARGIN:
+            return tails[0][1], float(best[tails[0][1]])
     return None, float(match)
 
 
