@@ -8,6 +8,7 @@ import pytest
 
 from workstation.core.layout import LayoutKind
 from workstation.scan.digitize import Adjustments, digitize
+from workstation.scan import quality as q
 from workstation.scan.grid import axis_grid
 from workstation.scan.metric import snr_per_lead, summarise
 from workstation.scan.synth import degrade, render
@@ -118,6 +119,48 @@ def test_grid_period_on_synthetic_paper_at_several_resolutions(ludb_record):
         printout = degrade(render(ludb_record, dpi=dpi, style="grey"), "scan", seed=1)
         result = digitize(printout.image)
         assert result.calibration.px_per_mm_x == pytest.approx(dpi / 25.4, rel=0.01)
+
+
+def test_grid_scale_is_fitted_on_all_its_lines():
+    # lines every 1 mm at 7.874 px/mm (200 dpi), drawn on whole pixels as a printer's raster
+    # does: the scale must come out far finer than a pixel over the page (2 parts in 100,000
+    # here; a 0.01 % error already moves the end of a 10 s row by half a sample)
+    ppm = 200 / 25.4
+    profile = np.zeros(2300)
+    for k in range(int(2300 / ppm)):
+        profile[int(round(k * ppm))] = 2.0 if k % 5 == 0 else 1.0
+    grid = axis_grid(profile)
+    assert grid is not None and grid.found
+    assert grid.px_per_mm == pytest.approx(ppm, rel=5e-5)
+
+
+def test_time_axis_is_placed_to_a_fraction_of_a_sample(clean_print):
+    # the bars between segments place t = 0: every lead fits its truth best unshifted,
+    # not a sample early or late
+    result = digitize(clean_print.image)
+    n = clean_print.truth.shape[1]
+    for i in range(12):
+        truth, out = clean_print.truth[i], result.signals[i, :n].astype(np.float64)
+        shown = np.flatnonzero(np.isfinite(out))
+        errors = {}
+        for shift in (-1, 0, 1):
+            moved = np.interp(np.arange(n) + shift, shown, out[shown])
+            errors[shift] = np.nansum((moved - truth) ** 2)
+        assert errors[0] < min(errors[-1], errors[1]), result.lead_names[i]
+
+
+def test_expected_snr_follows_size_and_speed():
+    t = np.arange(5000) / 500.0
+    slow = 0.5 * np.sin(2 * np.pi * 1.0 * t)
+    fast = 0.5 * np.sin(2 * np.pi * 20.0 * t)
+    at = dict(px_per_mm_x=200 / 25.4, px_per_mm_y=200 / 25.4, gain_mm_mv=10.0, fs=500.0)
+    assert q.expected_snr(slow, **at) > q.expected_snr(0.1 * slow, **at) + 10.0
+    assert q.expected_snr(slow, **at) > q.expected_snr(fast, **at) + 10.0
+    # half the resolution, a quarter of the precision: 6 dB less
+    lower = dict(at, px_per_mm_x=100 / 25.4, px_per_mm_y=100 / 25.4)
+    assert q.expected_snr(fast, **lower) == pytest.approx(q.expected_snr(fast, **at) - 6.02, abs=0.1)
+    assert q.fidelity(8.0).reason and "expected SNR 8 dB" in q.fidelity(8.0).reason
+    assert q.fidelity(25.0).score == 1.0
 
 
 def test_grid_of_a_featureless_profile_is_not_found():

@@ -7,8 +7,9 @@
    rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
    3x4 with 0-3 rhythm strips, 6x2, 12x1; any other count gives one unnamed lead per row.
 5. Pixels become mV (the pulse's foot is 0 mV, its
-   height the gain) and seconds (25 mm/s; a row that spans 10 s is anchored on its last sample,
-   otherwise on its first), and each segment is put at its true time in the record.
+   height the gain) and seconds (25 mm/s; t = 0 from the bars printed between segments where the
+   page has them, else a row that spans 10 s is anchored on its ends, otherwise on its first
+   sample), and each segment is put at its true time in the record.
 6. Every lead and the image get a quality score with reasons (:mod:`workstation.scan.quality`).
 
 A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Adjustments`.

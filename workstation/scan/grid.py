@@ -95,9 +95,10 @@ def period_near(profile: np.ndarray, px_per_mm: float) -> float | None:
     return None if lag is None else lag / (5.0 * k)
 
 
-#: The fine fit searches this far (relative) around the autocorrelation's period.
+#: The fine fit searches this far (relative) around the autocorrelation's period, in two
+#: rounds of this many steps (the second over two steps of the first).
 FIT_SPAN = 0.004
-FIT_STEPS = 41
+FIT_STEPS = 9
 
 
 def _harmonic_fit(detrended: np.ndarray, px_per_mm: float) -> float:
@@ -112,20 +113,23 @@ def _harmonic_fit(detrended: np.ndarray, px_per_mm: float) -> float:
         return px_per_mm
     x = np.arange(n, dtype=np.float64)
     weights = detrended - detrended.mean()
-    candidates = px_per_mm * (1.0 + np.linspace(-FIT_SPAN, FIT_SPAN, FIT_STEPS))
 
     def power(ppm: float) -> float:
         phase = np.exp(-2j * np.pi * np.outer(harmonics / (5.0 * ppm), x))
         return float(np.sum(np.abs(phase @ weights) ** 2))
 
-    powers = np.array([power(c) for c in candidates])
-    i = int(np.argmax(powers))
-    if i in (0, len(candidates) - 1):
-        return px_per_mm
+    centre, half = px_per_mm, FIT_SPAN * px_per_mm
+    for _ in range(2):
+        candidates = np.linspace(centre - half, centre + half, FIT_STEPS)
+        powers = np.array([power(c) for c in candidates])
+        i = int(np.argmax(powers))
+        if i in (0, len(candidates) - 1):
+            return px_per_mm if half == FIT_SPAN * px_per_mm else float(candidates[i])
+        step = candidates[1] - candidates[0]
+        centre, half = float(candidates[i]), step
     a, b, c = powers[i - 1], powers[i], powers[i + 1]
     denom = a - 2 * b + c
-    step = candidates[1] - candidates[0]
-    return float(candidates[i] + (0.5 * (a - c) / denom * step if denom < 0 else 0.0))
+    return float(centre + (0.5 * (a - c) / denom * step if denom < 0 else 0.0))
 
 
 def _autocorrelation(x: np.ndarray) -> np.ndarray:

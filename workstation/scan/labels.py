@@ -144,7 +144,7 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
         return None, 0.0
     aspect = width / height
     best: dict[str, float] = {}
-    ending: dict[str, float] = {}  # the match of the word's last character alone
+    pairs: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}  # (word, template) as compared
     for lead, font, template in _templates():
         t_aspect = template.shape[1] / template.shape[0]
         if abs(np.log(aspect / t_aspect)) > 0.4:
@@ -153,9 +153,7 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
                             interpolation=cv2.INTER_AREA)
         match = _correlation(_soft(scaled), _soft(template))  # both padded with paper
         best[lead] = max(best.get(lead, -1.0), match)
-        cut = int(round(template.shape[1] * (1.0 - ENDING_SHARE)))
-        tail = _correlation(_soft(scaled[:, cut:]), _soft(template[:, cut:]))
-        ending[lead] = max(ending.get(lead, -1.0), tail)
+        pairs.setdefault(lead, []).append((scaled, template))
     if not best:
         return None, 0.0
     ranked = sorted(best.items(), key=lambda item: -item[1])
@@ -167,10 +165,19 @@ def _read(word: np.ndarray) -> tuple[str | None, float]:
     # beginning and match nearly as well are told apart on that character alone
     close = [name for name, value in ranked[1:] if match - value < MIN_MARGIN]
     if match >= MIN_MATCH and all(name[:-1] == lead[:-1] for name in close):
-        tails = sorted(((ending[name], name) for name in (lead, *close)), reverse=True)
+        tails = sorted(((_ending(pairs[name]), name) for name in (lead, *close)), reverse=True)
         if tails[0][0] - tails[1][0] >= ENDING_MARGIN:
             return tails[0][1], float(best[tails[0][1]])
     return None, float(match)
+
+
+def _ending(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The best match of the word's last :data:`ENDING_SHARE` with a name's templates."""
+    out = -1.0
+    for scaled, template in pairs:
+        cut = int(round(template.shape[1] * (1.0 - ENDING_SHARE)))
+        out = max(out, _correlation(_soft(scaled[:, cut:]), _soft(template[:, cut:])))
+    return out
 
 
 @cache
