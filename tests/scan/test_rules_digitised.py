@@ -11,7 +11,7 @@ import pytest
 from rules.analysis import analyze
 from rules.quality import assess_quality
 from rules.ruleset import load_ruleset
-from rules.types import QualityGrade, QualityProblem
+from rules.types import QualityProblem
 from workstation.scan.digitize import digitize
 from workstation.scan.record import to_record
 
