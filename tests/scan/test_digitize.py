@@ -89,6 +89,26 @@ def test_three_rhythm_strips_are_told_from_6x2_by_their_labels(ludb_record):
     assert _mean_snr(printout, result) > 12.0
 
 
+def test_strips_whose_names_are_not_read_are_named_by_their_line(ludb_record, monkeypatch):
+    # the strips' names go unread (as in a font no template matches): the strips are named by
+    # the segment their line matches over the same seconds, the first one included
+    import workstation.scan.digitize as digitizer
+
+    read = digitizer.read_labels
+    rows = []
+
+    def first_three_rows_only(*args, **kwargs):
+        rows.append(None)
+        return read(*args, **kwargs) if len(rows) <= 3 else []
+
+    monkeypatch.setattr(digitizer, "read_labels", first_three_rows_only)
+    printout = render(ludb_record, dpi=200, style="pink", rhythm=("V1", "II", "V5"))
+    result = digitize(printout.image)
+    assert result.layout == "3x4+rhythm"
+    assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {"V1", "II", "V5"}
+    assert not any("left out" in reason for reason in result.reasons)
+
+
 def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record):
     printout = render(ludb_record, dpi=200, style="red", rhythm=("V1",))
     result = digitize(printout.image)

@@ -5,7 +5,8 @@
 3. Rows, calibration pulses and lines are found and traced (:mod:`workstation.scan.trace`).
 4. The printed lead names are read (:mod:`workstation.scan.labels`) and, with the number of
    rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
-   3x4 with 0-3 rhythm strips, 6x2, 12x1; any other count gives one unnamed lead per row.
+   3x4 with 0-3 rhythm strips, 6x2, 12x1; any other count gives one unnamed lead per row. A
+   rhythm strip whose name is not read is named by its line, where it matches one segment's.
 5. Pixels become mV (the pulse's foot is 0 mV, its
    height the gain) and seconds (25 mm/s; t = 0 from the bars printed between segments where the
    page has them, else a row that spans 10 s is anchored on its ends, otherwise on its first
@@ -148,9 +149,11 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x,
                              contrast.darkness)
         found.append((r, row, pulse, labels))
-    layout, leads_by_row, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows],
-                                               consistent([labels for *_, labels in found],
-                                                          [row.baseline_y for _, row, _, _ in found]))
+    read = consistent([labels for *_, labels in found], [row.baseline_y for _, row, _, _ in found])
+    layout, leads_by_row, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows], read)
+    if layout == "3x4+rhythm":
+        leads_by_row = _strips_by_signal(leads_by_row, [row for _, row, _, _ in found],
+                                         [{label.lead for label in labels} for labels in read], ppm_x)
     names = list(STANDARD_LEADS) if layout in KNOWN_LAYOUTS else None
     if layout == "6x2" and not confirmed:  # without its labels, 3x4 + 3 strips looks the same
         image_checks.append(q.six_rows())
@@ -196,10 +199,61 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     unread = sum(1 for leads in leads_by_row if leads is None)
     if unread:
         reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} left out: "
-                             "the printed lead name was not read")
+                             "the printed lead name was not read, and the line "
+                             "matches no one segment clearly")
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
                      tuple(traces), score, reasons, image)
+
+
+#: A rhythm strip whose name was not read is named by its line: the lead whose segment its
+#: stretch of the same time correlates with at least this well, leaving at most this share of
+#: what the next best lead leaves unexplained (1 - r); the strip and the segments are one
+#: recording, so the same lead gives nearly 1, and neighbouring leads (V5, V6) often 0.95.
+STRIP_MATCH = 0.9
+STRIP_RESIDUAL_SHARE = 0.5
+
+
+def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[str]],
+                      ppm_x: float) -> list:
+    """``leads_by_row`` with each rhythm strip whose name was not ``read`` (unnamed, or lead II
+    by default) named by :data:`STRIP_MATCH`. A 3x4 page's rows and strips share their time
+    axis, so the strip's line over a segment's columns is that segment's lead when it shows
+    the same line; a millimetre at each segment's ends (the bars) is left out. Which name was
+    printed does not matter, so no font can defeat it. A strip that matches no segment clearly
+    keeps what it had."""
+    segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for leads, row in zip(leads_by_row, rows):
+        ok = np.isfinite(row.y)
+        if leads is None or len(leads) < 2 or ok.sum() < 2:
+            continue
+        first, last = row.x[ok][0], row.x[ok][-1]
+        width = (last - first) / len(leads)
+        for c, lead in enumerate(leads):
+            columns = np.arange(np.ceil(first + c * width + ppm_x), np.floor(first + (c + 1) * width - ppm_x))
+            segments[lead] = (columns, np.interp(columns, row.x[ok], row.y[ok]))
+    unsure = [leads is not None and len(leads) == 1 and leads[0] not in names
+              for leads, names in zip(leads_by_row, read)]
+    named = {leads[0] for leads, guess in zip(leads_by_row, unsure)
+             if leads is not None and len(leads) == 1 and not guess}
+    out = list(leads_by_row)
+    for r, (leads, row) in enumerate(zip(leads_by_row, rows)):
+        ok = np.isfinite(row.y)
+        if (leads is not None and not unsure[r]) or ok.sum() < 2:
+            continue
+        scores = []
+        for lead, (columns, theirs) in segments.items():
+            mine = np.interp(columns, row.x[ok], row.y[ok], left=np.nan, right=np.nan)
+            both = np.isfinite(mine)
+            if lead in named or both.sum() < 0.5 * len(columns) or np.ptp(theirs[both]) == 0 or np.ptp(mine[both]) == 0:
+                continue
+            scores.append((float(np.corrcoef(mine[both], theirs[both])[0, 1]), lead))
+        scores.sort(reverse=True)
+        if scores and scores[0][0] >= STRIP_MATCH and (
+                len(scores) == 1 or 1.0 - scores[0][0] <= STRIP_RESIDUAL_SHARE * (1.0 - scores[1][0])):
+            out[r] = (scores[0][1],)
+            named.add(scores[0][1])
+    return out
 
 
 def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:

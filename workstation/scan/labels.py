@@ -87,8 +87,9 @@ def read_labels(mask: np.ndarray, baseline: float, half_band: float, x0: int, x1
     grey = None if darkness is None else darkness[y_lo:y_hi, x_lo:x_hi] * clear
     for left, top, right, bottom in words:
         word = band[top:bottom, left:right]
-        if grey is not None:
-            shade = grey[top:bottom, left:right]
+        if grey is not None:  # the word's ink and a pixel around it, in grey (not the grid)
+            near = cv2.dilate(word, np.ones((3, 3), np.uint8)) > 0
+            shade = np.where(near, grey[top:bottom, left:right], 0.0)
             word = shade / shade.max() if shade.max() > 0 else word
         lead, match = _read(word)
         if lead is not None:

@@ -7,7 +7,8 @@ page names aVR..V6 in its first three rows and one lead at the start of each str
 names aVR, aVL and aVF at the start of its last three rows and V4..V6 half-way along. Each
 name read votes for the layouts that print it there. A rhythm strip shows the lead its label
 names; an unread first strip is lead II (the usual choice), an unread further strip is left
-out rather than guessed, and so is a strip whose lead another strip's label names better.
+unnamed rather than guessed, and so is a strip whose lead another strip's label names better
+(the digitiser then names it by its line where that matches one segment's, or leaves it out).
 """
 
 from __future__ import annotations
