@@ -169,6 +169,25 @@ def test_time_axis_is_placed_to_a_fraction_of_a_sample(clean_print):
         assert errors[0] < min(errors[-1], errors[1]), result.lead_names[i]
 
 
+def _best_shift(truth, out):
+    """The shift (samples, in quarters) that best fits ``out`` to ``truth``."""
+    n = len(truth)
+    shown = np.flatnonzero(np.isfinite(out))
+    errors = {d: np.nansum((np.interp(np.arange(n) + d, shown, out[shown]) - truth) ** 2)
+              for d in np.arange(-1.5, 1.51, 0.25)}
+    return min(errors, key=errors.get)
+
+
+def test_time_axis_of_a_page_without_bars_is_placed_on_the_rows_ends(ludb_record):
+    # a 12x1 page has no bars between segments: its rows' right ends, measured to a fraction
+    # of a pixel, place t = 0 within a third of a sample (whole-pixel ends: half a sample)
+    printout = render(ludb_record, kind=LayoutKind.TWELVE_BY_ONE, dpi=200, style="green")
+    result = digitize(printout.image)
+    n = printout.truth.shape[1]
+    shifts = [_best_shift(printout.truth[i], result.signals[i, :n].astype(np.float64)) for i in range(12)]
+    assert all(abs(shift) < 0.4 for shift in shifts), shifts
+
+
 def test_expected_snr_follows_size_and_speed():
     t = np.arange(5000) / 500.0
     slow = 0.5 * np.sin(2 * np.pi * 1.0 * t)
