@@ -57,6 +57,25 @@ def test_photo_is_flattened_and_still_readable(photo_print):
     assert _mean_snr(photo_print, result) > 8.0
 
 
+def test_each_kind_of_reason_is_given_once_for_the_page(photo_print):
+    # the leads' reasons of one kind are merged, their figures given as a range
+    import re
+
+    result = digitize(photo_print.image)
+    leads = set(result.lead_names)
+
+    def kind(reason):
+        head, _, rest = reason.partition(": ")
+        named = rest and all(name in leads for name in head.split(", "))
+        return re.sub(r"\d+(\.\d+)?", "#", rest if named else reason)
+
+    kinds = [kind(reason) for reason in result.reasons]
+    assert kinds and len(kinds) == len(set(kinds)), result.reasons
+    per_lead = [r for t in result.traces for r in t.reasons if "expected SNR" in r]
+    if len({r for r in per_lead}) > 1:  # leads differ: the page gives the range
+        assert any(re.search(r"expected SNR \d+-\d+ dB", r) for r in result.reasons)
+
+
 def test_quality_falls_with_the_image(clean_print):
     tiny = render_small = digitize(_downscale(clean_print.image, 0.25))
     assert tiny.score < digitize(clean_print.image).score

@@ -19,6 +19,7 @@ A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Ad
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -385,14 +386,30 @@ def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners) -> Cal
 
 
 def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:
-    """Reasons of the whole image: each distinct reason once, with the leads it concerns."""
-    by_reason: dict[str, list[str]] = {}
+    """Reasons of the whole image: each kind of reason once, with the leads it concerns and,
+    where the leads' figures differ ("expected SNR 9 dB", "12 dB"), their range."""
+    by_kind: dict[str, list[tuple[str, str]]] = {}
     for t in traces:
         for reason in t.reasons:
-            by_reason.setdefault(reason, []).append(t.lead)
+            by_kind.setdefault(_NUMBER.sub("#", reason), []).append((reason, t.lead))
     n = len({t.lead for t in traces})
     out = []
-    for reason, leads in by_reason.items():
-        unique = list(dict.fromkeys(leads))
-        out.append(reason if len(unique) == n else f"{', '.join(unique)}: {reason}")
+    for kind, items in by_kind.items():
+        leads = list(dict.fromkeys(lead for _, lead in items))
+        figures = [[float(v) for v in _NUMBER.findall(reason)] for reason, _ in items]
+        text = items[0][0]
+        if len({reason for reason, _ in items}) > 1:
+            parts = kind.split("#")
+            ranges = [_span([f[k] for f in figures]) for k in range(len(parts) - 1)]
+            text = "".join(part + (ranges[k] if k < len(ranges) else "") for k, part in enumerate(parts))
+        out.append(text if len(leads) == n else f"{', '.join(leads)}: {text}")
     return tuple(out)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _span(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    show = (lambda v: f"{v:g}")
+    return show(lo) if lo == hi else f"{show(lo)}-{show(hi)}"
