@@ -59,6 +59,7 @@ class ScanView(QtWidgets.QWidget):
         self.quality_label = QtWidgets.QLabel()
         self.quality_label.setWordWrap(True)
         self.reasons = QtWidgets.QListWidget()
+        self.reasons.setWordWrap(True)  # a reason is a sentence: read whole, not scrolled
         self.px_x = self._spin(0.5, 80.0, 3, " px/mm")
         self.px_y = self._spin(0.5, 80.0, 3, " px/mm")
         self.gain = QtWidgets.QComboBox()
@@ -130,6 +131,11 @@ class ScanView(QtWidgets.QWidget):
 
     def fit(self) -> None:
         self.view.fitInView(self.scene.sceneRect(), QtCore.Qt.AspectRatioMode.KeepAspectRatio)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # fitted when built, the page fitted the widget's first, small size: fit its real one
+        super().showEvent(event)
+        QtCore.QTimer.singleShot(0, self.fit)
 
     # -- drawing --------------------------------------------------------------------------
     def _show(self, result: Digitised) -> None:
