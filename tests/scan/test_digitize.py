@@ -9,7 +9,7 @@ import pytest
 from workstation.core.layout import LayoutKind
 from workstation.scan.digitize import Adjustments, digitize
 from workstation.scan import quality as q
-from workstation.scan.grid import axis_grid
+from workstation.scan.grid import axis_grid, fitted
 from workstation.scan.metric import snr_per_lead, summarise
 from workstation.scan.synth import degrade, render
 
@@ -170,6 +170,7 @@ def test_grid_scale_is_fitted_on_all_its_lines():
         profile[int(round(k * ppm))] = 2.0 if k % 5 == 0 else 1.0
     grid = axis_grid(profile)
     assert grid is not None and grid.found
+    grid = fitted(profile, grid)
     assert grid.px_per_mm == pytest.approx(ppm, rel=5e-5)
 
 

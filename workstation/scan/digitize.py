@@ -27,7 +27,7 @@ import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
-from workstation.scan.grid import AxisGrid, axis_grid, period_near
+from workstation.scan.grid import AxisGrid, axis_grid, fitted, period_near
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
 from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
@@ -274,7 +274,10 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
         merit = (len(found), min(found) if found else 0.0)
         if best is None or merit > best[0]:
             best = (merit, gx, gy, strength)
-    return best[1], best[2], best[3]
+    _, gx, gy, strength = best
+    gx = fitted(strength.mean(axis=0), gx) if _good(gx) else gx
+    gy = fitted(strength.mean(axis=1), gy) if _good(gy) else gy
+    return gx, gy, strength
 
 
 def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:

@@ -50,7 +50,7 @@ def axis_grid(profile: np.ndarray, min_extent_mm: float = MIN_PAGE_MM) -> AxisGr
     n = len(profile)
     if n < 40:
         return None
-    detrended = profile - uniform_filter1d(profile.astype(np.float64), size=max(9, n // 30))
+    detrended = _detrended(profile)
     ac = _autocorrelation(detrended)
     max_lag = n // 2
     lo = max(2.0, MIN_PX_PER_MM)
@@ -78,14 +78,21 @@ def axis_grid(profile: np.ndarray, min_extent_mm: float = MIN_PAGE_MM) -> AxisGr
         px_per_mm /= 5.0  # e.g. a 25 mm pattern taken for the 5 mm lines
     if not (MIN_PX_PER_MM <= px_per_mm <= MAX_PX_PER_MM):
         return None
-    return AxisGrid(_harmonic_fit(detrended, px_per_mm), correlation, minor)
+    return AxisGrid(px_per_mm, correlation, minor)
+
+
+def fitted(profile: np.ndarray, grid: AxisGrid) -> AxisGrid:
+    """``grid`` with its scale fitted on every line of ``profile`` (:func:`_harmonic_fit`): done
+    once, on the grid a page is measured with, not on every candidate."""
+    return AxisGrid(_harmonic_fit(_detrended(profile), grid.px_per_mm), grid.correlation,
+                    grid.minor_visible)
 
 
 def period_near(profile: np.ndarray, px_per_mm: float) -> float | None:
     """The 1 mm period (px) of ``profile`` measured near a known ``px_per_mm``, on the farthest
     whole 5 mm multiple that fits (for comparing parts of one page), or None."""
     n = len(profile)
-    detrended = profile - uniform_filter1d(profile.astype(np.float64), size=max(9, n // 30))
+    detrended = _detrended(profile)
     ac = _autocorrelation(detrended)
     major = 5.0 * px_per_mm
     k = int((n / 2) // major)
@@ -130,6 +137,12 @@ def _harmonic_fit(detrended: np.ndarray, px_per_mm: float) -> float:
     a, b, c = powers[i - 1], powers[i], powers[i + 1]
     denom = a - 2 * b + c
     return float(centre + (0.5 * (a - c) / denom * step if denom < 0 else 0.0))
+
+
+def _detrended(profile: np.ndarray) -> np.ndarray:
+    """The profile less its slow trend (shading across the page)."""
+    n = len(profile)
+    return profile - uniform_filter1d(profile.astype(np.float64), size=max(9, n // 30))
 
 
 def _autocorrelation(x: np.ndarray) -> np.ndarray:
