@@ -136,22 +136,27 @@ def _half_width(darkness: np.ndarray, row: RowTrace) -> tuple[float, float] | No
     for i in flat[:: max(1, len(flat) // 200)]:
         c, r = int(x[i]), int(round(y[i]))
         column = darkness[max(0, r - reach):r + reach + 1, c].astype(np.float64)
-        top = int(np.argmax(column))
-        half = 0.5 * column[top]
-        if half <= 0:
+        half = 0.5 * column.max()
+        run = _peak_run(column, half) if half > 0 else None
+        if run is None:
             continue
-        a, b = top, top
-        while a > 0 and column[a - 1] >= half:
-            a -= 1
-        while b < len(column) - 1 and column[b + 1] >= half:
-            b += 1
-        if a == 0 or b == len(column) - 1:
-            continue
+        a, b = run
         widths.append(b - a + _crossing(column[a], column[a - 1], half) + _crossing(column[b], column[b + 1], half))
-        peaks.append(column[top])
+        peaks.append(2.0 * half)
     if len(widths) < 10:
         return None
     return float(np.median(widths)), float(np.median(peaks))
+
+
+def _peak_run(profile: np.ndarray, level: float) -> tuple[int, int] | None:
+    """First and last index of the run of ``profile`` at or above ``level`` around its peak,
+    or None where the run reaches either end (the window cuts it)."""
+    top = int(np.argmax(profile))
+    below = np.flatnonzero(profile < level)
+    before, after = below[below < top], below[below > top]
+    if not len(before) or not len(after):
+        return None
+    return int(before[-1]) + 1, int(after[0]) - 1
 
 
 #: A bar's centre is looked for this far (mm) either side of where the row's own anchor puts it.
@@ -190,15 +195,10 @@ def _bar_centre(darkness: np.ndarray, row: RowTrace, guess: float, ppm_x: float,
     centres = []
     xs = np.arange(x_lo, x_hi, dtype=np.float64)
     for profile in window[strong]:
-        i = int(np.argmax(profile))
-        on = profile >= 0.1 * profile[i]
-        a, b = i, i
-        while a > 0 and on[a - 1]:
-            a -= 1
-        while b < len(on) - 1 and on[b + 1]:
-            b += 1
-        if b - a + 1 > 2 * row.line_px or a == 0 or b == len(on) - 1:
-            continue  # wider than a stroke, or cut by the window: not the bar
+        run = _peak_run(profile, 0.1 * profile.max())
+        if run is None or run[1] - run[0] + 1 > 2 * row.line_px:
+            continue  # cut by the window, or wider than a stroke: not the bar
+        a, b = run
         weight = profile[a:b + 1]
         centres.append(float((weight * xs[a:b + 1]).sum() / weight.sum()))
     if len(centres) < BAR_CLEAR_MM * ppm_y:
