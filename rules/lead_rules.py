@@ -133,13 +133,52 @@ def _lead_wise(ctx: RuleContext, flag: FlagId, verdicts: dict[str, LeadVerdict],
     beats = tuple(sorted({b for lead in leads for b in amps[lead].beats}))
     reason = _lead_reason(ctx, flag, name, values, beats, verdict)
     if flag is not FlagId.T_WAVE_INVERSION and verdict is Verdict.ABNORMAL and _wide(ctx):
-        verdict = Verdict.BORDERLINE
-        reason += (f"; QRS {fmt(ctx.m.intervals.qrs_ms.value, 'ms')}: the 4th UDMI ST criteria "
-                   f"do not hold with bundle branch block or pacing, so only borderline")
+        verdict, reason = _wide_qrs_verdict(ctx, flag, {lead: amps[lead] for lead in leads},
+                                            sign, reason)
     return make_flag(rule, verdict, value=max(values.values()), unit="mm", threshold=limit,
                      leads=leads, beats=beats, measurement=f"{name} at {ctx.m.st_point.value}"
                      if flag is not FlagId.T_WAVE_INVERSION else "T amplitude",
                      reason=reason), check
+
+
+def _wide_qrs_verdict(ctx: RuleContext, flag: FlagId, amps: dict[str, LeadAmplitudes],
+                      sign: float, reason: str) -> tuple[Verdict, str]:
+    """An ST finding with a wide QRS: kept where some lead shows an infarction pattern that
+    the conduction itself does not make (see :func:`wide_qrs_mi_leads`), else borderline."""
+    qrs = fmt(ctx.m.intervals.qrs_ms.value, "ms")
+    kept = wide_qrs_mi_leads(ctx, flag, amps, sign)
+    if kept:
+        return Verdict.ABNORMAL, (f"{reason}; QRS {qrs}: the ST shift in {leads_text(kept)} is "
+                                  f"concordant with the QRS or disproportionate to it (modified "
+                                  f"Sgarbossa criteria, Smith 2012), so it counts in full")
+    return Verdict.BORDERLINE, (f"{reason}; QRS {qrs}: with bundle branch block or pacing the ST "
+                                f"shift may come from the conduction itself (4th UDMI), so only "
+                                f"borderline")
+
+
+def wide_qrs_mi_leads(ctx: RuleContext, flag: FlagId, amps: dict[str, LeadAmplitudes],
+                      sign: float) -> tuple[str, ...]:
+    """Leads whose ST shift signals infarction despite a wide QRS.
+
+    Sgarbossa (N Engl J Med 1996;334:481-487): ST elevation concordant with the QRS (a
+    predominantly positive QRS), or ST depression concordant in V1-V3. Smith (Ann Emerg Med
+    2012;60:766-776): discordant ST elevation at least ``wide_qrs_discordant_ratio`` of the
+    deepest negative QRS deflection.
+    """
+    ratio = ctx.ruleset.rule(FlagId.ST_ELEVATION).param("wide_qrs_discordant_ratio")
+    offset = ctx.m.st_point.offset_ms
+    kept = []
+    for lead, amp in amps.items():
+        st, r = amp.st_mv(offset), amp.r_mv
+        deepest = min(amp.q_mv or 0.0, amp.s_mv or 0.0)
+        if st is None or r is None:
+            continue
+        positive = r > -deepest
+        if sign > 0 and (positive or (deepest < 0 and st >= ratio * -deepest)):
+            kept.append(lead)
+        elif sign < 0 and flag is FlagId.ST_DEPRESSION and not positive and lead in ("V1", "V2", "V3"):
+            kept.append(lead)
+    return tuple(kept)
 
 
 def _wide(ctx: RuleContext) -> bool:

@@ -94,11 +94,26 @@ def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
     else:
         leads = tuple(assess_lead(name, signals[i], record.fs, ruleset)
                       for i, name in enumerate(record.lead_names))
-    amplitudes = check_amplitudes(signals, record.lead_names,
+    amplitudes = check_amplitudes(_within_spans(signals, leads), record.lead_names,
                                   float(ruleset.quality["limb_residual_max"]),
                                   float(ruleset.quality["equal_range_tolerance"]),
                                   float(ruleset.quality["max_range_mv"]))
     return RecordQuality(leads, amplitudes)
+
+
+def _within_spans(signals: np.ndarray, leads: tuple[LeadQuality, ...]) -> np.ndarray:
+    """``signals`` with everything outside each lead's real signal (padding, the device's
+    calibration pulse: :func:`signal_span`) set to NaN. A 1 mV pulse on every lead breaks
+    Einthoven's law (III shows it too, where II - I is zero) and would switch the ST, T and
+    voltage rules off on a file whose leads are consistent."""
+    masked = signals.copy()
+    for row, quality in zip(masked, leads):
+        start, stop = quality.span
+        if (start, stop) == (0, 0):
+            continue  # a flat or unprinted lead: its samples are what they are
+        row[:start] = np.nan
+        row[stop:] = np.nan
+    return masked
 
 
 def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQuality:

@@ -59,11 +59,23 @@ def test_contiguous_leads(ruleset, elevated, fires):
     assert (lr.st_elevation(ctx)[0] is not None) is fires
 
 
-def test_st_elevation_with_wide_qrs_is_only_borderline(ruleset):
-    ctx = context(ruleset, leads=st_leads({"V2": 3.0, "V3": 3.0}), qrs=150.0)
+def test_discordant_st_elevation_with_wide_qrs_is_only_borderline(ruleset):
+    # LBBB-like V2-V3: deep S (2 mV), ST up 3 mm = 15 % of it (Smith's cut-point is 25 %)
+    ctx = context(ruleset, leads=st_leads({"V2": 3.0, "V3": 3.0}, r=0.2, s=-2.0), qrs=150.0)
     flag, _ = lr.st_elevation(ctx)
     assert flag.severity is Severity.BORDERLINE and flag.triage is Triage.SUBACUTE
     assert "bundle branch block" in flag.reason
+
+
+@pytest.mark.parametrize("r, s, why", [
+    (1.0, -0.3, "concordant"),       # Sgarbossa: elevation where the QRS is positive
+    (0.2, -0.8, "disproportionate"),  # Smith: 3 mm against an S of 8 mm is 38 %
+])
+def test_st_elevation_with_wide_qrs_counts_when_it_signals_infarction(ruleset, r, s, why):
+    ctx = context(ruleset, leads=st_leads({"II": 3.0, "aVF": 3.0}, r=r, s=s), qrs=140.0)
+    flag, _ = lr.st_elevation(ctx)
+    assert flag.severity is Severity.ALERT and flag.triage is Triage.ACUTE
+    assert "Sgarbossa" in flag.reason and why in flag.reason or "concordant" in flag.reason
 
 
 def test_poor_leads_never_raise_st_elevation(ruleset):
