@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from rules.beats import Beat
 from rules.calibration import Calibration, load_calibration
 from rules.confidence import Confidence, record_confidence
+from rules.coverage import not_assessed
+from rules.device import Concordance, MeasurementPair, compare_measurements, concordance, critical_urgency
 from rules.flag import Check, Flag
 from rules.global_rules import GLOBAL_RULES, RuleContext
 from rules.lead_rules import LEAD_RULES
@@ -22,7 +24,7 @@ from rules.quality import DIGITISED_POOR_BELOW, RecordQuality, assess_quality
 from rules.reasoning import DISCLAIMER, fmt, narrative
 from rules.ruleset import RuleSet, load_ruleset
 from rules.triage import Routing, route
-from rules.types import Severity
+from rules.types import FlagId, Severity, Triage
 from workstation.core.delineation import Delineation
 from workstation.core.record import Digitisation, ECGRecord
 
@@ -45,6 +47,9 @@ class Analysis:
     confidence: Confidence
     routing: Routing
     narrative: str
+    #: the device's statements against our flags, and its measurements beside ours
+    device_concordance: tuple[Concordance, ...] = ()
+    device_measurements: tuple[MeasurementPair, ...] = ()
 
 
 def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "",
@@ -76,12 +81,14 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
         flags += [flag] if flag is not None else []
         checks += [check] if check is not None else []
     confidence = record_confidence(m, quality, delineation, checks, calibration,
-                                   ruleset.margin_bands)
-    routing = route(flags, m, confidence, ruleset)
+                                   ruleset.margin_bands, _urgent_rules(ruleset))
+    device = concordance(record.device_report.statements, flags)
+    routing = route(flags, confidence, ruleset, quality, not_assessed(ctx, delineation is not None),
+                    critical_urgency(device))
     if record.digitisation is not None:
         routing = _route_digitised(routing, record.digitisation)
-    text = narrative(flags, routing.triage, confidence.value, routing.review, _summary(m),
-                     quality.poor_leads)
+    text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
+                     m.implausible)
     if record.digitisation is not None:
         text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(record.digitisation)}", 1)
     model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
@@ -89,7 +96,15 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
                     (0.0, record.duration_s), duration_s or record.duration_s,
                     record.patient.sex, record.patient.age_years, quality, m,
                     tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
-                    text)
+                    text, device, compare_measurements(m, record.device_report,
+                                                       ruleset.device_tolerances))
+
+
+def _urgent_rules(ruleset: RuleSet) -> frozenset[FlagId]:
+    """Rules whose side of the threshold can decide a subacute or acute category."""
+    return frozenset(flag for flag, rule in ruleset.rules.items()
+                     if max(rule.triage.rank, rule.alert_triage.rank if rule.alert_triage
+                            else 0) >= Triage.SUBACUTE.rank)
 
 
 def _route_digitised(routing: Routing, digitisation: Digitisation) -> Routing:
@@ -146,9 +161,10 @@ def _flag_order(flag: Flag) -> tuple[int, int, str]:
 def _summary(m: Measurements) -> str:
     r, i = m.rhythm, m.intervals
     if r.hr_bpm.value is None:
-        return "Not assessable: no beats could be measured."
-    parts = [f"Rate {fmt(r.hr_bpm.value, 'bpm')} ({fmt(r.hr_min_bpm.value, 'bpm')}-"
-             f"{fmt(r.hr_max_bpm.value, 'bpm')})"]
+        parts = [f"Rate not measured ({r.hr_bpm.note or 'no beats'})"]
+    else:
+        parts = [f"Rate {fmt(r.hr_bpm.value, 'bpm')} ({fmt(r.hr_min_bpm.value, 'bpm')}-"
+                 f"{fmt(r.hr_max_bpm.value, 'bpm')})"]
     if r.p_share.value is not None:
         parts.append(f"P waves before {r.p_share.value:.0%} of beats")
     for label, value in (("PR", i.pr_ms), ("QRS", i.qrs_ms), ("QT", i.qt_ms)):

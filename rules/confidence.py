@@ -1,17 +1,25 @@
 """Record-level confidence: how far the result can be trusted without a second look.
 
-    confidence = quality x delineation x margin x completeness        (each 0..1)
+    confidence = quality x delineation x margin x completeness x plausibility   (each 0..1)
 
 * quality: the mean per-lead quality score (:mod:`rules.quality`);
 * delineation: the mean calibrated confidence (:mod:`rules.calibration`) of the global
   boundaries the intervals were measured between, on the dominant beats (1 for a human
   reference delineation, whose confidences are 1);
-* margin: the smallest margin term over every rule evaluated: 0.5 for a value at its
-  threshold, rising linearly to 1 at ``margin_bands`` borderline bands from it (a value near
-  a threshold could fall either side of it with a small measurement error);
+* margin: the smallest margin term over the rules that can make a record subacute or acute:
+  0.5 for a value at its threshold, rising linearly to 1 at ``margin_bands`` borderline bands
+  from it (a value near such a threshold could fall either side of it with a small
+  measurement error, and the side decides the urgency). A value near the threshold of a rule
+  that can at most make the record "abnormal, not acute" (a rate of 61 bpm) is shown as a
+  borderline flag and does not lower the confidence: it never decides urgency;
 * completeness: the share of the key assessments (rate, QRS, QT, QRS axis, and whether the
   amplitudes could be trusted for the ST and voltage rules) that could be made (0 without
-  any beat).
+  any beat);
+* plausibility: 0.5 for each value that was measured but is physiologically impossible
+  (:mod:`rules.plausibility`): the measuring went wrong somewhere.
+
+The value is rounded to two decimals once, here: every display and the review threshold use
+that same number.
 
 The formula is a documented local choice, not a guideline; each term is reported, so that
 the reason for a low confidence is visible.
@@ -29,6 +37,7 @@ from rules.calibration import Calibration, boundary_key
 from rules.flag import Check
 from rules.measure import Measurements
 from rules.quality import RecordQuality
+from rules.types import FlagId
 from workstation.core.delineation import Delineation, WaveKind
 
 
@@ -43,20 +52,24 @@ class Confidence:
     completeness: float
     calibrated: bool
     limiting_rule: str | None  # the rule whose margin is smallest, when it limits
+    plausibility: float = 1.0
 
 
 def record_confidence(m: Measurements, quality: RecordQuality, delineation: Delineation | None,
                       checks: Iterable[Check], calibration: Calibration | None,
-                      margin_bands: float) -> Confidence:
+                      margin_bands: float, urgent: frozenset[FlagId] | None = None) -> Confidence:
     """The record-level confidence (see the module docstring)."""
     calibrated = (delineation is not None and calibration is not None
                   and calibration.applies_to(delineation))
     delin = _delineation_term(m, calibration if calibrated else None)
+    checks = [c for c in checks if urgent is None or c.flag in urgent]
     margin, limiting = _margin_term(checks, margin_bands)
     complete = _completeness(m, quality.amplitudes.trusted)
-    value = quality.score * delin * margin * complete
-    return Confidence(round(float(value), 4), round(quality.score, 4), round(delin, 4),
-                      round(margin, 4), round(complete, 4), calibrated, limiting)
+    plausible = 0.5 ** len(m.implausible)
+    value = quality.score * delin * margin * complete * plausible
+    return Confidence(round(float(value), 2), round(quality.score, 4), round(delin, 4),
+                      round(margin, 4), round(complete, 4), calibrated, limiting,
+                      plausible)
 
 
 def _delineation_term(m: Measurements, calibration: Calibration | None) -> float:

@@ -77,6 +77,8 @@ def short_pr(ctx: RuleContext) -> Outcome:
 
 
 def wide_qrs(ctx: RuleContext) -> Outcome:
+    if ctx.m.paced_rhythm:
+        return None, None  # a paced QRS is wide by design: see paced_rhythm
     return scalar(ctx, FlagId.WIDE_QRS, ctx.m.intervals.qrs_ms, "QRS duration",
                   Direction.AT_OR_ABOVE)
 
@@ -146,7 +148,7 @@ def wide_complex_tachycardia(ctx: RuleContext) -> Outcome:
     """QRS at or above the threshold with a rate above the tachycardia threshold."""
     rule = ctx.ruleset.rule(FlagId.WIDE_COMPLEX_TACHYCARDIA)
     qrs, hr = ctx.m.intervals.qrs_ms, ctx.m.rhythm.hr_bpm
-    if not rule.enabled or qrs.value is None or hr.value is None:
+    if not rule.enabled or qrs.value is None or hr.value is None or ctx.m.paced_rhythm:
         return None, None
     tachy = ctx.ruleset.rule(FlagId.TACHYCARDIA)
     hr_verdict, _ = judge(hr.value, tachy.param("threshold"), tachy.borderline, Direction.ABOVE)
@@ -163,6 +165,24 @@ def wide_complex_tachycardia(ctx: RuleContext) -> Outcome:
     return make_flag(rule, verdict, value=qrs.value, unit="ms", threshold=limit,
                      leads=qrs.leads, beats=qrs.beats, measurement="QRS duration + rate",
                      reason=reason), check
+
+
+def paced_rhythm(ctx: RuleContext) -> Outcome:
+    """Most beats follow a pacemaker spike (:mod:`rules.pacing`)."""
+    rule = ctx.ruleset.rule(FlagId.PACED_RHYTHM)
+    pacing = ctx.m.pacing
+    if not rule.enabled or pacing is None or not pacing.paced_rhythm:
+        return None, None
+    kinds = " and ".join(k for k, beats in (("ventricular", pacing.ventricular),
+                                             ("atrial", pacing.atrial)) if beats)
+    reason = (f"Pacemaker spikes before {len(pacing.paced_beats)} of {pacing.n_beats} beats "
+              f"({kinds} pacing); the QRS-width, ST and T-wave rules were not applied to the "
+              f"paced beats, whose QRS and repolarisation the pacing itself shapes "
+              f"({source(rule)})")
+    share = len(pacing.paced_beats) / max(pacing.n_beats, 1)
+    return make_flag(rule, Verdict.ABNORMAL, value=share, unit="", threshold=rule.param("threshold"),
+                     leads=(), beats=pacing.paced_beats, measurement="paced beats",
+                     reason=reason), None
 
 
 def poor_signal_quality(ctx: RuleContext) -> Outcome:
@@ -199,5 +219,5 @@ GLOBAL_RULES: tuple[Callable[[RuleContext], Outcome], ...] = (
     bradycardia, tachycardia, irregular_rhythm, possible_atrial_fibrillation,
     first_degree_av_block, short_pr, wide_qrs, wide_complex_tachycardia, long_qtc, short_qt,
     axis_rule(FlagId.LEFT_AXIS_DEVIATION), axis_rule(FlagId.RIGHT_AXIS_DEVIATION),
-    axis_rule(FlagId.EXTREME_AXIS), poor_signal_quality, inconsistent_amplitudes,
+    axis_rule(FlagId.EXTREME_AXIS), paced_rhythm, poor_signal_quality, inconsistent_amplitudes,
 )

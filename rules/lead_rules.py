@@ -119,7 +119,7 @@ def t_wave_inversion(ctx: RuleContext) -> Outcome:
 def _lead_wise(ctx: RuleContext, flag: FlagId, verdicts: dict[str, LeadVerdict], name: str,
                value_of, sign: float) -> Outcome:
     rule = ctx.ruleset.rule(flag)
-    if not rule.enabled or not verdicts or not amplitudes_trusted(ctx):
+    if not rule.enabled or not verdicts or not amplitudes_trusted(ctx) or ctx.m.paced_rhythm:
         return None, None
     verdict, leads, margin = contiguous(ctx, verdicts)
     top = max(verdicts, key=lambda lead: verdicts[lead][1])

@@ -18,6 +18,8 @@ from rules.axis import frontal_axis
 from rules.beats import Beat, build_beats
 from rules.fallback import detect_qrs
 from rules.intervals import Intervals, Rhythm, intervals, rhythm
+from rules.pacing import Pacing, pacing
+from rules.plausibility import screen
 from rules.quality import RecordQuality
 from rules.qtc import FORMULA_NAMES
 from rules.ruleset import RuleSet
@@ -51,6 +53,14 @@ class Measurements:
     t_axis: Measured
     leads: tuple[LeadAmplitudes, ...]
     source: str  # "delineation" or "QRS detector only"
+    #: what was measured but is physiologically impossible, in words (:mod:`rules.plausibility`)
+    implausible: tuple[str, ...] = ()
+    #: pacemaker spikes and the beats they drive (None: not sought, no delineation)
+    pacing: Pacing | None = None
+
+    @property
+    def paced_rhythm(self) -> bool:
+        return self.pacing is not None and self.pacing.paced_rhythm
 
     @property
     def qtc(self) -> Measured:
@@ -70,8 +80,12 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     """Every measurement of ``record`` (see the module docstring)."""
     usable = quality.usable_leads
     if delineation is None:
-        return _rate_only(record, usable, ruleset)
+        return screen(_rate_only(record, usable, ruleset), dict(ruleset.plausibility))
     beats = build_beats(drop_flat_waves(delineation, record, quality), usable, ruleset)
+    paced = pacing(_usable_signals(record, usable), record.fs, beats)
+    if not paced.paced_rhythm and paced.paced_beats:  # occasional paced beats: like ectopics
+        beats = tuple(dataclasses.replace(b, dominant=b.dominant and b.index not in paced.paced_beats)
+                      for b in beats)
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
     rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats,
                      int(P_ROOM_MS * record.fs / 1000.0))
@@ -81,9 +95,10 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
                                   beats, record.fs, baseline_ms) for name in usable)
     dominant = tuple(b.index for b in beats if b.dominant)
     axes = {wave: _axis(leads, dominant, wave, quality) for wave in ("P", "QRS", "T")}
-    return Measurements(beats, rhythm_, intervals(beats, record.fs, rhythm_.rr_ms),
-                        ruleset.qtc_formula, ruleset.st_point, axes["P"], axes["QRS"],
-                        axes["T"], leads, "delineation")
+    return screen(Measurements(beats, rhythm_, intervals(beats, record.fs, rhythm_.rr_ms),
+                               ruleset.qtc_formula, ruleset.st_point, axes["P"], axes["QRS"],
+                               axes["T"], leads, "delineation", pacing=paced),
+                  dict(ruleset.plausibility))
 
 
 def drop_flat_waves(delineation: Delineation, record: ECGRecord,
@@ -123,6 +138,11 @@ def _axis(leads: tuple[LeadAmplitudes, ...], beats: tuple[int, ...], wave: str,
     axis = frontal_axis(restored, beats, wave)
     return dataclasses.replace(axis, note=f"{axis.note}; limb-lead gains restored by "
                                           f"Einthoven's law")
+
+
+def _usable_signals(record: ECGRecord, usable: tuple[str, ...]) -> np.ndarray:
+    rows = [record.lead_index(name) for name in usable]
+    return np.asarray(record.signals, dtype=float)[rows] if rows else np.empty((0, record.n_samples))
 
 
 def _beat_leads(beats: tuple[Beat, ...]) -> tuple[str, ...]:

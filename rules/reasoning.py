@@ -7,7 +7,6 @@ and the source, so that a clinician can check it against the tracing.
 
 from __future__ import annotations
 
-import math
 from typing import Iterable, Sequence
 
 from rules.flag import Direction, Flag, Verdict
@@ -67,9 +66,10 @@ def scalar_reason(name: str, measured: Measured, rule: Rule, threshold: float,
     return f"{head} is {direction.words} {limit} ({source(rule)})"
 
 
-def narrative(flags: Iterable[Flag], triage: Triage, confidence: float, review: bool,
-              summary: str, poor_leads: Sequence[str]) -> str:
-    """A short paragraph: rhythm summary, findings by urgency, quality, confidence, routing."""
+def narrative(flags: Iterable[Flag], routing, confidence: float, summary: str,
+              poor_leads: Sequence[str], implausible: Sequence[str] = ()) -> str:
+    """A short paragraph: rhythm summary, findings by urgency, what was not assessed or was
+    implausible, quality, confidence and routing (``routing``: :class:`rules.triage.Routing`)."""
     flags = sorted(flags, key=lambda f: (-f.triage.rank, f.severity is Severity.BORDERLINE,
                                          f.id.value))
     parts = [f"{DISCLAIMER}.", summary]
@@ -81,11 +81,15 @@ def narrative(flags: Iterable[Flag], triage: Triage, confidence: float, review: 
         parts.append("Borderline: " + "; ".join(_finding(f) for f in borderline) + ".")
     if not flags:
         parts.append("No rule fired.")
+    if implausible:
+        parts.append("Not reported, physiologically implausible: " + "; ".join(implausible) + ".")
+    missing = [g for g in routing.not_assessed if g.could_be.rank > routing.triage.rank]
+    if missing and routing.triage is not Triage.UNREADABLE:
+        parts.append("Not assessed: " + "; ".join(g.text for g in missing) + ".")
     if poor_leads:
         parts.append(f"Poor signal in {leads_text(poor_leads)}: not used for any finding.")
-    shown = math.floor(confidence * 100.0 + 1e-9) / 100.0  # never rounded up to a threshold
-    parts.append(f"Triage: {triage.value.replace('_', ' ')}; confidence {shown:.2f}; "
-                 + ("for clinician review." if review else "summarised, not queued for review."))
+    parts.append(f"Triage: {routing.label}; confidence {confidence:.2f}; "
+                 + ("for clinician review." if routing.review else "summarised, not queued for review."))
     return " ".join(parts)
 
 

@@ -8,18 +8,18 @@ them on the strip.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from rules.amplitudes import LeadAmplitudes
 from rules.analysis import Analysis
+from rules.device import Concordance, MeasurementPair
 from rules.flag import Flag
 from rules.qtc import FORMULA_NAMES
 from rules.reasoning import DISCLAIMER, fmt, leads_text
 from rules.types import Measured, QtcFormula
 
 SCHEMA = "ecgws-analysis"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _DIGITS = {"ms": 1, "bpm": 1, "deg": 1, "mV": 3, "mm": 2, "": 3, "leads": 0}
 LEAD_FIELDS = ("q_mv", "r_mv", "s_mv", "qrs_pp_mv", "st_j_mv", "st_j60_mv", "st_j80_mv", "t_mv")
 
@@ -47,20 +47,49 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
         "beats": [_beat(b) for b in m.beats],
         "flags": [flag_dict(f) for f in a.flags],
         "triage": a.routing.triage.value,
+        "triage_label": a.routing.label,
+        "assessment": "complete" if a.routing.complete else "incomplete",
+        "not_assessed": [{"what": g.what, "why": g.why, "could_be": g.could_be.value}
+                         for g in a.routing.not_assessed],
         "triage_reasons": list(a.routing.reasons),
-        "confidence": round(a.confidence.value, 3),
+        "confidence": round(a.confidence.value, 2),
         "confidence_terms": {"quality": a.confidence.quality,
                              "delineation": a.confidence.delineation,
                              "margin": a.confidence.margin,
                              "completeness": a.confidence.completeness,
                              "calibrated": a.confidence.calibrated,
+                             "plausibility": a.confidence.plausibility,
                              "limiting_rule": a.confidence.limiting_rule},
+        "implausible": list(m.implausible),
+        "paced": _pacing(m),
+        "device_concordance": [concordance_dict(c) for c in a.device_concordance],
+        "device_measurements": [pair_dict(p) for p in a.device_measurements],
         "quality": quality_dict(a),
         "review": a.routing.review,
         "review_reasons": list(a.routing.review_reasons),
         "narrative": a.narrative,
         "disclaimer": DISCLAIMER,
     }
+
+
+def concordance_dict(c: Concordance) -> dict[str, Any]:
+    return {"statement": c.statement, "concepts": [k.value for k in c.concepts],
+            "our_flags": [f.value for f in c.flags], "agreement": c.agreement.value,
+            "critical": c.critical}
+
+
+def pair_dict(p: MeasurementPair) -> dict[str, Any]:
+    return {"name": p.name, "unit": p.unit, "ours": _round(p.ours, p.unit),
+            "device": _round(p.device, p.unit), "difference": _round(p.difference, p.unit),
+            "tolerance": p.tolerance, "beyond_tolerance": p.beyond, "note": p.note}
+
+
+def _pacing(m) -> dict[str, Any] | None:
+    if m.pacing is None:
+        return None
+    return {"paced_rhythm": m.pacing.paced_rhythm, "spikes": len(m.pacing.spikes),
+            "ventricular_paced_beats": _numbers(m.pacing.ventricular),
+            "atrial_paced_beats": _numbers(m.pacing.atrial), "note": m.pacing.note}
 
 
 def flag_dict(f: Flag) -> dict[str, Any]:
@@ -126,8 +155,10 @@ def format_text(a: Analysis) -> str:
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
     q = a.quality
     lines = [
-        f"{a.record}: triage {a.routing.triage.value}, confidence {_floor2(a.confidence.value)}, "
-        f"review {'yes' if a.routing.review else 'no'}",
+        f"{a.record}: triage {a.routing.triage.value}"
+        + ("" if a.routing.complete else " (incomplete)")
+        + f", confidence {a.confidence.value:.2f}, review {'yes' if a.routing.review else 'no'}",
+        f"  category    {a.routing.label}",
         f"  rule set    {a.ruleset.label}; model {a.model or 'none (rate from a QRS detector)'}",
         f"  quality     {len(q.usable_leads)}/{len(q.leads)} leads usable"
         + (f"; poor: {leads_text(q.poor_leads)}" if q.poor_leads else ""),
@@ -144,6 +175,15 @@ def format_text(a: Analysis) -> str:
         lines.append(f"  flag        [{flag.severity.value}] {flag.id.value}: {flag.reason}")
     if not a.flags:
         lines.append("  flags       none")
+    for why in m.implausible:
+        lines.append(f"  implausible {why}: not reported")
+    for gap in a.routing.not_assessed:
+        lines.append(f"  not assessed {gap.text}")
+    for c in a.device_concordance:
+        lines.append(f"  device      {c.text}" + ("  [critical: raised to the device's urgency]"
+                                                  if c.critical else ""))
+    for p in a.device_measurements:
+        lines.append(f"  vs device   {pair_text(p)}")
     for reason in a.routing.review_reasons:
         lines.append(f"  review      {reason}")
     lines.append(f"  narrative   {a.narrative}")
@@ -159,7 +199,8 @@ def summary_row(a: Analysis) -> tuple[str, ...]:
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
     flags = ", ".join(f.id.value + ("?" if f.severity.value == "borderline" else "")
                       for f in a.flags) or "-"
-    return (a.record, a.routing.triage.value, _floor2(a.confidence.value),
+    return (a.record, a.routing.triage.value + ("" if a.routing.complete else "*"),
+            f"{a.confidence.value:.2f}",
             "yes" if a.routing.review else "no", _short(r.hr_bpm.value), _short(i.pr_ms.value),
             _short(i.qrs_ms.value), _short(m.qtc.value),
             f"{len(a.quality.usable_leads)}/{len(a.quality.leads)}", flags)
@@ -173,10 +214,18 @@ def format_table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...] = SUMM
                      for row in table)
 
 
-def _floor2(value: float) -> str:
-    """Two decimals rounded down, so that a value just below the review threshold never
-    reads as equal to it."""
-    return f"{math.floor(value * 100.0 + 1e-9) / 100.0:.2f}"
+def pair_text(p: MeasurementPair) -> str:
+    """"QRS: ours 100 ms, device 75 ms, difference +25 ms (tolerance 10 ms: beyond)"."""
+    if p.ours is None:
+        return f"{p.name}: ours not measured, device {fmt(p.device, p.unit)}"
+    d = p.difference
+    sign = "+" if fmt(abs(d), p.unit) != fmt(0.0, p.unit) and d > 0 else (
+        "-" if fmt(abs(d), p.unit) != fmt(0.0, p.unit) else "")
+    tol = "" if p.tolerance is None else (f" (tolerance {fmt(p.tolerance, p.unit)}"
+                                          + (": beyond)" if p.beyond else ")"))
+    note = f"; {p.note}" if p.note else ""
+    return (f"{p.name}: ours {fmt(p.ours, p.unit)}, device {fmt(p.device, p.unit)}, "
+            f"difference {sign}{fmt(abs(d), p.unit)}{tol}{note}")
 
 
 def _short(value: float | None) -> str:

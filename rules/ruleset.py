@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -96,6 +96,11 @@ class RuleSet:
     margin_bands: float
     rules: Mapping[FlagId, Rule]
     contiguity: tuple[Contiguity, ...]
+    #: measurement key ("hr_bpm", "pr_ms" ...) -> (lowest, highest) plausible value
+    plausibility: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    #: tolerance of a difference from the device's own measurement ("pr_ms" -> 10.0 ...)
+    device_tolerances: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def label(self) -> str:
@@ -202,6 +207,10 @@ def _build(data: Mapping[str, Any], sources: tuple[str, ...]) -> RuleSet:
         rules=MappingProxyType(rules),
         contiguity=tuple(Contiguity(str(c["name"]), tuple(c["leads"]), c["kind"] == "sequence")
                          for c in data.get("contiguity", ())),
+        plausibility=MappingProxyType({str(k): (float(v[0]), float(v[1]))
+                                       for k, v in data.get("plausibility", {}).items()}),
+        device_tolerances=MappingProxyType({str(k): float(v) for k, v in
+                                            data.get("device_comparison", {}).items()}),
     )
 
 

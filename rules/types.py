@@ -26,14 +26,23 @@ class Triage(Enum):
     ABNORMAL_NOT_ACUTE = "abnormal_not_acute"
     SUBACUTE = "subacute"
     ACUTE = "acute"
+    #: technical, not clinical: too little usable signal to assess; repeat the ECG
+    UNREADABLE = "unreadable"
 
     @property
     def rank(self) -> int:
-        """0 (normal) .. 3 (acute): the worklist sorts by it."""
+        """0 (normal) .. 3 (acute), 4 (unreadable): the worklist sorts by it, unreadable
+        records first."""
         return list(Triage).index(self)
 
+    @property
+    def clinical(self) -> bool:
+        return self is not Triage.UNREADABLE
+
     def lower(self) -> "Triage":
-        """The next less urgent category (normal stays normal)."""
+        """The next less urgent clinical category (normal stays normal)."""
+        if not self.clinical:
+            return self
         return list(Triage)[max(0, self.rank - 1)]
 
 
@@ -58,6 +67,7 @@ class FlagId(Enum):
     EXTREME_AXIS = "extreme_axis"
     LVH_VOLTAGE = "lvh_voltage"
     LOW_QRS_VOLTAGE = "low_qrs_voltage"
+    PACED_RHYTHM = "paced_rhythm"
     POOR_SIGNAL_QUALITY = "poor_signal_quality"
     INCONSISTENT_AMPLITUDES = "inconsistent_amplitudes"
 

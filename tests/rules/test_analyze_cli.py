@@ -24,6 +24,8 @@ TOP = {
     "beats": list, "flags": list, "triage": str, "triage_reasons": list,
     "confidence": NUMBER, "confidence_terms": dict, "quality": dict, "review": bool,
     "review_reasons": list, "narrative": str, "disclaimer": str,
+    "triage_label": str, "assessment": str, "not_assessed": list, "implausible": list,
+    "paced": (dict, type(None)), "device_concordance": list, "device_measurements": list,
 }
 MEASUREMENTS = ("hr_bpm", "hr_min_bpm", "hr_max_bpm", "rr_ms", "rr_nrmssd", "p_share", "p_ms",
                 "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "qtc_bazett_ms", "qtc_fridericia_ms",
@@ -47,7 +49,7 @@ def check_schema(doc: dict) -> None:
     assert doc["triage"] in ("normal", "abnormal_not_acute", "subacute", "acute")
     assert 0.0 <= doc["confidence"] <= 1.0
     assert set(doc["confidence_terms"]) == {"quality", "delineation", "margin", "completeness",
-                                            "calibrated", "limiting_rule"}
+                                            "calibrated", "limiting_rule", "plausibility"}
     assert set(doc["rule_set"]) == {"name", "version", "site", "label"}
     assert set(doc["quality"]) == {"score", "poor_leads", "leads"}
     for flag in doc["flags"]:

@@ -36,19 +36,35 @@ def test_st_elevation_is_acute_and_always_reviewed():
     assert "st elevation (3.0 mm in V2, V3)" in a.narrative
 
 
-def test_borderline_value_lowers_confidence_and_triage():
+def test_a_borderline_flag_alone_never_sends_a_record_to_review():
     a = run(Spec(pr_ms=198.0))
     flag = next(f for f in a.flags if f.id is FlagId.FIRST_DEGREE_AV_BLOCK)
     assert flag.severity is Severity.BORDERLINE and a.routing.triage is Triage.NORMAL
-    assert a.confidence.margin < 0.6 and a.confidence.limiting_rule == "first_degree_av_block"
-    assert a.routing.review  # 0.55 < review threshold 0.6
+    assert a.confidence.margin == 1.0 and not a.routing.review
+
+
+def test_a_value_near_an_urgent_threshold_lowers_confidence():
+    # 0.9 mm in II and aVF: within the band of the acute 1 mm ST-elevation threshold
+    a = run(Spec(st_mv={"II": 0.09, "aVF": 0.09}))
+    assert a.confidence.limiting_rule == "st_elevation" and a.confidence.margin < 0.7
+    assert a.routing.triage is Triage.SUBACUTE and a.routing.review  # borderline acute rule
 
 
 def test_review_threshold_is_configurable(tmp_path):
     site = tmp_path / "site.toml"
-    site.write_text("[confidence]\nreview_threshold = 0.5\n", encoding="utf-8")
-    a = run(Spec(pr_ms=198.0), ruleset=load_ruleset(site))
-    assert not a.routing.review
+    site.write_text("[confidence]\nreview_threshold = 0.99\n", encoding="utf-8")
+    a = run(Spec(st_mv={"II": 0.09, "aVF": 0.09}), ruleset=load_ruleset(site))
+    assert a.routing.review and "below the review threshold 0.99" in a.routing.review_reasons[0]
+
+
+def test_confidence_is_rounded_once_and_the_threshold_reads_the_same_number(tmp_path):
+    site = tmp_path / "site.toml"
+    a = run(Spec(st_mv={"II": 0.09, "aVF": 0.09}))
+    site.write_text(f"[confidence]\nreview_threshold = {a.confidence.value}\n", encoding="utf-8")
+    b = run(Spec(st_mv={"II": 0.09, "aVF": 0.09}), ruleset=load_ruleset(site))
+    assert a.confidence.value == round(a.confidence.value, 2)
+    assert not any("below the review threshold" in r for r in b.routing.review_reasons)
+    assert f"confidence {a.confidence.value:.2f}" in b.narrative
 
 
 def test_margin_term_from_checks():
@@ -64,7 +80,10 @@ def test_not_assessable_is_never_normal():
     empty = type(d)(d.fs, d.lead_names, (), "m", "1")
     a = analyze(record, empty)
     assert a.routing.triage is Triage.ABNORMAL_NOT_ACUTE and a.confidence.value == 0.0
-    assert a.routing.review and "not assessable" in a.routing.reasons[0]
+    assert not a.routing.complete and a.routing.review
+    assert "not fully assessed" in a.routing.reasons[0]
+    assert a.routing.label == "Incomplete: abnormal, not acute found, acute not excluded"
+    assert any(r.startswith("not assessed: rate and rhythm") for r in a.routing.review_reasons)
 
 
 def test_without_a_model_the_rate_rules_still_run():
