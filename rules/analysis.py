@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rules.beats import Beat
 from rules.calibration import Calibration, load_calibration
 from rules.confidence import Confidence, record_confidence
-from rules.coverage import not_assessed
+from rules.coverage import not_assessed, plain
 from rules.device import Concordance, MeasurementPair, compare_measurements, concordance, critical_urgency
 from rules.flag import Check, Flag
 from rules.global_rules import GLOBAL_RULES, RuleContext
@@ -161,7 +161,7 @@ def _flag_order(flag: Flag) -> tuple[int, int, str]:
 def _summary(m: Measurements) -> str:
     r, i = m.rhythm, m.intervals
     if r.hr_bpm.value is None:
-        parts = [f"Rate not measured ({r.hr_bpm.note or 'no beats'})"]
+        parts = [f"Rate not measured ({plain(r.hr_bpm.note) or 'no beats'})"]
     else:
         parts = [f"Rate {fmt(r.hr_bpm.value, 'bpm')} ({fmt(r.hr_min_bpm.value, 'bpm')}-"
                  f"{fmt(r.hr_max_bpm.value, 'bpm')})"]

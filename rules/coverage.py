@@ -29,7 +29,13 @@ class NotAssessed:
 
     @property
     def text(self) -> str:
-        return f"{self.what} ({self.why})"
+        return f"{self.what} ({plain(self.why)})"
+
+
+def plain(note: str) -> str:
+    """A missing value's note without its "not measured (...)" wrapper."""
+    prefix = "not measured ("
+    return note[len(prefix):-1] if note.startswith(prefix) and note.endswith(")") else note
 
 
 def not_assessed(ctx: RuleContext, delineated: bool) -> tuple[NotAssessed, ...]:

@@ -71,7 +71,7 @@ CONCEPTS: dict[Concept, str] = {
     Concept.ACUTE_MI: r"acute (mi\b|myocardial infarct|infarct)|infarct[^,;]*,? ?acute|\bstemi\b|"
                       r"injury current|\bami\b|infarto (miocardico )?acuto|akuter? (myokard)?infarkt|"
                       r"infarctus aigu|infarto agudo",
-    Concept.OLD_INFARCT: r"infarct[^,;]*(age undetermined|old|prior|possible|probable|cannot rule out)|"
+    Concept.OLD_INFARCT: r"infarct[^;]*(age undetermined|old|prior|possible|probable|cannot rule out)|"
                          r"(old|prior|possible) [a-z ]*infarct|pregresso|alter infarkt",
     Concept.ST_ELEVATION: r"st[ -]?elevation|st elev|\bste\b|sopraslivellamento|st-hebung|"
                           r"sus-d[eé]calage|elevaci[oó]n del st",
@@ -233,17 +233,31 @@ def _otherwise_normal(statement: str) -> bool:
 
 
 def critical_urgency(rows: Sequence[Concordance]) -> tuple[Triage | None, tuple[str, ...]]:
-    """The device's urgency from its critical statements we do not confirm, with reasons."""
+    """The device's urgency from its critical statements we do not confirm, with reasons;
+    without one, a device-only abnormal statement on a record we find normal (the device's
+    reading against ours: a human decides) gives the reason and no urgency."""
     found = [(max((CRITICAL[c] for c in r.concepts if c in CRITICAL), key=lambda t: t.rank), r)
              for r in rows if r.critical]
     if not found:
-        return None, ()
+        return None, disagreements(rows)
     top = max((t for t, _ in found), key=lambda t: t.rank)
     reasons = tuple(f"{t.value}: the device states {r.statement!r} "
                     f"({', '.join(c.value for c in r.concepts if c in CRITICAL)}), which our rules "
                     f"do not confirm at that urgency: raised for a clinician to decide"
                     for t, r in found)
     return top, reasons
+
+
+def disagreements(rows: Sequence[Concordance]) -> tuple[str, ...]:
+    """Device statements of an abnormality that none of our clinical flags shares, when none
+    of ours is abnormal either (a normal reading against an abnormal one)."""
+    if any(r.agreement is Agreement.OURS_ONLY for r in rows) or any(
+            r.flags for r in rows if r.agreement is Agreement.AGREE):
+        return ()
+    benign = {Concept.NORMAL, Concept.SINUS_RHYTHM, Concept.ABNORMAL}
+    return tuple(f"the device states {r.statement!r} ({', '.join(c.value for c in r.concepts)}), "
+                 f"which our rules do not find" for r in rows
+                 if r.agreement is Agreement.DEVICE_ONLY and set(r.concepts) - benign)
 
 
 # -- measurements ---------------------------------------------------------------------------

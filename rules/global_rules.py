@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag
+from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag, settle
 from rules.measure import Measurements
 from rules.quality import RecordQuality
 from rules.reasoning import fmt, leads_text, scalar_reason, source
@@ -36,6 +36,15 @@ def weakest(*verdicts: Verdict) -> Verdict:
     return min(verdicts, key=_ORDER.index)
 
 
+def both_margin(margin: float, band: float, other: float, other_band: float) -> float:
+    """The margin of a rule that needs two conditions, in the first one's unit: the less
+    abnormal of the two in bands (a rate far below tachycardia keeps a QRS of 118 ms far from
+    wide complex tachycardia)."""
+    if band <= 0 or other_band <= 0:
+        return margin
+    return min(margin / band, other / other_band) * band
+
+
 def scalar(ctx: RuleContext, flag: FlagId, measured: Measured, name: str, direction: Direction,
            *, threshold: float | None = None, qualifier: str = "",
            alert: Callable[[float], bool] | None = None) -> Outcome:
@@ -45,6 +54,7 @@ def scalar(ctx: RuleContext, flag: FlagId, measured: Measured, name: str, direct
         return None, None
     limit = rule.param("threshold") if threshold is None else threshold
     verdict, margin = judge(measured.value, limit, rule.borderline, direction)
+    verdict = settle(verdict, margin, rule)
     check = Check(flag, measured.value, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check
@@ -129,6 +139,8 @@ def possible_atrial_fibrillation(ctx: RuleContext) -> Outcome:
     limit = rule.param("threshold")
     p_verdict, margin = judge(p_share.value, limit, rule.borderline, Direction.BELOW)
     verdict = weakest(irr_verdict, p_verdict)
+    margin = both_margin(margin, rule.borderline, irregular.value - irr_rule.param("threshold"),
+                         irr_rule.borderline)
     check = Check(rule.id, p_share.value, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check
@@ -155,6 +167,8 @@ def wide_complex_tachycardia(ctx: RuleContext) -> Outcome:
     limit = rule.param("threshold")
     qrs_verdict, margin = judge(qrs.value, limit, rule.borderline, Direction.AT_OR_ABOVE)
     verdict = weakest(hr_verdict, qrs_verdict)
+    hr_margin = hr.value - tachy.param("threshold")
+    margin = both_margin(margin, rule.borderline, hr_margin, tachy.borderline)
     check = Check(rule.id, qrs.value, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check
