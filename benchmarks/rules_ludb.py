@@ -62,7 +62,19 @@ TARGETS = (
            (FlagId.IRREGULAR_RHYTHM,)),
     Target("atrial fibrillation", _has("Rhythms", "atrial fibrillation"),
            (FlagId.POSSIBLE_ATRIAL_FIBRILLATION,)),
+    Target("cardiac pacing", lambda row: bool(row["Cardiac pacing"].strip()),
+           (FlagId.PACED_RHYTHM,)),
 )
+
+
+def normal(row: Row) -> bool:
+    """Sinus rhythm and nothing else in any of LUDB's diagnosis columns."""
+    rhythm = row["Rhythms"].strip().lower()
+    others = [c for c in row if c not in ("ID", "Sex", "Age", "Rhythms",
+                                         "Electric axis of the heart")]
+    axis = row["Electric axis of the heart"].lower()
+    return (rhythm == "sinus rhythm" and ("normal" in axis or not axis.strip())
+            and not any(row[c].strip() for c in others))
 
 
 def raised(a: Analysis, flags: tuple[FlagId, ...], borderline: bool) -> bool:
@@ -162,6 +174,26 @@ def print_routing(runs: dict[str, dict[str, Analysis]]) -> None:
               "median terms " + ", ".join(f"{k} {v:.2f}" for k, v in terms.items()))
 
 
+def print_normal_review(runs: dict[str, dict[str, Analysis]], rows: dict[str, Row]) -> None:
+    """How many records whose cardiologists found sinus rhythm and nothing else go to review,
+    and why (the most common first reason)."""
+    print("\nRecords labelled sinus rhythm and nothing else: share sent to review, and why")
+    for source, results in runs.items():
+        plain = {n: a for n, a in results.items() if normal(rows[n])}
+        if not plain:
+            continue
+        reviewed = [a for a in plain.values() if a.routing.review]
+        why: dict[str, int] = {}
+        for a in reviewed:
+            for reason in a.routing.review_reasons:
+                key = reason.split(":")[0].split(" (")[0][:60]
+                why[key] = why.get(key, 0) + 1
+        top = sorted(why.items(), key=lambda kv: -kv[1])[:4]
+        print(f"  {source:10s} {len(reviewed)}/{len(plain)} reviewed "
+              f"({len(reviewed) / len(plain):.0%}); reasons: "
+              + "; ".join(f"{k} ({v})" for k, v in top))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=["test", "validation", "train", "all"])
@@ -185,8 +217,10 @@ def main() -> None:
     print_conventions(runs, rows)
     print_measurement_gap(runs)
     print_routing(runs)
+    print_normal_review(runs, rows)
     print("\nCaveats: LUDB leads are stored normalised to 1 mV each, so the amplitude rules do "
-          "not run and the axis uses limb gains restored by Einthoven's law; LUDB's 'left axis "
+          "not run (every record is therefore reviewed: ST elevation is not excluded) and the axis "
+          "uses limb gains restored by Einthoven's law; LUDB's 'left axis "
           "deviation' begins near 0 deg (our rule: below -30 deg, AHA/ACCF/HRS 2009).")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
@@ -70,14 +71,20 @@ class Beat:
     dominant: bool = True
 
 
-def build_beats(delineation: Delineation, usable_leads: tuple[str, ...], ruleset: RuleSet
-                ) -> tuple[Beat, ...]:
-    """The beats of ``delineation`` on ``usable_leads`` (see the module docstring)."""
+def build_beats(delineation: Delineation, usable_leads: tuple[str, ...], ruleset: RuleSet,
+                spans: Mapping[str, tuple[int, int]] | None = None) -> tuple[Beat, ...]:
+    """The beats of ``delineation`` on ``usable_leads`` (see the module docstring).
+
+    ``spans`` gives the samples each lead shows (a printed page shows most leads for 2.5 s
+    only): a wave group must be seen on ``min_lead_share`` of the leads *showing* at its
+    time, not of all leads. Without it every lead shows throughout.
+    """
     leads = [lead for lead in usable_leads if lead in delineation.lead_names]
     if not leads:
         return ()
-    min_leads = max(1, math.ceil(float(ruleset.measurement["min_lead_share"]) * len(leads)))
-    groups = {kind: _groups(delineation, leads, kind, min_leads) for kind in WaveKind}
+    share = float(ruleset.measurement["min_lead_share"])
+    shown = {lead: (spans or {}).get(lead, (0, 2 ** 62)) for lead in leads}
+    groups = {kind: _groups(delineation, leads, kind, share, shown) for kind in WaveKind}
     qrs = sorted(groups[WaveKind.QRS], key=lambda g: g.onset)
     fs = delineation.fs
     beats = []
@@ -127,10 +134,17 @@ def mark_dominant(beats: tuple[Beat, ...], fs: float, ruleset: RuleSet) -> tuple
     return tuple(out)
 
 
-def _groups(delineation: Delineation, leads: list[str], kind: WaveKind,
-            min_leads: int) -> list[WaveGroup]:
+def _groups(delineation: Delineation, leads: list[str], kind: WaveKind, share: float,
+            shown: Mapping[str, tuple[int, int]]) -> list[WaveGroup]:
     waves = [w for lead in leads for w in delineation.waves_in(lead, kind)]
-    return sorted(group_waves(waves, min_leads=min_leads), key=lambda g: g.onset)
+    kept = [g for g in group_waves(waves)
+            if len({w.lead for w in g.waves}) >= max(1, math.ceil(share * len(showing(shown, g.onset))))]
+    return sorted(kept, key=lambda g: g.onset)
+
+
+def showing(shown: Mapping[str, tuple[int, int]], sample: float) -> tuple[str, ...]:
+    """The leads whose shown span contains ``sample``."""
+    return tuple(lead for lead, (start, stop) in shown.items() if start <= sample < stop)
 
 
 def _median(values: list[int]) -> float:

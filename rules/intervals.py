@@ -42,7 +42,8 @@ class Intervals:
 
 
 def rhythm(fiducials: np.ndarray, fs: float, leads: tuple[str, ...],
-           beats: tuple[Beat, ...] | None = None, p_window_start: int = 0) -> Rhythm:
+           beats: tuple[Beat, ...] | None = None, p_window_start: int = 0,
+           joined: np.ndarray | None = None) -> Rhythm:
     """Heart rate (mean, min, max), mean RR, RR irregularity and the share of beats with a P.
 
     Parameters
@@ -58,20 +59,32 @@ def rhythm(fiducials: np.ndarray, fs: float, leads: tuple[str, ...],
     p_window_start
         Beats whose QRS starts earlier than this sample cannot show a P and are left out of
         the P share (the recording starts just before them).
+    joined
+        Per pair of successive beats, whether they may form an RR interval (both on one
+        stretch of signal); default all. Irregularity is measured only between successive
+        RR intervals that are both kept.
     """
     ids = tuple(range(len(fiducials)))
     if len(fiducials) < 2:
         missing = Measured.missing("bpm", f"{len(fiducials)} beat(s): at least 2 are needed")
         return Rhythm(missing, missing, missing, Measured.missing("ms", missing.note),
                       Measured.missing("", missing.note), _p_share(beats, p_window_start, leads))
-    rr = np.diff(np.asarray(fiducials, dtype=float)) * 1000.0 / fs
-    note = f"{len(rr)} RR intervals"
+    rr_all = np.diff(np.asarray(fiducials, dtype=float)) * 1000.0 / fs
+    keep = np.ones(len(rr_all), bool) if joined is None else np.asarray(joined, bool)
+    rr = rr_all[keep]
+    if len(rr) == 0:
+        missing = Measured.missing("bpm", "no two successive beats on one stretch of signal")
+        return Rhythm(missing, missing, missing, Measured.missing("ms", missing.note),
+                      Measured.missing("", missing.note), _p_share(beats, p_window_start, leads))
+    note = f"{len(rr)} RR intervals" + ("" if keep.all() else
+                                        f" (beats on separate segments not paired)")
+    successive = np.diff(rr_all)[keep[:-1] & keep[1:]] if len(rr_all) > 1 else np.array([])
 
     def made(value: float, unit: str, how: str) -> Measured:
         return Measured(float(value), unit, leads, ids, f"{how} of {note}")
 
-    nrmssd = (made(np.sqrt(np.mean(np.diff(rr) ** 2)) / np.mean(rr), "", "RMSSD / mean RR")
-              if len(rr) >= 2 else Measured.missing("", "2 RR intervals needed"))
+    nrmssd = (made(np.sqrt(np.mean(successive ** 2)) / np.mean(rr), "", "RMSSD / mean RR")
+              if len(successive) >= 1 else Measured.missing("", "2 successive RR intervals needed"))
     return Rhythm(made(60000.0 / np.mean(rr), "bpm", "60000 / mean RR"),
                   made(60000.0 / np.max(rr), "bpm", "longest RR"),
                   made(60000.0 / np.min(rr), "bpm", "shortest RR"),

@@ -81,14 +81,15 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     usable = quality.usable_leads
     if delineation is None:
         return screen(_rate_only(record, usable, ruleset), dict(ruleset.plausibility))
-    beats = build_beats(drop_flat_waves(delineation, record, quality), usable, ruleset)
+    spans = {q.lead: q.span for q in quality.leads if q.usable}
+    beats = build_beats(drop_flat_waves(delineation, record, quality), usable, ruleset, spans)
     paced = pacing(_usable_signals(record, usable), record.fs, beats)
     if not paced.paced_rhythm and paced.paced_beats:  # occasional paced beats: like ectopics
         beats = tuple(dataclasses.replace(b, dominant=b.dominant and b.index not in paced.paced_beats)
                       for b in beats)
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
     rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats,
-                     int(P_ROOM_MS * record.fs / 1000.0))
+                     int(P_ROOM_MS * record.fs / 1000.0), _joined(fiducials, spans))
     signals = record.signals
     baseline_ms = float(ruleset.measurement["baseline_window_ms"])
     leads = tuple(lead_amplitudes(name, np.asarray(signals[record.lead_index(name)], float),
@@ -138,6 +139,16 @@ def _axis(leads: tuple[LeadAmplitudes, ...], beats: tuple[int, ...], wave: str,
     axis = frontal_axis(restored, beats, wave)
     return dataclasses.replace(axis, note=f"{axis.note}; limb-lead gains restored by "
                                           f"Einthoven's law")
+
+
+def _joined(fiducials: np.ndarray, spans: dict[str, tuple[int, int]]) -> np.ndarray:
+    """For each pair of successive beats, whether one lead shows both (and everything between):
+    beats on different segments of a printed page are never paired into an RR interval, since
+    the segments' shared time axis is only as good as the page's."""
+    ok = []
+    for a, b in zip(fiducials[:-1], fiducials[1:]):
+        ok.append(any(start <= a and b < stop for start, stop in spans.values()))
+    return np.array(ok, dtype=bool)
 
 
 def _usable_signals(record: ECGRecord, usable: tuple[str, ...]) -> np.ndarray:

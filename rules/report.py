@@ -214,6 +214,20 @@ def format_table(rows: Sequence[tuple[str, ...]], header: tuple[str, ...] = SUMM
                      for row in table)
 
 
+def supplementary_lines(a: Analysis) -> list[str]:
+    """What the exports and the report state beside the flags: the assessment's gaps, the
+    implausible values left out, and the device's statements and measurements against ours."""
+    lines = [f"Triage: {a.routing.label}"]
+    lines += [f"Not assessed: {g.text}" for g in a.routing.not_assessed
+              if g.could_be.rank > a.routing.triage.rank]
+    lines += [f"Implausible, not reported: {why}" for why in a.measurements.implausible]
+    for c in a.device_concordance:
+        lines.append(f"Device concordance: {c.text}"
+                     + (" (critical: raised to the device's urgency)" if c.critical else ""))
+    lines += [f"Beside the device: {pair_text(p)}" for p in a.device_measurements]
+    return lines
+
+
 def pair_text(p: MeasurementPair) -> str:
     """"QRS: ours 100 ms, device 75 ms, difference +25 ms (tolerance 10 ms: beyond)"."""
     if p.ours is None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rules.report import supplementary_lines
 from rules.reasoning import DISCLAIMER
 from workstation.core.delineation import Wave, WaveKind
 from workstation.delivery.case import Case
@@ -128,7 +129,8 @@ def _measurements(case: Case) -> list[ET.Element]:
 def _statements(case: Case) -> list[ET.Element]:
     a = case.analysis
     texts = [flag_statement(f) for f in a.flags]
-    texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.3f}; "
+    texts += supplementary_lines(a)
+    texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.2f}; "
               f"review {'required' if a.routing.review else 'not required'}", a.narrative]
     texts += [] if DISCLAIMER in a.narrative else [DISCLAIMER]
     out = []

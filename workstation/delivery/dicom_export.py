@@ -22,6 +22,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from rules.report import supplementary_lines
 from rules.reasoning import DISCLAIMER
 from workstation import __version__
 from workstation.core.layout import has_standard_leads
@@ -167,7 +168,8 @@ def _annotations(case: Case) -> list[Dataset]:
         items.append(item)
     items += _fiducials(case)
     texts = [flag_statement(f) for f in a.flags]
-    texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.3f}; "
+    texts += supplementary_lines(a)
+    texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.2f}; "
               f"review {'required' if a.routing.review else 'not required'}",
               a.narrative]
     texts += [] if DISCLAIMER in a.narrative else [DISCLAIMER]

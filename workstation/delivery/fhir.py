@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from rules.reasoning import DISCLAIMER
+from rules.report import supplementary_lines
 from workstation.delivery.case import Case
 from workstation.delivery.codes import (
     ECG_STUDY,
@@ -107,8 +108,10 @@ def _routing(case: Case) -> list[dict[str, Any]]:
         {"code": _concept(LOCAL_SYSTEM, "triage", "Triage category"),
          "valueCodeableConcept": _concept(LOCAL_SYSTEM, triage, triage.replace("_", " "),
                                           "; ".join(a.routing.reasons) or None)},
+        *({"code": _concept(LOCAL_SYSTEM, "assessment-note", "Assessment note"),
+           "valueString": line} for line in supplementary_lines(a)),
         {"code": _concept(LOCAL_SYSTEM, "confidence", "Record confidence"),
-         "valueQuantity": {"value": round(a.confidence.value, 3), "unit": "1",
+         "valueQuantity": {"value": round(a.confidence.value, 2), "unit": "1",
                            "system": UCUM_SYSTEM, "code": "1"}},
         {"code": _concept(LOCAL_SYSTEM, "review", "Clinician review required",
                           "; ".join(a.routing.review_reasons) or None),

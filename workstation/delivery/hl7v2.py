@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from rules.reasoning import DISCLAIMER
+from rules.report import supplementary_lines
 from workstation.delivery.case import Case
 from workstation.delivery.codes import (
     ECG_STUDY,
@@ -96,8 +97,9 @@ def _observations(case: Case, status: str) -> list[str]:
     rows.append(("CWE", f"TRIAGE^Triage category^{LOCAL_V2}", "",
                  f"{a.routing.triage.value}^{a.routing.triage.value.replace('_', ' ')}^{LOCAL_V2}",
                  "", ""))
+    notes[len(rows)] = " | ".join(supplementary_lines(a))
     rows.append(("NM", f"CONFIDENCE^Record confidence^{LOCAL_V2}", "",
-                 f"{a.confidence.value:.3f}", "1^1^UCUM", ""))
+                 f"{a.confidence.value:.2f}", "1^1^UCUM", ""))
     rows.append(("CWE", f"REVIEW^Clinician review required^{LOCAL_V2}", "",
                  f"{'Y^Yes' if a.routing.review else 'N^No'}^HL70136", "", ""))
     segments = []

@@ -10,31 +10,62 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from rules.analysis import Analysis
+from rules.device import Agreement, Concordance
 from rules.flag import Flag
-from rules.types import Severity, Triage
+from rules.types import QtcFormula, Severity, Triage
 
 TRIAGE_TEXT = {
     Triage.NORMAL: ("Normal", "#1e7d46"),
     Triage.ABNORMAL_NOT_ACUTE: ("Abnormal, not acute", "#9a6a00"),
     Triage.SUBACUTE: ("Subacute", "#c0581b"),
     Triage.ACUTE: ("Acute", "#b3122e"),
+    Triage.UNREADABLE: ("Unreadable: repeat the ECG", "#5b3a8c"),
 }
+AGREEMENT_TEXT = {
+    Agreement.AGREE: ("agree", "#1e7d46"),
+    Agreement.DEVICE_ONLY: ("device only", "#9a6a00"),
+    Agreement.OURS_ONLY: ("ours only", "#1f5fa8"),
+    Agreement.NOT_COMPARED: ("not compared", "#666666"),
+}
+#: our measurement row -> the device's name for it
+DEVICE_NAMES = {"Heart rate": "Ventricular rate", "P duration": "P duration", "PR": "PR",
+                "QRS": "QRS", "QT": "QT", "QTc (Bazett)": "QTc", "P axis": "P axis",
+                "QRS axis": "QRS axis", "T axis": "T axis"}
+BEYOND_COLOUR = "#b3122e"
 SEVERITY_COLOUR = {Severity.ALERT: "#b3122e", Severity.BORDERLINE: "#9a6a00", Severity.INFO: "#1f5fa8"}
 DISCLAIMER = "Decision support - clinician review required"
 
 
 def measurement_rows(a: Analysis) -> list[tuple[str, str, str]]:
-    """(name, value, where) rows; an unmeasured value reads "not measured", never a guess."""
+    """(name, value, where) rows; an unmeasured value reads "not measured" (with the reason
+    "implausible" where it was measured but cannot be right), never a guess."""
     m, r, i = a.measurements, a.measurements.rhythm, a.measurements.intervals
     items = [("Heart rate", r.hr_bpm), ("RR", r.rr_ms), ("P duration", i.p_ms), ("PR", i.pr_ms),
-             ("QRS", i.qrs_ms), ("QT", i.qt_ms), (f"QTc ({a.measurements.qtc_name})", m.qtc),
-             ("P axis", m.p_axis), ("QRS axis", m.qrs_axis), ("T axis", m.t_axis)]
+             ("QRS", i.qrs_ms), ("QT", i.qt_ms), (f"QTc ({a.measurements.qtc_name})", m.qtc)]
+    if any(p.name == "QTc" for p in a.device_measurements) and m.qtc_formula is not QtcFormula.BAZETT:
+        items.append(("QTc (Bazett)", i.qtc[QtcFormula.BAZETT]))
+    items += [("P axis", m.p_axis), ("QRS axis", m.qrs_axis), ("T axis", m.t_axis)]
     rows = []
     for name, measured in items:
-        value = "not measured" if measured.value is None else f"{measured.value:.0f} {measured.unit}"
+        value = f"{measured.value:.0f} {measured.unit}" if measured.value is not None else (
+            "not measured (implausible)" if "implausible" in measured.note else "not measured")
         where = ", ".join(measured.leads) if len(measured.leads) <= 4 else f"{len(measured.leads)} leads"
         rows.append((name, value, where))
     return rows
+
+
+def device_cells(a: Analysis, name: str) -> tuple[str, str, bool, str]:
+    """The device's value, our difference from it, whether it is beyond tolerance, and a
+    tooltip; empty when the device did not measure ``name``."""
+    pair = next((p for p in a.device_measurements if p.name == DEVICE_NAMES.get(name)), None)
+    if pair is None:
+        return "", "", False, ""
+    device = f"{pair.device:.0f} {pair.unit}"
+    if pair.difference is None:
+        return device, "", False, "ours not measured"
+    diff = f"{pair.difference:+.0f}"
+    tip = (f"tolerance {pair.tolerance:g} {pair.unit}" if pair.tolerance is not None else "")
+    return device, diff, pair.beyond, "; ".join(t for t in (tip, pair.note) if t)
 
 
 class FindingsPanel(QtWidgets.QDockWidget):
@@ -49,17 +80,21 @@ class FindingsPanel(QtWidgets.QDockWidget):
         self.headline = QtWidgets.QLabel()
         self.headline.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.headline.setWordWrap(True)
-        self.table = _table(["Measurement", "Value", "Leads"])
+        self.table = _table(["Measurement", "Value", "Leads", "Device", "Diff"])
         self.flags = QtWidgets.QListWidget()
         self.flags.setWordWrap(True)
         self.flags.currentRowChanged.connect(self._on_flag_row)
+        self.device_label = QtWidgets.QLabel("Device statements")
+        self.device = QtWidgets.QListWidget()
+        self.device.setWordWrap(True)
         self.narrative = QtWidgets.QLabel()
         self.narrative.setWordWrap(True)
         self.narrative.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         body = QtWidgets.QWidget()
         box = QtWidgets.QVBoxLayout(body)
         for widget, stretch in ((self.headline, 0), (self.table, 3), (QtWidgets.QLabel("Flags"), 0),
-                                (self.flags, 3), (self.narrative, 0)):
+                                (self.flags, 3), (self.device_label, 0), (self.device, 2),
+                                (self.narrative, 0)):
             box.addWidget(widget, stretch)
         self.setWidget(body)
         self.show_analysis(None)
@@ -68,6 +103,7 @@ class FindingsPanel(QtWidgets.QDockWidget):
         """Show ``analysis``; with None, say what is happening (``pending``) instead."""
         self.analysis = analysis
         self.flags.clear()
+        self.device.clear()
         if analysis is None:
             self.headline.setText(pending or "No analysis yet.")
             self.table.setRowCount(0)
@@ -77,8 +113,20 @@ class FindingsPanel(QtWidgets.QDockWidget):
         rows = measurement_rows(analysis)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            for c, text in enumerate(row):
-                self.table.setItem(r, c, QtWidgets.QTableWidgetItem(text))
+            device, diff, beyond, tip = device_cells(analysis, row[0])
+            for c, text in enumerate((*row, device, diff)):
+                item = QtWidgets.QTableWidgetItem(text)
+                if c == 4 and beyond:
+                    item.setForeground(QtGui.QColor(BEYOND_COLOUR))
+                    item.setText(f"{diff} (beyond)")
+                item.setToolTip(tip if c >= 3 else "")
+                self.table.setItem(r, c, item)
+        self.table.setColumnHidden(3, not analysis.device_measurements)
+        self.table.setColumnHidden(4, not analysis.device_measurements)
+        for row in analysis.device_concordance:
+            self.device.addItem(_concordance_item(row))
+        self.device.setVisible(bool(analysis.device_concordance))
+        self.device_label.setVisible(bool(analysis.device_concordance))
         for flag in analysis.flags:
             self.flags.addItem(_flag_item(flag))
         if not analysis.flags:
@@ -97,16 +145,30 @@ class FindingsPanel(QtWidgets.QDockWidget):
 
 
 def _headline(a: Analysis) -> str:
-    text, colour = TRIAGE_TEXT[a.routing.triage]
+    _, colour = TRIAGE_TEXT[a.routing.triage]
     review = ("<b>Review required</b>: " + "; ".join(a.routing.review_reasons)
               if a.routing.review else "No review required by the rules")
     calibrated = "" if a.confidence.calibrated else " (uncalibrated)"
     poor = a.quality.poor_leads
     quality = f"poor leads: {', '.join(poor)}" if poor else "all leads usable"
-    return (f"<span style='font-size:15pt; color:{colour}'><b>{text}</b></span> "
-            f"&nbsp; confidence {int(a.confidence.value * 100) / 100:.2f}{calibrated}<br>"
+    return (f"<span style='font-size:15pt; color:{colour}'><b>{a.routing.label}</b></span> "
+            f"&nbsp; confidence {a.confidence.value:.2f}{calibrated}<br>"
             f"{review}<br><span style='color:#555'>Quality: {quality}. Rule set {a.ruleset.label}; "
             f"model {a.model or 'none'}</span>")
+
+
+def _concordance_item(row: Concordance) -> QtWidgets.QListWidgetItem:
+    words, colour = AGREEMENT_TEXT[row.agreement]
+    ours = ", ".join(f.value for f in row.flags) or "none"
+    said = f"\u201c{row.statement}\u201d" if row.statement else "(no statement)"
+    text = f"[{words}] {said} - ours: {ours}"
+    if row.critical:
+        text += " - critical: raised to the device's urgency for review"
+        colour = BEYOND_COLOUR
+    item = QtWidgets.QListWidgetItem(text)
+    item.setForeground(QtGui.QColor(colour))
+    item.setToolTip(", ".join(c.value for c in row.concepts) or "outside our vocabulary")
+    return item
 
 
 def _flag_item(flag: Flag) -> QtWidgets.QListWidgetItem:

@@ -41,7 +41,8 @@ GRID_TOP_MM = 50.0
 GRID_H_MM = 120.0  # four rows of 30 mm (3x4 + rhythm)
 WINDOW_S = 10.0
 _TRIAGE_COLOURS = {Triage.ACUTE: "#b30000", Triage.SUBACUTE: "#d35400",
-                   Triage.ABNORMAL_NOT_ACUTE: "#9a7b00", Triage.NORMAL: "#1e7d46"}
+                   Triage.ABNORMAL_NOT_ACUTE: "#9a7b00", Triage.NORMAL: "#1e7d46",
+                   Triage.UNREADABLE: "#5b3a8c"}
 _SEVERITY_COLOURS = {Severity.ALERT: "#b30000", Severity.BORDERLINE: "#9a7b00",
                      Severity.INFO: "#1b1b1b"}
 
@@ -231,9 +232,17 @@ def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
 
 def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
     lines = []
+    device = {p.name: p for p in case.analysis.device_measurements}
     for v in reported_values(case.analysis):
         text = f"{v.value:.0f}°" if v.code.ucum == "deg" else \
             f"{v.value:.0f} {'bpm' if v.code.ucum == '/min' else v.code.ucum}"
+        pair = device.get(_DEVICE_NAME.get(v.code.label, v.code.label))
+        if pair is not None and pair.difference is not None and not v.code.label.startswith("QTc"):
+            text += f"  (device {pair.device:.0f}, {pair.difference:+.0f}" + (
+                " beyond" if pair.beyond else "") + ")"
+            if pair.beyond and not v.interpretation:
+                lines.append((v.code.label, text, "#9a7b00"))
+                continue
         if v.interpretation:
             lines.append((v.code.label, f"{text}  ({v.interpretation})", "#b30000"))
         else:
@@ -241,17 +250,27 @@ def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
     return lines or [("Measurements", "none could be made", "#b30000")]
 
 
+#: our measurement label (delivery.codes) -> the device's name for it
+_DEVICE_NAME = {"Heart rate": "Ventricular rate", "PR interval": "PR", "QRS duration": "QRS",
+                "QT interval": "QT"}
+
+
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
     a = case.analysis
     q = a.quality
-    conf = math.floor(a.confidence.value * 100.0 + 1e-9) / 100.0
+    conf = a.confidence.value
     reviewer = case.reviewer
     who = (f"{reviewer.name} ({reviewer.role})" if reviewer else "not yet reviewed")
     signature = reviewer.status if reviewer else "not signed (preliminary)"
     review = ("yes: " + "; ".join(a.routing.review_reasons)) if a.routing.review else "no"
+    agreement = [c for c in a.device_concordance if c.agreement.value != "not_compared"]
+    device = "; ".join(f"{c.statement or c.flags[0].value}: {c.agreement.value.replace('_', ' ')}"
+                       for c in agreement) or "no statements"
+    missing = [g.what for g in a.routing.not_assessed if g.could_be.rank > a.routing.triage.rank]
     return [
-        ("Triage", a.routing.triage.value.replace("_", " ").upper(),
-         _TRIAGE_COLOURS[a.routing.triage]),
+        ("Triage", a.routing.label.upper(), _TRIAGE_COLOURS[a.routing.triage]),
+        *([("Not assessed", "; ".join(missing), "#b30000")] if missing else []),
+        *([("Device", device, theme.INK)] if a.device_concordance else []),
         ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
                        f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
                        f"completeness {a.confidence.completeness:.2f})", theme.INK),

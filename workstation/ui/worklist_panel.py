@@ -215,7 +215,8 @@ def _cells(entry: WorklistEntry) -> list[tuple[str, str | None]]:
     if entry.analysis is None:
         return [(entry.name, None), ("unreadable", "#b3122e"), ("", None), ("yes", None),
                 (entry.status.value, None), (entry.error or "", "#b3122e"), ("", None)]
-    text, colour = TRIAGE_TEXT[entry.analysis.routing.triage]
-    return [(entry.name, None), (text, colour), (f"{int(entry.confidence * 100) / 100:.2f}", None),
+    _, colour = TRIAGE_TEXT[entry.analysis.routing.triage]
+    text = entry.analysis.routing.label
+    return [(entry.name, None), (text, colour), (f"{entry.confidence:.2f}", None),
             ("yes" if entry.review else "no", None), (entry.status.value, None),
             (entry.main_flags(), None), (entry.quality(), None)]
