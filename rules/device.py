@@ -6,6 +6,7 @@ patterns of :data:`CONCEPTS`; a clause starting with "not" or "no" is dropped fi
 LBBB/RBBB" names neither). Each mapped statement is then compared with our flags:
 
 * ``agree``: one of our flags (borderline included) says the same;
+* ``partly``: the statement names several findings and ours share only some;
 * ``device_only``: the device says it, we do not (or have no rule for it);
 * ``ours_only``: one of our clinical flags that no device statement names;
 * ``not_compared``: a statement outside our vocabulary (comparison with an earlier ECG,
@@ -149,6 +150,7 @@ _NEGATION = re.compile(r"\b(not|no|without|kein|non|sans|sin)\b[^,;()]*")
 
 class Agreement(Enum):
     AGREE = "agree"
+    PARTLY = "partly"  # some of what the statement names, not all
     DEVICE_ONLY = "device_only"
     OURS_ONLY = "ours_only"
     NOT_COMPARED = "not_compared"
@@ -205,7 +207,7 @@ def _compare(statement: str, concepts: tuple[Concept, ...], ours: Mapping[FlagId
         return Concordance(statement, (), (), Agreement.NOT_COMPARED)
     abnormal = any(ours[f].triage is not Triage.NORMAL for f in clinical)
     matched: list[FlagId] = []
-    agree = True
+    agree, some = True, False
     for concept in concepts:
         if concept is Concept.NORMAL:
             agree &= not abnormal or _otherwise_normal(statement)
@@ -219,12 +221,13 @@ def _compare(statement: str, concepts: tuple[Concept, ...], ours: Mapping[FlagId
             hits = sorted(MATCHES.get(concept, frozenset()) & set(ours), key=lambda f: f.value)
             matched += hits
             agree &= bool(hits)
+            some |= bool(hits)
     urgency = max((CRITICAL[c] for c in concepts if c in CRITICAL), default=None,
                   key=lambda t: t.rank)
     reached = max((ours[f].triage for f in matched), default=Triage.NORMAL, key=lambda t: t.rank)
     critical = urgency is not None and reached.rank < urgency.rank
-    return Concordance(statement, concepts, tuple(dict.fromkeys(matched)),
-                       Agreement.AGREE if agree else Agreement.DEVICE_ONLY, critical)
+    verdict = Agreement.AGREE if agree else (Agreement.PARTLY if some else Agreement.DEVICE_ONLY)
+    return Concordance(statement, concepts, tuple(dict.fromkeys(matched)), verdict, critical)
 
 
 def _otherwise_normal(statement: str) -> bool:
@@ -251,8 +254,7 @@ def critical_urgency(rows: Sequence[Concordance]) -> tuple[Triage | None, tuple[
 def disagreements(rows: Sequence[Concordance]) -> tuple[str, ...]:
     """Device statements of an abnormality that none of our clinical flags shares, when none
     of ours is abnormal either (a normal reading against an abnormal one)."""
-    if any(r.agreement is Agreement.OURS_ONLY for r in rows) or any(
-            r.flags for r in rows if r.agreement is Agreement.AGREE):
+    if any(r.agreement is Agreement.OURS_ONLY for r in rows) or any(r.flags for r in rows):
         return ()
     benign = {Concept.NORMAL, Concept.SINUS_RHYTHM, Concept.ABNORMAL}
     return tuple(f"the device states {r.statement!r} ({', '.join(c.value for c in r.concepts)}), "

@@ -23,6 +23,7 @@ TRIAGE_TEXT = {
 }
 AGREEMENT_TEXT = {
     Agreement.AGREE: ("agree", "#1e7d46"),
+    Agreement.PARTLY: ("partly", "#6b7d1e"),
     Agreement.DEVICE_ONLY: ("device only", "#9a6a00"),
     Agreement.OURS_ONLY: ("ours only", "#1f5fa8"),
     Agreement.NOT_COMPARED: ("not compared", "#666666"),
@@ -63,7 +64,7 @@ def device_cells(a: Analysis, name: str) -> tuple[str, str, bool, str]:
     device = f"{pair.device:.0f} {pair.unit}"
     if pair.difference is None:
         return device, "", False, "ours not measured"
-    diff = f"{pair.difference:+.0f}"
+    diff = f"{round(pair.difference):+d}" if round(pair.difference) else "0"
     tip = (f"tolerance {pair.tolerance:g} {pair.unit}" if pair.tolerance is not None else "")
     return device, diff, pair.beyond, "; ".join(t for t in (tip, pair.note) if t)
 
