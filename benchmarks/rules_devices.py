@@ -75,6 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     ruleset = load_ruleset()
     diffs: dict[str, list[float]] = {name: [] for name in COMPARED}
+    rows: list[tuple[str, str, bool, list[str]]] = []
     seen: dict[tuple, str] = {}
     # native files first: a converted copy of the same ECG is then the one left out
     for path in sorted(iter_ecg_files(SHARED / "formats"), key=lambda p: "converted" in p.name):
@@ -84,7 +85,7 @@ def main() -> None:
             print(f"skipped {path.name}: {exc}")
             continue
         theirs = device_values(record)
-        if len(theirs) < 3:
+        if len(theirs) < 3 and not record.device_report.statements:
             continue
         window = analysis_window(record, ruleset)
         delineation = (model_delineation(window, f"formats-{path.name}")
@@ -95,6 +96,15 @@ def main() -> None:
         seen.setdefault(key, path.name)
         print(f"\n{path.name} ({record.device_report.program or 'device'}; {record.fs:g} Hz)"
               + (f"  [same ECG as {duplicate}: not in the statistics]" if duplicate else ""))
+        print(f"  ours: {a.routing.label}; review {'yes' if a.routing.review else 'no'}; flags "
+              + (", ".join(f.id.value + ("?" if f.severity.value == "borderline" else "")
+                           for f in a.flags) or "none"))
+        for row in a.device_concordance:
+            print(f"  statement {row.agreement.value:12s} {row.statement or '-'!r:60.60s} "
+                  f"ours: {', '.join(f.value for f in row.flags) or 'none'}"
+                  + ("  [critical: raised]" if row.critical else ""))
+        rows.append((path.name, a.routing.triage.value, a.routing.review,
+                     [c.agreement.value for c in a.device_concordance]))
         for name, value in theirs.items():
             get, unit, _, _ = COMPARED[name]
             ours = get(a)
@@ -120,6 +130,19 @@ def main() -> None:
                        + ("within" if abs(mean) <= tol_mean and sd <= tol_sd else "outside"))
         print(f"  {name:17s} n={len(values):2d}  mean {mean:+7.1f}  SD {sd:6.1f}  "
               f"max |diff| {max(abs(v) for v in values):6.1f} {unit}{verdict}")
+
+
+    print_concordance(rows)
+
+
+def print_concordance(rows: list[tuple[str, str, bool, list[str]]]) -> None:
+    """One line per file: our triage, review, and the agreement counts of its statements."""
+    print("\nStatements against our flags, per file (agree / partly / device only / ours only):")
+    for name, triage, review, agreements in rows:
+        counts = [agreements.count(k) for k in ("agree", "partly", "device_only", "ours_only")]
+        print(f"  {name:58.58s} {triage:19s} review {'yes' if review else 'no ':3s} "
+              + " / ".join(map(str, counts)))
+    print(f"  reviewed: {sum(r[2] for r in rows)} of {len(rows)} files")
 
 
 if __name__ == "__main__":
