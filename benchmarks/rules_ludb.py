@@ -189,9 +189,13 @@ def print_normal_review(runs: dict[str, dict[str, Analysis]], rows: dict[str, Ro
                 key = reason.split(":")[0].split(" (")[0][:60]
                 why[key] = why.get(key, 0) + 1
         top = sorted(why.items(), key=lambda kv: -kv[1])[:4]
+        # LUDB's per-lead normalisation alone makes the ST rules unusable: the rate without it
+        other = [a for a in reviewed if any("amplitudes cannot be trusted" not in r
+                                            for r in a.routing.review_reasons)]
         print(f"  {source:10s} {len(reviewed)}/{len(plain)} reviewed "
               f"({len(reviewed) / len(plain):.0%}); reasons: "
-              + "; ".join(f"{k} ({v})" for k, v in top))
+              + "; ".join(f"{k} ({v})" for k, v in top)
+              + f"; for a reason other than the untrusted amplitudes: {len(other)}/{len(plain)}")
 
 
 def main() -> None:

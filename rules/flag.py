@@ -100,17 +100,6 @@ def judge(value: float, threshold: float, band: float, direction: Direction) -> 
     return (Verdict.ABNORMAL if fired else Verdict.NORMAL), margin
 
 
-def settle(verdict: Verdict, margin: float, rule: Rule) -> Verdict:
-    """A borderline value on the *normal* side of a rule that can at most make the record
-    "abnormal, not acute" is normal: 61 bpm is not bradycardia, and flagging it would only
-    add noise to the list. Rules that can make a record subacute or acute keep their band on
-    both sides, where a small measuring error could hide an urgent finding."""
-    urgent = max(rule.triage.rank, rule.alert_triage.rank if rule.alert_triage else 0)
-    if verdict is Verdict.BORDERLINE and margin < 0 and urgent < Triage.SUBACUTE.rank:
-        return Verdict.NORMAL
-    return verdict
-
-
 def make_flag(rule: Rule, verdict: Verdict, *, value: float | None, unit: str, threshold: float,
               leads: tuple[str, ...], beats: tuple[int, ...], measurement: str, reason: str,
               alert: bool = False) -> Flag:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag, settle
+from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag
 from rules.measure import Measurements
 from rules.quality import RecordQuality
 from rules.reasoning import fmt, leads_text, scalar_reason, source
@@ -54,7 +54,6 @@ def scalar(ctx: RuleContext, flag: FlagId, measured: Measured, name: str, direct
         return None, None
     limit = rule.param("threshold") if threshold is None else threshold
     verdict, margin = judge(measured.value, limit, rule.borderline, direction)
-    verdict = settle(verdict, margin, rule)
     check = Check(flag, measured.value, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check

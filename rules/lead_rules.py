@@ -10,7 +10,7 @@ are read; a flag naming a lead of only fair quality says so.
 from __future__ import annotations
 
 from rules.amplitudes import LeadAmplitudes
-from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag, settle
+from rules.flag import Check, Direction, Flag, Verdict, judge, make_flag
 from rules.global_rules import Outcome, RuleContext
 from rules.reasoning import beats_text, fmt, leads_text, source
 from rules.types import FlagId, QualityGrade
@@ -122,7 +122,6 @@ def _lead_wise(ctx: RuleContext, flag: FlagId, verdicts: dict[str, LeadVerdict],
     if not rule.enabled or not verdicts or not amplitudes_trusted(ctx) or ctx.m.paced_rhythm:
         return None, None
     verdict, leads, margin = contiguous(ctx, verdicts)
-    verdict = settle(verdict, margin, rule)
     top = max(verdicts, key=lambda lead: verdicts[lead][1])
     check_lead = top if not leads else max(leads, key=lambda lead: verdicts[lead][1])
     limit = verdicts[check_lead][2]
@@ -255,7 +254,6 @@ def _voltage(ctx: RuleContext, flag: FlagId, criteria: list, amp: dict[str, Lead
     judged = [(judge(value, limit, rule.borderline, direction), name, value, limit, direction,
                leads) for name, value, limit, direction, leads in criteria]
     (verdict, margin), name, value, limit, direction, leads = max(judged, key=lambda j: j[0][1])
-    verdict = settle(verdict, margin, rule)
     check = Check(flag, value, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check

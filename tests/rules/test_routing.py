@@ -37,7 +37,7 @@ def test_st_elevation_is_acute_and_always_reviewed():
 
 
 def test_a_borderline_flag_alone_never_sends_a_record_to_review():
-    a = run(Spec(pr_ms=204.0))
+    a = run(Spec(pr_ms=198.0))
     flag = next(f for f in a.flags if f.id is FlagId.FIRST_DEGREE_AV_BLOCK)
     assert flag.severity is Severity.BORDERLINE and a.routing.triage is Triage.NORMAL
     assert a.confidence.margin == 1.0 and not a.routing.review
