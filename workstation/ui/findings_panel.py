@@ -81,7 +81,7 @@ class FindingsPanel(QtWidgets.QDockWidget):
         self.headline = QtWidgets.QLabel()
         self.headline.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.headline.setWordWrap(True)
-        self.table = _table(["Measurement", "Value", "Leads", "Device", "Diff"])
+        self.table = _table(["Measurement", "Value", "Leads", "Device (diff)"])
         self.flags = QtWidgets.QListWidget()
         self.flags.setWordWrap(True)
         self.flags.currentRowChanged.connect(self._on_flag_row)
@@ -115,15 +115,20 @@ class FindingsPanel(QtWidgets.QDockWidget):
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             device, diff, beyond, tip = device_cells(analysis, row[0])
-            for c, text in enumerate((*row, device, diff)):
+            cell = f"{device} ({diff})" if diff else device
+            for c, text in enumerate((*row, cell)):
                 item = QtWidgets.QTableWidgetItem(text)
-                if c == 4 and beyond:
+                if c == 3 and beyond:
                     item.setForeground(QtGui.QColor(BEYOND_COLOUR))
-                    item.setText(f"{diff} (beyond)")
-                item.setToolTip(tip if c >= 3 else "")
+                    item.setToolTip(f"beyond the tolerance; {tip}")
+                elif c == 3:
+                    item.setToolTip(tip)
+                elif c == 1:
+                    item.setToolTip(f"leads: {row[2]}" if row[2] else "")
                 self.table.setItem(r, c, item)
+        # a narrow dock cannot show both: with the device's values, the leads go to tooltips
+        self.table.setColumnHidden(2, bool(analysis.device_measurements))
         self.table.setColumnHidden(3, not analysis.device_measurements)
-        self.table.setColumnHidden(4, not analysis.device_measurements)
         for row in analysis.device_concordance:
             self.device.addItem(_concordance_item(row))
         self.device.setVisible(bool(analysis.device_concordance))
