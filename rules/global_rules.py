@@ -98,9 +98,15 @@ def long_qtc(ctx: RuleContext) -> Outcome:
                       "F": ("threshold_female", " for women")}.get(
         ctx.sex or "", ("threshold_unknown", " (sex not recorded: the lower cut-point)"))
     alert_at = rule.param("alert_at") if rule.has("alert_at") else None
-    return scalar(ctx, FlagId.LONG_QTC, ctx.m.qtc, f"QTc ({ctx.m.qtc_name})",
-                  Direction.AT_OR_ABOVE, threshold=rule.param(key), qualifier=qualifier,
-                  alert=None if alert_at is None else (lambda v: v >= alert_at))
+    flag, check = scalar(ctx, FlagId.LONG_QTC, ctx.m.qtc, f"QTc ({ctx.m.qtc_name})",
+                         Direction.AT_OR_ABOVE, threshold=rule.param(key), qualifier=qualifier,
+                         alert=None if alert_at is None else (lambda v: v >= alert_at))
+    if check is not None and alert_at is not None:
+        # the threshold that decides urgency is alert_at (subacute): the confidence's margin
+        # reads the distance from it, not from the 450 ms that only makes a record abnormal
+        verdict, margin = judge(check.value, alert_at, rule.borderline, Direction.AT_OR_ABOVE)
+        check = Check(rule.id, check.value, alert_at, margin, rule.borderline, verdict)
+    return flag, check
 
 
 def short_qt(ctx: RuleContext) -> Outcome:

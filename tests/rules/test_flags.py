@@ -80,7 +80,8 @@ def test_long_qtc_names_its_formula_and_threshold(ruleset):
     assert flag.threshold == 450.0 and flag.value == 470.0 and flag.unit == "ms"
     assert "Framingham" in flag.measurement and "450 ms for men" in flag.reason
     assert flag.rule.version and flag.rule.citation.startswith("Rautaharju")
-    assert check.margin == pytest.approx(20.0)
+    # the confidence's margin reads the distance from 500 ms, where the QTc becomes subacute
+    assert check.threshold == 500.0 and check.margin == pytest.approx(-30.0)
 
 
 @pytest.mark.parametrize("qtc, expected", [(340.0, Severity.INFO), (365.0, Severity.BORDERLINE),

@@ -97,19 +97,28 @@ def test_q_r_s_amplitudes_st_levels_and_t(ruleset):
     assert m.lead("V5").st_j_mv == pytest.approx(0.0, abs=0.01)
 
 
-def test_global_boundaries_take_the_earliest_onset_but_not_an_outlier(ruleset):
+def _qrs_with(ruleset, onset_shift: dict[str, int], offset_shift: dict[str, int]):
     record, delineation = build(Spec())
     waves = []
     for w in delineation.waves:
-        if w.kind is WaveKind.QRS and w.lead == "V2":
-            w = dataclasses.replace(w, onset=w.onset - 4, id="")  # 8 ms earlier: real
-        if w.kind is WaveKind.QRS and w.lead == "V3":
-            w = dataclasses.replace(w, offset=w.offset + 30, id="")  # 60 ms later: outlier
+        if w.kind is WaveKind.QRS:
+            w = dataclasses.replace(w, onset=w.onset - onset_shift.get(w.lead, 0),
+                                    offset=w.offset + offset_shift.get(w.lead, 0), id="")
         waves.append(w)
     shifted = Delineation(delineation.fs, delineation.lead_names, tuple(waves), "t", "1")
-    m = measure(record, shifted, assess_quality(record, ruleset), ruleset)
-    assert m.intervals.qrs_ms.value == pytest.approx(98.0)
-    assert "V2" in m.intervals.qrs_ms.leads and "V3" not in m.intervals.qrs_ms.leads
+    return measure(record, shifted, assess_quality(record, ruleset), ruleset).intervals.qrs_ms
+
+
+def test_global_boundaries_take_the_earliest_onset_two_leads_confirm_but_not_an_outlier(ruleset):
+    # V2 and V4 8 ms earlier: confirmed, taken; V3 60 ms later: an outlier, ignored
+    qrs = _qrs_with(ruleset, {"V2": 4, "V4": 4}, {"V3": 30})
+    assert qrs.value == pytest.approx(98.0)
+    assert "V4" in qrs.leads and "V3" not in qrs.leads
+
+
+def test_one_lead_alone_does_not_stretch_the_global_qrs(ruleset):
+    # one lead 8 ms early is within the outlier tolerance, but no second lead confirms it
+    assert _qrs_with(ruleset, {"V2": 4}, {}).value == pytest.approx(90.0)
 
 
 def test_unmeasurable_values_are_none_never_guessed(ruleset):
