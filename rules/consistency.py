@@ -17,6 +17,8 @@ from typing import Mapping
 
 import numpy as np
 
+from workstation.core.conditioning import lowpass
+
 LIMB = ("I", "II", "III", "aVR", "aVL", "aVF")
 #: Each row: coefficients of (I, II, III, aVR, aVL, aVF) that sum to zero.
 RELATIONS = np.array([
@@ -58,10 +60,15 @@ class AmplitudeCheck:
 
 
 def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_residual: float,
-                     range_tolerance: float, max_range_mv: float = np.inf) -> AmplitudeCheck:
+                     range_tolerance: float, max_range_mv: float = np.inf,
+                     printed: tuple[float, float] | None = None) -> AmplitudeCheck:
     """Check ``signals`` (leads x samples, mV) against the limb-lead relations, for
     lead-by-lead normalisation (all ranges equal within ``range_tolerance``, relative) and for
-    a gain error (a lead's 0.5-99.5 percentile range beyond ``max_range_mv``)."""
+    a gain error (a lead's 0.5-99.5 percentile range beyond ``max_range_mv``).
+
+    ``printed`` (sampling rate, limit) is given for a signal read off a paper ECG: when the
+    six limb leads are never recorded together, :func:`printed_residual` is judged against
+    that limit instead."""
     ranges = np.array([np.ptp(row[np.isfinite(row)]) if np.isfinite(row).any() else 0.0
                        for row in signals])
     robust = max((float(np.subtract(*np.percentile(row[np.isfinite(row)], [99.5, 0.5])))
@@ -71,8 +78,11 @@ def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_resid
              and (ranges.max() - ranges.min()) <= range_tolerance * ranges.max())
     limb = _limb_matrix(signals, lead_names)
     residual = None if limb is None else relation_residual(limb, np.ones(6))
+    if limb is None and printed is not None:  # a printed page: the relation it can check
+        residual = printed_residual(signals, lead_names, printed[0])
+        max_residual = printed[1] if residual is not None else max_residual
     gains = None
-    if residual is not None and residual > max_residual:
+    if limb is not None and residual is not None and residual > max_residual:
         fitted = fit_gains(limb)
         if relation_residual(limb, fitted) <= max_residual:
             gains = MappingProxyType(dict(zip(LIMB, map(float, fitted))))
@@ -91,6 +101,34 @@ def relation_residual(limb: np.ndarray, gains: np.ndarray) -> float:
     scaled = limb * gains[:, None]
     errors = RELATIONS @ scaled
     return float(np.sqrt(np.mean(errors ** 2)) / max(np.sqrt(np.mean(scaled[1] ** 2)), 1e-12))
+
+
+#: On a printed page (3x4, 6x2) lead III is printed beside I and II, so Einthoven's law can be
+#: checked there (I - II + III = 0) even though the six limb leads are never shown together.
+PRINTED_RELATION = (("I", 1.0), ("II", -1.0), ("III", 1.0))
+#: Fewest simultaneous samples the printed relation needs to be judged.
+MIN_SHARED = 100
+#: The printed relation is judged below this frequency (Hz): a digitised trace carries pixel
+#: noise and a fraction of a sample of misalignment between rows, which the QRS's slopes would
+#: turn into a residual; the wave shapes below it are what a misread lead gets wrong.
+PRINTED_CUTOFF_HZ = 15.0
+
+
+def printed_residual(signals: np.ndarray, lead_names: tuple[str, ...], fs: float) -> float | None:
+    """RMS of I - II + III where the three are shown together, relative to the RMS of the
+    largest of them, below ``PRINTED_CUTOFF_HZ`` (None when they never are). A misread printed
+    lead (a V1 rhythm strip taken for lead II, a wrong gain, a lost stretch) breaks it."""
+    if not all(lead in lead_names for lead, _ in PRINTED_RELATION):
+        return None
+    rows = np.array([signals[lead_names.index(lead)] for lead, _ in PRINTED_RELATION], dtype=float)
+    shared = np.isfinite(rows).all(axis=0)
+    if shared.sum() < MIN_SHARED:
+        return None
+    rows = rows[:, shared] - np.median(rows[:, shared], axis=1, keepdims=True)
+    rows = np.array([lowpass(row, fs, PRINTED_CUTOFF_HZ) for row in rows])
+    error = np.array([c for _, c in PRINTED_RELATION]) @ rows
+    scale = float(np.max(np.sqrt(np.mean(rows ** 2, axis=1))))
+    return float(np.sqrt(np.mean(error ** 2)) / max(scale, 1e-12))
 
 
 def fit_gains(limb: np.ndarray) -> np.ndarray:

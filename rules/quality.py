@@ -97,8 +97,16 @@ def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
     amplitudes = check_amplitudes(_within_spans(signals, leads), record.lead_names,
                                   float(ruleset.quality["limb_residual_max"]),
                                   float(ruleset.quality["equal_range_tolerance"]),
-                                  float(ruleset.quality["max_range_mv"]))
+                                  float(ruleset.quality["max_range_mv"]),
+                                  _printed(record, ruleset))
     return RecordQuality(leads, amplitudes)
+
+
+def _printed(record: ECGRecord, ruleset: RuleSet) -> tuple[float, float] | None:
+    """(sampling rate, limit) of the printed-page limb check for a digitised record."""
+    if record.digitisation is None:
+        return None
+    return record.fs, float(ruleset.quality["printed_limb_residual_max"])
 
 
 def _within_spans(signals: np.ndarray, leads: tuple[LeadQuality, ...]) -> np.ndarray:

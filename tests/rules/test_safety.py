@@ -217,3 +217,27 @@ def test_pacing_on_ludb_test_records(name, paced):
     reference = read_wfdb_annotations(path, record.lead_names, record.fs)
     beats = build_beats(reference, record.lead_names, load_ruleset())
     assert pacing(np.asarray(record.signals, float), record.fs, beats).paced_rhythm is paced
+
+
+# -- printed pages -------------------------------------------------------------------------------
+
+def _printed_columns(x: np.ndarray) -> np.ndarray:
+    """A 3x4 page's signal: I, II, III shown in the first 2.5 s only, the others later."""
+    out = np.full_like(x, np.nan)
+    quarter = x.shape[1] // 4
+    for lead in range(12):
+        column = (0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3)[lead]
+        out[lead, column * quarter:(column + 1) * quarter] = x[lead, column * quarter:(column + 1) * quarter]
+    return out
+
+
+def test_einthoven_is_checked_on_a_printed_page_and_catches_a_misnamed_strip():
+    from rules.consistency import printed_residual
+
+    record, _ = build(Spec())
+    x = np.asarray(record.signals, float)
+    page = _printed_columns(x)
+    assert printed_residual(page, record.lead_names, FS) < 0.1
+    misread = page.copy()
+    misread[1] = x[6]  # the V1 rhythm strip stored as lead II
+    assert printed_residual(misread, record.lead_names, FS) > 0.3
