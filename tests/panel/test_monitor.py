@@ -110,6 +110,7 @@ def test_flags_the_readers_corrections_overrule(store_path: Path) -> None:
     assert changes["sets"] == 1
     by_rule = changes["by_rule"]
     assert by_rule["wide_qrs (info)"] == {"raised": 1, "overruled": 1, "added": 0}
-    assert by_rule["wide_qrs (borderline)"]["added"] == 1
+    # the readers' own QRS (the sample's, about 100 ms) raises no wide_qrs flag of any kind
+    assert "wide_qrs (borderline)" not in by_rule
     assert by_rule["long_qtc (borderline)"]["overruled"] == 0  # untouched by the correction
     assert 0 < changes["overruled_share"] < 1
