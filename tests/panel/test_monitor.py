@@ -112,5 +112,6 @@ def test_flags_the_readers_corrections_overrule(store_path: Path) -> None:
     assert by_rule["wide_qrs (info)"] == {"raised": 1, "overruled": 1, "added": 0}
     # the readers' own QRS (the sample's, about 100 ms) raises no wide_qrs flag of any kind
     assert "wide_qrs (borderline)" not in by_rule
-    assert by_rule["long_qtc (borderline)"]["overruled"] == 0  # untouched by the correction
+    untouched = {k: v for k, v in by_rule.items() if not k.startswith("wide_qrs")}
+    assert untouched and all(v["overruled"] == 0 for v in untouched.values())
     assert 0 < changes["overruled_share"] < 1
