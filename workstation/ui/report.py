@@ -232,17 +232,9 @@ def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
 
 def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
     lines = []
-    device = {p.name: p for p in case.analysis.device_measurements}
     for v in reported_values(case.analysis):
         text = f"{v.value:.0f}°" if v.code.ucum == "deg" else \
             f"{v.value:.0f} {'bpm' if v.code.ucum == '/min' else v.code.ucum}"
-        pair = device.get(_DEVICE_NAME.get(v.code.label, v.code.label))
-        if pair is not None and pair.difference is not None and not v.code.label.startswith("QTc"):
-            text += f"  (device {pair.device:.0f}, {pair.difference:+.0f}" + (
-                " beyond" if pair.beyond else "") + ")"
-            if pair.beyond and not v.interpretation:
-                lines.append((v.code.label, text, "#9a7b00"))
-                continue
         if v.interpretation:
             lines.append((v.code.label, f"{text}  ({v.interpretation})", "#b30000"))
         else:
@@ -250,9 +242,27 @@ def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
     return lines or [("Measurements", "none could be made", "#b30000")]
 
 
-#: our measurement label (delivery.codes) -> the device's name for it
-_DEVICE_NAME = {"Heart rate": "Ventricular rate", "PR interval": "PR", "QRS duration": "QRS",
-                "QT interval": "QT"}
+def _device_summary(a) -> str:  # noqa: ANN001 - rules.analysis.Analysis
+    """One short line: how the device's statements compare with ours, and its measurements
+    that differ from ours beyond tolerance (the workstation and the exports give each)."""
+    parts = []
+    counts = {}
+    for c in a.device_concordance:
+        if c.agreement.value != "not_compared":
+            counts[c.agreement.value] = counts.get(c.agreement.value, 0) + 1
+    if counts:
+        parts.append("statements " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()))
+    critical = [c.statement for c in a.device_concordance if c.critical]
+    if critical:
+        parts.append("critical, not confirmed: " + "; ".join(critical))
+    beyond = [f"{p.name} {p.device:.0f} (ours {p.ours:.0f})" for p in a.device_measurements if p.beyond]
+    if beyond:
+        parts.append("beyond tolerance: " + ", ".join(beyond))
+    elif a.device_measurements:
+        parts.append("measurements within tolerance")
+    return "; ".join(parts)
+
+
 
 
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
@@ -262,15 +272,17 @@ def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
     reviewer = case.reviewer
     who = (f"{reviewer.name} ({reviewer.role})" if reviewer else "not yet reviewed")
     signature = reviewer.status if reviewer else "not signed (preliminary)"
-    review = ("yes: " + "; ".join(a.routing.review_reasons)) if a.routing.review else "no"
-    agreement = [c for c in a.device_concordance if c.agreement.value != "not_compared"]
-    device = "; ".join(f"{c.statement or c.flags[0].value}: {c.agreement.value.replace('_', ' ')}"
-                       for c in agreement) or "no statements"
-    missing = [g.what for g in a.routing.not_assessed if g.could_be.rank > a.routing.triage.rank]
+    reasons = [r for r in a.routing.review_reasons if not r.startswith("not assessed:")]
+    if len(reasons) < len(a.routing.review_reasons):
+        reasons.append("not fully assessed (above)")
+    review = ("yes: " + "; ".join(reasons)) if a.routing.review else "no"
+    device = _device_summary(a)
+    missing = [f"{g.what} ({g.why.split(':')[0]})" for g in a.routing.not_assessed
+               if g.could_be.rank > a.routing.triage.rank]
     return [
         ("Triage", a.routing.label.upper(), _TRIAGE_COLOURS[a.routing.triage]),
         *([("Not assessed", "; ".join(missing), "#b30000")] if missing else []),
-        *([("Device", device, theme.INK)] if a.device_concordance else []),
+        *([("Device", device, theme.INK)] if device else []),
         ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
                        f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
                        f"completeness {a.confidence.completeness:.2f})", theme.INK),
