@@ -270,8 +270,12 @@ def analyze_cmd(paths: tuple[Path, ...], as_json: bool, source: str, rules_file:
         results.append(result)
         click.echo(json.dumps(to_json_dict(result)) if as_json else format_text(result))
     if results and not as_json and any(p.is_dir() for p in paths):
-        ranked = sorted(results, key=lambda a: (-a.routing.triage.rank, a.confidence.value))
+        ranked = sorted(results, key=lambda a: (-a.routing.triage.rank, a.routing.complete,
+                                                a.confidence.value))
         click.echo("\n" + format_table([summary_row(a) for a in ranked]))
+        if not all(a.routing.complete for a in results):
+            click.echo("* incomplete: something not assessed could be more urgent (see "
+                       "'not assessed' above); reviewed, never called normal")
     if failures:
         raise SystemExit(EXIT_BAD_INPUT)
 
