@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
+#: The product's name, in window titles and in the dialogs that speak for the window.
+APP_TITLE = "ECG Workstation"
 #: File-dialog filter: every format the readers know, then all files.
 OPEN_FILTER = (
     "ECG files (*.hea *.xml *.dcm *.scp *.edf *.csv *.txt *.json);;"
@@ -24,6 +26,18 @@ def error_box(parent: QtWidgets.QWidget | None, message: str, *,
     box.setText(title)
     box.setInformativeText(message)
     box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Ok)
+    return box
+
+
+def show_error_box(parent: QtWidgets.QWidget, message: str, *, title: str,
+                   modal: bool = True) -> QtWidgets.QMessageBox:
+    """Show :func:`error_box`: window-modal, or modeless (for tests) when ``modal`` is False."""
+    box = error_box(parent, message, title=title)
+    if modal:
+        box.open()
+    else:
+        box.setModal(False)
+        box.show()
     return box
 
 
