@@ -13,7 +13,8 @@ import pytest
 from tests.store.conftest import synthetic_delineation, synthetic_record
 from workstation.core.commands import SetNote
 from workstation.store import AnnotationStore, IdentityError, identity
-from workstation.store.key_file import KEY_FILE_ENV, KeyFile, PassphraseError
+from workstation.store.errors import PassphraseError
+from workstation.store.key_file import KEY_FILE_ENV, KeyFile
 
 PASSPHRASE = "correct horse battery"
 
@@ -122,3 +123,27 @@ def test_the_key_file_can_be_chosen_over_an_os_keyring(tmp_path: Path, no_os_key
     assert KeyFile.unlock(no_os_keyring, PASSPHRASE).get("ann1")
     assert keyring.get_password(identity.KEYRING_SERVICE, "ann1") is None
     assert "key file" in identity.describe_keeper()
+
+
+def test_command_line_takes_the_passphrase_from_the_environment(tmp_path: Path, no_os_keyring: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    from workstation.cli import main
+
+    monkeypatch.setenv(identity.PASSPHRASE_ENV, PASSPHRASE)
+    path = tmp_path / "a.ecgws"
+    with AnnotationStore.open(path) as store:
+        store.add_annotator("ann1", "Annotator One")
+        store.switch_user("ann1")
+        store.add_record(synthetic_record())
+        session = store.open_session("rec-1")
+        session.execute(SetNote.of(session.state, "done"))
+        session.submit()
+    identity.lock_key_file()
+    assert main(["audit", "verify", str(path)]) == 0
+    assert "1 signatures valid" in capsys.readouterr().out
+    identity.lock_key_file()
+    monkeypatch.setenv(identity.PASSPHRASE_ENV, "incorrect horse battery")
+    assert main(["audit", "verify", str(path)]) == 3
+    assert "cannot be checked" in capsys.readouterr().err
+    assert main(["audit", "verify", "--allow-unverified", str(path)]) == 0

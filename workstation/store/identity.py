@@ -30,9 +30,9 @@ import keyring.backends.null
 import keyring.errors
 
 from workstation.core.annotation import AnnotationState
-from workstation.store.errors import IdentityError
+from workstation.store.errors import IdentityError, PassphraseError
 from workstation.store.events import canonical_json
-from workstation.store.key_file import KeyFile, PassphraseError, default_key_file
+from workstation.store.key_file import KeyFile, default_key_file
 
 KEYRING_SERVICE = "ecg-workstation"
 #: Environment variable with the key file's passphrase (for the command line and scripts).
@@ -163,9 +163,9 @@ def _unlock(path: Path) -> KeyFile:
             return KeyFile.unlock(path, passphrase)
         except PassphraseError as exc:
             problem = exc.problem
-    raise PassphraseError(path, f"this computer has no OS keyring, so signing keys are kept in this "
-                                f"passphrase-protected file; give its passphrase (${PASSPHRASE_ENV} "
-                                f"on the command line)")
+    why = "" if os_keyring_available() else "this computer has no OS keyring, so "
+    raise PassphraseError(path, f"{why}signing keys are kept in this passphrase-protected file; give "
+                                f"its passphrase (${PASSPHRASE_ENV} on the command line)")
 
 
 def key_fingerprint(secret: str) -> str:

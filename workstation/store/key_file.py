@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from workstation.store.errors import IdentityError
+from workstation.store.errors import IdentityError, PassphraseError
 
 FORMAT = "ecgws-signing-keys"
 VERSION = 1
@@ -34,10 +34,6 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
 KEY_FILE_ENV = "ECGWS_KEY_FILE"
 #: Shortest passphrase accepted when a key file is created.
 MIN_PASSPHRASE = 8
-
-
-class PassphraseError(IdentityError):
-    """The key file cannot be opened with the passphrase given (or none was given)."""
 
 
 def default_key_file() -> Path:
