@@ -158,7 +158,8 @@ def _unlock(path: Path) -> KeyFile:
     while _prompt is not None:
         passphrase = _prompt(path, not path.exists(), problem)
         if passphrase is None:
-            break
+            raise PassphraseError(path, "no passphrase was given for this key file of signing keys; "
+                                        "until it is, nothing can be signed")
         try:
             return KeyFile.unlock(path, passphrase)
         except PassphraseError as exc:

@@ -21,6 +21,7 @@ from workstation.core.commands import (ChangeWaveType, Command, DeleteWave, Mark
 from workstation.core.delineation import WaveKind
 from workstation.core.selection import Selection
 from workstation.store import Role
+from workstation.ui import passphrase_dialog
 from workstation.ui.annotation_panel import AnnotationPanel
 from workstation.ui.annotator_dialogs import HistoryDialog, ProfileDialog
 from workstation.ui.corrections import SETTINGS_USER, Corrections, settings_store_path
@@ -94,6 +95,7 @@ class AnnotationController(QtCore.QObject):
         self.actions, self.settings = actions, settings
         self.first_run_dialog: QtWidgets.QDialog | None = None
         self.context_menu: QtWidgets.QMenu | None = None
+        passphrase_dialog.install()  # before the first secret is needed (signing in, below)
         self.corrections = Corrections(store_path, user, parent)
         self.corrections.problem.connect(self._on_problem)
         self.editor = BoundaryEditor(paper, self.apply_command)

@@ -17,6 +17,11 @@ OPEN_FILTER = (
 )
 
 
+def wrappable(text: str) -> str:
+    """``text`` with a break opportunity after each path separator, so a long path wraps in a label."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
+
+
 def error_box(parent: QtWidgets.QWidget | None, message: str, *,
               title: str = "Cannot open ECG") -> QtWidgets.QMessageBox:
     """A warning box with the reader's one-line message (not yet shown)."""
