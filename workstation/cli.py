@@ -388,6 +388,16 @@ def _format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+@cli.command("keys")
+def keys_cmd() -> None:
+    """Say where this computer keeps annotators' signing keys: the OS keyring, or the
+    passphrase-protected key file ($ECGWS_KEY_FILE; chosen with $ECGWS_KEYRING=file, or when
+    there is no OS keyring)."""
+    from workstation.store.identity import describe_keeper
+
+    click.echo(f"signing keys: {describe_keeper()}")
+
+
 @cli.group("audit")
 def audit_group() -> None:
     """Check an annotation store and read its history (who changed what, and when)."""

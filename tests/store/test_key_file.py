@@ -147,3 +147,28 @@ def test_command_line_takes_the_passphrase_from_the_environment(tmp_path: Path, 
     assert main(["audit", "verify", str(path)]) == 3
     assert "cannot be checked" in capsys.readouterr().err
     assert main(["audit", "verify", "--allow-unverified", str(path)]) == 0
+
+
+def test_import_annotations_uses_the_passphrase_from_the_environment(
+        tmp_path: Path, no_os_keyring: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    import shutil
+
+    from resources import sample_ecg_path
+    from workstation.cli import main
+
+    folder = tmp_path / "reader"
+    shutil.copytree(sample_ecg_path().parent, folder)
+    store = tmp_path / "panel.ecgws"
+    assert main(["import-annotations", str(store), str(folder), "--annotator", "a2"]) == 2
+    assert "ECGWS_PASSPHRASE" in capsys.readouterr().err  # said, not a traceback
+    monkeypatch.setenv(identity.PASSPHRASE_ENV, PASSPHRASE)
+    assert main(["import-annotations", str(store), str(folder), "--annotator", "a1"]) == 0
+    assert KeyFile.unlock(no_os_keyring, PASSPHRASE).get("a1")
+
+
+def test_keys_command_says_where_the_keys_are(no_os_keyring: Path, capsys: pytest.CaptureFixture) -> None:
+    from workstation.cli import main
+
+    assert main(["keys"]) == 0
+    assert f"passphrase-protected key file {no_os_keyring}" in capsys.readouterr().out

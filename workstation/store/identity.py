@@ -77,7 +77,8 @@ class OsKeyring:
     """The operating system's keyring, through the ``keyring`` library."""
 
     def __init__(self) -> None:
-        self.description = f"the OS keyring ({type(keyring.get_keyring()).__module__})"
+        backend = keyring.get_keyring()
+        self.description = f"the OS keyring ({getattr(backend, 'name', type(backend).__name__)})"
 
     def get(self, annotator_id: str) -> str | None:
         return keyring.get_password(KEYRING_SERVICE, annotator_id)
