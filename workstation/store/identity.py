@@ -139,7 +139,7 @@ def describe_keeper() -> str:
     return f"the passphrase-protected key file {default_key_file()} ({state})"
 
 
-def keeper(store_path: Path) -> SecretKeeper:
+def keeper() -> SecretKeeper:
     """Where secrets are kept here; unlocks the key file when it is the one (IdentityError if not)."""
     global _unlocked
     if not uses_key_file():
@@ -181,7 +181,7 @@ def ensure_secret(store_path: Path, annotator_id: str) -> str:
     if existing:
         return existing
     secret = secrets.token_hex(32)
-    where = keeper(store_path)
+    where = keeper()
     try:
         where.put(annotator_id, secret)
     except keyring.errors.KeyringError as exc:
@@ -192,7 +192,7 @@ def ensure_secret(store_path: Path, annotator_id: str) -> str:
 
 def read_secret(store_path: Path, annotator_id: str, *, missing_ok: bool = False) -> str | None:
     """The annotator's secret; IdentityError when this computer has none (unless ``missing_ok``)."""
-    where = keeper(store_path)
+    where = keeper()
     try:
         secret = where.get(annotator_id)
     except keyring.errors.KeyringError as exc:
