@@ -90,7 +90,7 @@ def main() -> None:
                                                 wave.onset + (1 if i % 2 == 0 else -1))
             globals_.append(timed(app, window, lambda c=command: window.apply_command(c)))
             undos.append(timed(app, window, window.undo))
-        window._reanalyse.stop()
+        window.session.reanalyse_timer.stop()
         frames = [full_frame(app, window) for _ in range(20)]
         print(f"sample: {len(window.corrections.state.waves)} waves on 12 leads; store in a temporary folder")
         summary("nudge (commit + redraw + paint)", nudges)

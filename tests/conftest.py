@@ -40,13 +40,17 @@ def fixtures_dir() -> Path:
 @pytest.fixture(autouse=True)
 def private_user_files(tmp_path_factory: pytest.TempPathFactory,
                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads or writes the user's own preferences or annotation store.
+    """No test reads or writes the user's own preferences, annotation store or key file.
 
     Windows made without an explicit store use ``$ECGWS_STORE``; Qt's preferences of the
     whole test run live in a temporary folder.
     """
     home = tmp_path_factory.getbasetemp() / "user-files"
     monkeypatch.setenv("ECGWS_STORE", str(home / "annotations.sqlite"))
+    # the key file of signing secrets, used where no keyring is set: never the user's, never unlocked
+    monkeypatch.setenv("ECGWS_KEY_FILE", str(home / "signing-keys.json"))
+    for name in ("ECGWS_PASSPHRASE", "ECGWS_KEYRING"):
+        monkeypatch.delenv(name, raising=False)
     try:
         from PySide6 import QtCore
     except ImportError:  # pragma: no cover - Qt is a dependency; be safe for partial installs

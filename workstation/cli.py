@@ -22,6 +22,7 @@ from workstation.io.registry import resolve_path
 
 EXIT_BAD_INPUT = 2
 EXIT_AUDIT_FAILED = 1  # the store was read and something in it is wrong
+EXIT_UNVERIFIED = 3  # nothing wrong was found, but some signatures could not be checked here
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -391,6 +392,16 @@ def _format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+@cli.command("keys")
+def keys_cmd() -> None:
+    """Say where this computer keeps annotators' signing keys: the OS keyring, or the
+    passphrase-protected key file ($ECGWS_KEY_FILE; chosen with $ECGWS_KEYRING=file, or when
+    there is no OS keyring)."""
+    from workstation.store.identity import describe_keeper
+
+    click.echo(f"signing keys: {describe_keeper()}")
+
+
 @cli.group("audit")
 def audit_group() -> None:
     """Check an annotation store and read its history (who changed what, and when)."""
@@ -400,12 +411,16 @@ def audit_group() -> None:
 @click.argument("store", type=click.Path(path_type=Path))
 @click.option("--quick", is_flag=True,
               help="Skip replaying every set from its history (the slowest check).")
-def audit_verify_cmd(store: Path, quick: bool) -> None:
+@click.option("--allow-unverified", is_flag=True,
+              help="Succeed even when some signatures cannot be checked on this computer.")
+def audit_verify_cmd(store: Path, quick: bool, allow_unverified: bool) -> None:
     """Check STORE: SQLite's integrity check, the hash chain of the whole event log, every
-    annotation set against its history, and the signatures this computer's keyring can check.
+    annotation set against its history, and every signature.
 
-    Exits 1 naming the first bad event (or set) when anything is wrong, 2 when STORE
-    cannot be read at all.
+    A signature is checked with its author's secret from this computer's OS keyring or key
+    file (its passphrase from $ECGWS_PASSPHRASE). Exits 1 naming the first bad event (or set)
+    when anything is wrong, 2 when STORE cannot be read at all, 3 when some signatures could
+    not be checked here (unless --allow-unverified).
     """
     from workstation.store import StoreError
     from workstation.store.audit import verify_store
@@ -422,11 +437,23 @@ def audit_verify_cmd(store: Path, quick: bool) -> None:
         click.echo(f"error: {store}: {problem}", err=True)
     if report.problems:
         raise SystemExit(EXIT_AUDIT_FAILED)
-    unchecked = (f", {report.signatures_unchecked} not checkable here (no secret in this keyring)"
+    if report.signatures_unchecked and not allow_unverified:
+        _refuse_unverified(store, report.signatures_unchecked)
+    unchecked = (f", {report.signatures_unchecked} not checkable here (no secret on this computer)"
                  if report.signatures_unchecked else "")
     replayed = "not replayed (--quick)" if quick else "match their history"
     click.echo(f"ok: {store}: {report.events} events chained, integrity ok, {report.sets} sets "
                f"{replayed}, {report.signatures_checked} signatures valid{unchecked}")
+
+
+def _refuse_unverified(store: Path, unchecked: int) -> None:
+    """Exit with :data:`EXIT_UNVERIFIED`: an unchecked signature is no evidence of integrity."""
+    from workstation.store.identity import describe_keeper
+
+    click.echo(f"error: {store}: {unchecked} signatures cannot be checked on this computer: their "
+               f"authors' secrets are not in {describe_keeper()} (a key file needs "
+               "$ECGWS_PASSPHRASE); pass --allow-unverified to accept that", err=True)
+    raise SystemExit(EXIT_UNVERIFIED)
 
 
 @audit_group.command("log")

@@ -126,3 +126,15 @@ def test_the_log_shows_who_what_when_before_and_after(edited, capsys):
     assert main(["audit", "log", str(edited), "--record", "nope"]) == 2
     assert "no record nope" in capsys.readouterr().err
     assert main(["audit", "--help"]) == 0
+
+
+def test_verify_fails_when_a_signature_cannot_be_checked_here(edited, capsys):
+    import keyring
+
+    from workstation.store import KEYRING_SERVICE
+
+    keyring.delete_password(KEYRING_SERVICE, "ann1")  # the author's secret is not on this computer
+    assert main(["audit", "verify", str(edited)]) == 3
+    assert "1 signatures cannot be checked" in capsys.readouterr().err
+    assert main(["audit", "verify", "--allow-unverified", str(edited)]) == 0
+    assert "1 not checkable here" in capsys.readouterr().out

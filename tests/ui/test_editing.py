@@ -428,7 +428,7 @@ def test_two_blind_readers_then_dashboard_and_adjudication(window, qtbot, sample
 
 def test_closing_with_unsaved_edits_offers_to_save_them(qtbot, tmp_path, settings, sample, proposal,
                                                          monkeypatch) -> None:
-    import workstation.ui.main_window as main_window
+    import workstation.ui.annotating as annotating  # asks the close question
 
     bad = tmp_path / "foreign.sqlite"
     bad.write_bytes(b"not a database" * 100)
@@ -441,10 +441,10 @@ def test_closing_with_unsaved_edits_offers_to_save_them(qtbot, tmp_path, setting
     window.editor.select(Selection(wave.id, Boundary.ONSET))
     qtbot.keyClick(window.paper, KEY.Key_Left)
     asked = []
-    monkeypatch.setattr(main_window, "ask_choice", lambda *a, **k: asked.append(a) or None)  # Cancel
+    monkeypatch.setattr(annotating, "ask_choice", lambda *a, **k: asked.append(a) or None)  # Cancel
     assert not window.close() and window.isVisible()  # cancelled: the window stays, edits kept
     rescue = tmp_path / "rescue"
-    monkeypatch.setattr(main_window, "ask_choice", lambda *a, **k: 0)  # "Save to folder…"
+    monkeypatch.setattr(annotating, "ask_choice", lambda *a, **k: 0)  # "Save to folder…"
     monkeypatch.setattr(QtWidgets.QFileDialog, "getExistingDirectory", lambda *a, **k: str(rescue))
     assert window.close()
     assert asked and (rescue / "ludb_2.delineation.json").is_file() and (rescue / "ludb_2.ii").is_file()

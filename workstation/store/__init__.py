@@ -4,7 +4,7 @@ SQL stays inside this package. The workstation uses :class:`AnnotationStore` and
 :class:`EditingSession`; everything else is reached through them::
 
     store = AnnotationStore.open(path)             # StoreError naming the file when it cannot
-    store.switch_user("jdoe")                      # explicit; IdentityError without a keyring secret
+    store.switch_user("jdoe")                      # explicit; IdentityError without its secret here
     info = store.add_record(record)                # id = hash of the signal; idempotent
     store.add_proposal(info.id, delineation)       # the model's immutable proposal (once per version)
     session = store.open_session(info.id, blind=False, hide_proposal=False)
@@ -25,7 +25,8 @@ the same thing first: call ``session.refresh()``), ``CommandError`` (a rule of t
 disk full, read-only, damaged); in every case nothing was changed, in the store or on screen.
 """
 
-from workstation.store.errors import ConflictError, IdentityError, SetLockedError, StoreError
+from workstation.store.errors import (ConflictError, IdentityError, PassphraseError, SetLockedError,
+                                      StoreError)
 from workstation.store.identity import KEYRING_SERVICE, Annotator, Role
 from workstation.store.records import RecordInfo, record_info, record_key
 from workstation.store.session import EditingSession, StoreSink
@@ -33,5 +34,6 @@ from workstation.store.sets import SetInfo
 from workstation.store.store import AnnotationStore, SignatureCheck
 
 __all__ = ["KEYRING_SERVICE", "AnnotationStore", "Annotator", "ConflictError", "EditingSession",
-           "IdentityError", "RecordInfo", "Role", "SetInfo", "SetLockedError", "SignatureCheck",
+           "IdentityError", "PassphraseError", "RecordInfo", "Role", "SetInfo", "SetLockedError",
+           "SignatureCheck",
            "StoreError", "StoreSink", "record_info", "record_key"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from workstation.core.commands import CommandError, command_from_dict
 from workstation.store import sets
-from workstation.store.errors import IdentityError, StoreError
+from workstation.store.errors import IdentityError, PassphraseError, StoreError
 from workstation.store.events import Event, EventKind, events_of_record, verify_chain
 from workstation.store.rebuild import rebuild, rebuild_status
 from workstation.store.store import AnnotationStore
@@ -100,9 +100,12 @@ def _signature_problems(store: AnnotationStore) -> tuple[int, int, list[str]]:
     checked, unchecked, problems = 0, 0, []
     signed = store.database.execute(
         "SELECT id FROM annotation_sets WHERE signature IS NOT NULL ORDER BY id").fetchall()
-    for (set_id,) in signed:
+    for n, (set_id,) in enumerate(signed):
         try:
             check = store.verify_signature(set_id)
+        except PassphraseError:  # the key file stays locked: trying each set again costs seconds
+            unchecked += len(signed) - n
+            break
         except IdentityError:
             unchecked += 1
             continue

@@ -32,6 +32,10 @@ class IdentityError(StoreError):
     """No current user, an unknown annotator, or a signing secret missing from the keyring."""
 
 
+class PassphraseError(IdentityError):
+    """The key file of signing secrets cannot be opened with the passphrase given (or none)."""
+
+
 # SQLite's messages (sqlite3.Error has no portable error code on Python 3.11) and what each
 # means for the person at the workstation
 _MEANINGS = (

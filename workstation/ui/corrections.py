@@ -274,6 +274,11 @@ class Corrections(QtCore.QObject):
     shown_state = state
 
     @property
+    def record(self) -> ECGRecord | None:
+        """The record whose corrections are held (None: none attached)."""
+        return self._open.record if self._open is not None else None
+
+    @property
     def record_id(self) -> str | None:
         """The open record's id in the store (its content hash), once known."""
         return self._open.record_id if self._open is not None else None

@@ -7,12 +7,19 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
+#: The product's name, in window titles and in the dialogs that speak for the window.
+APP_TITLE = "ECG Workstation"
 #: File-dialog filter: every format the readers know, then all files.
 OPEN_FILTER = (
     "ECG files (*.hea *.xml *.dcm *.scp *.edf *.csv *.txt *.json);;"
     "WFDB header (*.hea);;XML (*.xml);;DICOM (*.dcm);;SCP-ECG (*.scp);;EDF (*.edf);;"
     "CSV (*.csv *.txt);;All files (*)"
 )
+
+
+def wrappable(text: str) -> str:
+    """``text`` with a break opportunity after each path separator, so a long path wraps in a label."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
 
 
 def error_box(parent: QtWidgets.QWidget | None, message: str, *,
@@ -24,6 +31,18 @@ def error_box(parent: QtWidgets.QWidget | None, message: str, *,
     box.setText(title)
     box.setInformativeText(message)
     box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Ok)
+    return box
+
+
+def show_error_box(parent: QtWidgets.QWidget, message: str, *, title: str,
+                   modal: bool = True) -> QtWidgets.QMessageBox:
+    """Show :func:`error_box`: window-modal, or modeless (for tests) when ``modal`` is False."""
+    box = error_box(parent, message, title=title)
+    if modal:
+        box.open()
+    else:
+        box.setModal(False)
+        box.show()
     return box
 
 

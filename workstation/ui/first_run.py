@@ -18,8 +18,9 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from resources import sample_ecg_path
-from workstation.store import AnnotationStore, Role, StoreError
+from workstation.store import AnnotationStore, Role, StoreError, identity
 from workstation.ui.corrections import SETTINGS_STORE, SETTINGS_USER, settings_store_path
+from workstation.ui.dialogs import wrappable
 
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._@-]+")
 
@@ -36,6 +37,13 @@ def suggest_id(name: str) -> str:
     return re.sub(r"\.{2,}", ".", dotted).strip(".")[:64]
 
 
+def _key_place() -> str:
+    """Where the new profile's signing key will be kept, in the welcome screen's words."""
+    if identity.uses_key_file():
+        return "a key file protected by a passphrase (you choose it next)"
+    return "this computer's keyring"
+
+
 class FirstRunDialog(QtWidgets.QDialog):
     """Welcome, profile, store; then the sample."""
 
@@ -50,8 +58,8 @@ class FirstRunDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         intro = QtWidgets.QLabel(
             "<b>Set up your annotator profile.</b><br>Your corrections and signatures are "
-            "recorded under this profile. Its signing key is kept in this computer's "
-            "keyring.<br><i>Decision support - clinician review required.</i>")
+            f"recorded under this profile. Its signing key is kept in {_key_place()}."
+            "<br><i>Decision support - clinician review required.</i>")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QtWidgets.QFormLayout()
@@ -106,7 +114,7 @@ class FirstRunDialog(QtWidgets.QDialog):
             with AnnotationStore.open(store_path) as store:
                 store.add_annotator(user_id, name, self.role.currentData())
         except (StoreError, OSError) as exc:  # keyring refusals arrive as IdentityError
-            self.error.setText(f"The profile could not be created: {exc}")
+            self.error.setText(wrappable(f"The profile could not be created: {exc}"))
             return
         self.settings.setValue(SETTINGS_USER, user_id)
         self.settings.setValue(SETTINGS_STORE, str(store_path))
