@@ -11,17 +11,22 @@ Why this shape: CPU time. The first operation folds ``FOLD`` consecutive samples
 kernels handle efficiently; the head unfolds the class scores back to one per input sample
 ("depth to space"). That keeps a 10 s 12-lead record well under 100 ms on two CPU cores
 while boundaries stay at the 2 ms resolution of the input.
+
+Training code only (torch): the workstation runs the exported ONNX file
+(:mod:`inference.delineation.export`, :mod:`inference.runtime`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
-#: Sampling rate the network works at; other rates are resampled to it and back.
-MODEL_FS = 500.0
+from inference.delineation.preprocess import MODEL_FS  # noqa: F401 - the network's rate
+
 #: Samples folded into channels by the stem (500 Hz -> 125 Hz feature rate).
 FOLD = 4
 #: Output classes, in channel order. Matches :class:`inference.delineation.labels.Label`.
@@ -72,9 +77,9 @@ class LeadFusion(nn.Module):
         self.mix = _conv(2 * width, width, 1)
 
     def forward(self, h: torch.Tensor, n_leads: int) -> torch.Tensor:
-        rows, width, *rest = h.shape  # rest: (length,), or (1, length) when planar
-        pooled = h.reshape(rows // n_leads, n_leads, width, *rest).mean(dim=1, keepdim=True)
-        pooled = pooled.expand(-1, n_leads, *([-1] * (1 + len(rest)))).reshape(h.shape)
+        rows, width, length = h.shape
+        pooled = h.reshape(rows // n_leads, n_leads, width, length).mean(dim=1, keepdim=True)
+        pooled = pooled.expand(-1, n_leads, -1, -1).reshape(h.shape)
         return self.mix(torch.cat([h, pooled], dim=1))
 
 
@@ -100,8 +105,6 @@ class DelineationNet(nn.Module):
         self.head = nn.Conv1d(w[0], config.n_classes * config.fold, 1)
         self.fusion = nn.ModuleDict({str(level): LeadFusion(w[level])
                                      for level in config.fusion_levels})
-        #: set by :func:`make_planar` for inference: tensors are (batch, channels, 1, length)
-        self.planar = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         records, n_leads, length = x.shape
@@ -109,8 +112,6 @@ class DelineationNet(nn.Module):
         fold = self.config.fold
         # space to depth: (B, L) -> (B, fold, L / fold), sample t*fold+j in channel j
         h = x.reshape(batch, length // fold, fold).transpose(1, 2)
-        if self.planar:
-            h = h.unsqueeze(2).contiguous(memory_format=torch.channels_last)
         skips = [self.stem(h)]
         for level, block in enumerate(self.down, start=1):
             h = block(skips[-1])
@@ -123,8 +124,6 @@ class DelineationNet(nn.Module):
             h = nn.functional.interpolate(h, size=skip.shape[2:], mode="nearest")
             h = block(torch.cat([h, skip], dim=1))
         out = self.head(h)  # (B, classes * fold, L / fold)
-        if self.planar:
-            out = out.squeeze(2)
         # depth to space: channel c*fold+j at step t -> class c at sample t*fold+j
         out = out.reshape(batch, self.config.n_classes, fold, length // fold)
         out = out.permute(0, 1, 3, 2).reshape(batch, self.config.n_classes, length)
@@ -135,23 +134,50 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def make_planar(model: DelineationNet) -> DelineationNet:
-    """Run the (trained, evaluation-mode) network as (1 x k) 2-D convolutions, channels last.
+class Probabilities(nn.Module):
+    """The network followed by the softmax over classes: what inference runs.
 
-    Same weights, same results to float rounding; oneDNN's 2-D channels-last kernels are two
-    to four times faster on a CPU than its 1-D ones for these long, thin tensors (measured:
-    a 24-channel 32k-sample layer 14 ms -> 3.4 ms on two cores). Inference only.
+    Input ``(records, leads, length)``; output ``(records, leads, n_classes, length)``.
     """
-    for module in list(model.modules()):
-        for name, child in module.named_children():
-            if isinstance(child, nn.Conv1d):
-                conv = nn.Conv2d(child.in_channels, child.out_channels, (1, child.kernel_size[0]),
-                                 padding=(0, child.padding[0]), bias=child.bias is not None)
-                conv.weight.data = child.weight.data.unsqueeze(2).clone()
-                if child.bias is not None:
-                    conv.bias.data = child.bias.data.clone()
-                setattr(module, name, conv.to(memory_format=torch.channels_last))
-            elif isinstance(child, nn.MaxPool1d):
-                setattr(module, name, nn.MaxPool2d((1, 2)))
-    model.planar = True
-    return model.eval()
+
+    def __init__(self, net: DelineationNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x), dim=2)
+
+
+class TorchNetwork:
+    """A torch network with the :class:`inference.delineation.predict.Network` interface
+    (numpy in, probabilities out): what training validates with before anything is exported."""
+
+    def __init__(self, model: DelineationNet) -> None:
+        self._model = Probabilities(model)
+        self.multiple = model.config.multiple
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        device = next(self._model.parameters()).device
+        with torch.inference_mode():
+            return self._model(torch.from_numpy(x).to(device)).cpu().numpy()
+
+
+def fuse_batchnorm(model: DelineationNet) -> DelineationNet:
+    """Fold every BatchNorm into the convolution before it (inference only: fewer passes)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for module in model.modules():
+        if isinstance(module, nn.Sequential) and len(module) == 3 \
+                and isinstance(module[1], nn.BatchNorm1d):
+            module[0] = fuse_conv_bn_eval(module[0], module[1])
+            module[1] = nn.Identity()
+    return model
+
+
+def load_trained(path: Path) -> tuple[DelineationNet, dict]:
+    """The network saved by :mod:`inference.delineation.train` (or fine-tuning) at ``path``,
+    as saved (batch norm unfused, trainable), and the file's other fields."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    model = DelineationNet(NetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    return model, blob
