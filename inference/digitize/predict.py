@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -44,21 +45,36 @@ class ModelInfo:
     threshold: float  # probability above which a pixel is trace ink
 
 
-class TraceSegmenter:
-    """The loaded network and its threshold."""
+class OnnxNetwork:
+    """The exported network run by ONNX Runtime: ``(1, channels, H, W)`` float32 in 0..1 ->
+    ``(1, 1, H, W)`` logits, ``H`` and ``W`` multiples of :attr:`multiple`."""
 
     def __init__(self, path: Path) -> None:
         self._session = open_session(path)
         fields = metadata(self._session)
         self.info = ModelInfo(fields["name"], fields["version"], float(fields["threshold"]))
-        self._multiple = int(fields["multiple"])
+        self.multiple = int(fields["multiple"])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return run(self._session, x)
+
+
+class TraceSegmenter:
+    """The loaded network and its threshold."""
+
+    def __init__(self, network: Callable[[np.ndarray], np.ndarray], info: ModelInfo,
+                 multiple: int) -> None:
+        self._network = network
+        self.info = info
+        self._multiple = multiple
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> "TraceSegmenter":
         """The network exported by :mod:`inference.digitize.export` at ``path`` (an ``.onnx``
         file, or weights with their ``.onnx`` beside them). OSError, KeyError or ONNX Runtime's
         errors when the file is missing or is not such a network."""
-        return cls(onnx_path(Path(path)))
+        network = OnnxNetwork(onnx_path(Path(path)))
+        return cls(network, network.info, network.multiple)
 
     def probability(self, image: np.ndarray, contrast: Contrast) -> np.ndarray:
         """Each pixel's probability (float32, the image's height and width) of being trace ink."""
@@ -84,7 +100,7 @@ class TraceSegmenter:
         m = self._multiple
         padded = cv2.copyMakeBorder(x, 0, -h % m, 0, -w % m, cv2.BORDER_REPLICATE)
         tensor = padded.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(255.0)
-        out = run(self._session, tensor)
+        out = self._network(tensor)
         return np.ascontiguousarray(out[0, 0, :h, :w], dtype=np.float32)
 
 
