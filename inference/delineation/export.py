@@ -5,7 +5,8 @@ they write weights; by hand (needs the ``[train]`` extra)::
 
     python -m inference.delineation.export resources/models/delineation-unet.pt
 
-The file holds the network with batch norm folded and the softmax over classes, for one record
+The file holds the network with batch norm folded, as (1 x k) 2-D convolutions, and the softmax
+over classes, for one record
 of any number of leads and any length that is a multiple of the network's stride; its metadata
 holds the model's name, version and architecture, and the SHA-256 of the weights it came from.
 """
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from inference.delineation.model import DelineationNet, Probabilities, fuse_batchnorm, load_trained
+from inference.delineation.model import (DelineationNet, Probabilities, fuse_batchnorm,
+                                         load_trained, make_planar)
 from inference.export import export_onnx
 from inference.runtime import ONNX_SUFFIX, sha256
 
@@ -51,10 +53,11 @@ def export_weights(weights: Path, out: Path | None = None) -> Path:
 
 
 def export_network(model: DelineationNet, out: Path, fields: dict[str, str]) -> Path:
-    """Write ``model`` (any mode; a copy is folded for inference) to ``out`` with ``fields``."""
+    """Write ``model`` (any mode; a copy is folded and made planar for inference, see
+    :func:`inference.delineation.model.make_planar`) to ``out`` with ``fields``."""
     folded = DelineationNet(model.config)
     folded.load_state_dict(model.state_dict())
-    net = Probabilities(fuse_batchnorm(folded.eval())).eval()
+    net = Probabilities(make_planar(fuse_batchnorm(folded.eval()))).eval()
     multiple = model.config.multiple
     steps = torch.export.Dim("steps", min=1, max=MAX_SAMPLES // multiple)
     leads = torch.export.Dim("leads", min=1, max=MAX_LEADS)

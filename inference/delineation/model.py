@@ -77,9 +77,9 @@ class LeadFusion(nn.Module):
         self.mix = _conv(2 * width, width, 1)
 
     def forward(self, h: torch.Tensor, n_leads: int) -> torch.Tensor:
-        rows, width, length = h.shape
-        pooled = h.reshape(rows // n_leads, n_leads, width, length).mean(dim=1, keepdim=True)
-        pooled = pooled.expand(-1, n_leads, -1, -1).reshape(h.shape)
+        rows, width, *rest = h.shape  # rest: (length,), or (1, length) when planar
+        pooled = h.reshape(rows // n_leads, n_leads, width, *rest).mean(dim=1, keepdim=True)
+        pooled = pooled.expand(-1, n_leads, *([-1] * (1 + len(rest)))).reshape(h.shape)
         return self.mix(torch.cat([h, pooled], dim=1))
 
 
@@ -105,6 +105,8 @@ class DelineationNet(nn.Module):
         self.head = nn.Conv1d(w[0], config.n_classes * config.fold, 1)
         self.fusion = nn.ModuleDict({str(level): LeadFusion(w[level])
                                      for level in config.fusion_levels})
+        #: set by :func:`make_planar` for inference: tensors are (batch, channels, 1, length)
+        self.planar = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         records, n_leads, length = x.shape
@@ -112,6 +114,8 @@ class DelineationNet(nn.Module):
         fold = self.config.fold
         # space to depth: (B, L) -> (B, fold, L / fold), sample t*fold+j in channel j
         h = x.reshape(batch, length // fold, fold).transpose(1, 2)
+        if self.planar:
+            h = h.unsqueeze(2).contiguous(memory_format=torch.channels_last)
         skips = [self.stem(h)]
         for level, block in enumerate(self.down, start=1):
             h = block(skips[-1])
@@ -124,6 +128,8 @@ class DelineationNet(nn.Module):
             h = nn.functional.interpolate(h, size=skip.shape[2:], mode="nearest")
             h = block(torch.cat([h, skip], dim=1))
         out = self.head(h)  # (B, classes * fold, L / fold)
+        if self.planar:
+            out = out.squeeze(2)
         # depth to space: channel c*fold+j at step t -> class c at sample t*fold+j
         out = out.reshape(batch, self.config.n_classes, fold, length // fold)
         out = out.permute(0, 1, 3, 2).reshape(batch, self.config.n_classes, length)
@@ -181,3 +187,26 @@ def load_trained(path: Path) -> tuple[DelineationNet, dict]:
     model = DelineationNet(NetConfig.from_dict(blob["config"]))
     model.load_state_dict(blob["state_dict"])
     return model, blob
+
+
+def make_planar(model: DelineationNet) -> DelineationNet:
+    """Run the (trained, evaluation-mode) network as (1 x k) 2-D convolutions, channels last.
+
+    Same weights, same results to float rounding. The ONNX export is made of this form:
+    ONNX Runtime's 2-D convolutions (blocked channel layout) run the network about a quarter
+    faster than its 1-D ones (measured: a 2-lead 132 s window 39 -> 29 ms on two cores), as
+    oneDNN's did under torch. Inference only.
+    """
+    for module in list(model.modules()):
+        for name, child in module.named_children():
+            if isinstance(child, nn.Conv1d):
+                conv = nn.Conv2d(child.in_channels, child.out_channels, (1, child.kernel_size[0]),
+                                 padding=(0, child.padding[0]), bias=child.bias is not None)
+                conv.weight.data = child.weight.data.unsqueeze(2).clone()
+                if child.bias is not None:
+                    conv.bias.data = child.bias.data.clone()
+                setattr(module, name, conv.to(memory_format=torch.channels_last))
+            elif isinstance(child, nn.MaxPool1d):
+                setattr(module, name, nn.MaxPool2d((1, 2)))
+    model.planar = True
+    return model.eval()
