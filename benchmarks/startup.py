@@ -5,7 +5,8 @@ Run: ``QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/startup.py [--repea
 
 Each run is a fresh interpreter (cold imports, warm disk cache after the first). Prints the
 median over the runs of: importing the window's modules; the window shown with the bundled
-sample read and painted; the sample delineated (loading the model included); the peak
+sample read and painted (automatic delineation off, so that the next step is the model's);
+the sample delineated (importing the runtime and loading the model included); the peak
 resident memory; and whether torch was imported. With ``--app``, also the frozen app's
 ``--self-test`` wall time (start, imports, delineation, rules, report, exports).
 """
@@ -33,6 +34,7 @@ app = QtWidgets.QApplication([])
 settings = QtCore.QSettings(sys.argv[1] + "/settings.ini", QtCore.QSettings.Format.IniFormat)
 win = MainWindow(modal_errors=False, background_loading=False,
                  store_path=__import__("pathlib").Path(sys.argv[1]) / "a.sqlite", settings=settings)
+win.set_state(__import__("dataclasses").replace(win.state, auto_delineate=False))
 win.resize(1600, 1000)
 win.show()
 win.session.open_sample()
