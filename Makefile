@@ -5,23 +5,42 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TRAIN_STAMP := $(VENV)/.train
 
-.PHONY: run test lint bench env clean app
+# torch is only for training, fine-tuning and the ONNX export (the [train] extra, which
+# `make test` installs; `make run` and `make app` do not). It is the CPU build, explicitly: the
+# pinned "+cpu" version exists only on the PyTorch CPU index, never on PyPI, so pip cannot fall
+# back to the multi-GB CUDA build. Point TORCH_INDEX at a mirror, or TORCH at another build
+# (e.g. TORCH=torch==2.13.0 TORCH_INDEX=https://download.pytorch.org/whl/cu126 for a GPU).
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+ifeq ($(shell uname -s),Darwin)
+TORCH ?= torch==2.13.0
+else
+TORCH ?= torch==2.13.0+cpu
+endif
+
+.PHONY: run test lint bench env env-train clean app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# the CPU build of torch first, so no dependency pulls a multi-GB CUDA build
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test,eval]"
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
+# torch alone from TORCH_INDEX (its dependencies then come from the usual index)
+$(TRAIN_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --no-deps --extra-index-url $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[test,eval,train]"
+	touch $(TRAIN_STAMP)
+
 env: $(STAMP)
+
+env-train: $(TRAIN_STAMP)
 
 run: $(STAMP)
 	$(BIN)/ecgws open --sample
 
-test: $(STAMP)
+test: $(TRAIN_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
@@ -37,7 +56,7 @@ app: $(VENV)/.packaging
 	QT_QPA_PLATFORM=offscreen $(APP) --self-test
 	du -sh dist/ecgws
 
-bench: $(STAMP)
+bench: $(TRAIN_STAMP)
 	$(BIN)/python benchmarks/open_files.py
 
 clean:

@@ -1,29 +1,27 @@
 """How long delineation takes: a 10 s 12-lead record (ours and the peers) and a 24 h Holter.
 
-Run: ``.venv/bin/python benchmarks/delineation_speed.py [--skip-holter] [--threads N]``.
+Run: ``.venv/bin/python benchmarks/delineation_speed.py [--skip-holter]``.
 Prints milliseconds per 10 s 12-lead 500 Hz record (median of repeated runs after a
-warm-up) for our model, NeuroKit2 and ecgdeli (when installed), then the wall time and the
-peak resident memory of delineating the synthetic 24 h two-lead 250 Hz Holter of
-``benchmarks/open_files.py`` (read lazily, window by window).
+warm-up) for our model (its ONNX export under ONNX Runtime, as the workstation runs it),
+NeuroKit2 and ecgdeli (when installed), then the wall time and the peak resident memory of
+delineating the synthetic 24 h two-lead 250 Hz Holter of ``benchmarks/open_files.py`` (read
+lazily, window by window). Imports no torch.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see inference/delineation/__init__.py
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import torch  # noqa: E402
+import onnxruntime  # noqa: E402
 
 from inference.delineation.peers import Peer, run_peer  # noqa: E402
 from inference.delineation.predict import default_delineator  # noqa: E402
@@ -55,7 +53,7 @@ def bench_resting(repeat: int) -> None:
         delineator.delineate(record)  # warm-up: first calls allocate and pick kernels
     med, best = median_ms(lambda: delineator.delineate(record), repeat)
     print(f"ours       10 s 12-lead 500 Hz: median {med:7.1f} ms, best {best:7.1f} ms "
-          f"({torch.get_num_threads()} torch threads)")
+          f"(ONNX Runtime {onnxruntime.__version__}, CPU)")
     for peer in Peer:
         if not peer.available():
             print(f"{peer.value:<10} skipped: not installed ({peer.pip_command})")
@@ -81,11 +79,8 @@ def bench_holter() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--skip-holter", action="store_true")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
     bench_resting(args.repeat)
     if not args.skip_holter:
         bench_holter()

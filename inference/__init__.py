@@ -1,9 +1,12 @@
 """Models over ECG records (delineation, digitisation of scans). Pure computation, no Qt.
 
-Importing this package does not import torch; :func:`delineate` loads the model on first use.
-The shipped delineation model is used unless another weights file (a fine-tuned version, see
-:mod:`inference.delineation.finetune`) is made the active one with :func:`set_active_model`
-or passed as ``model_path``; every delineation names the model version that made it.
+Nothing here imports torch: the networks run as ONNX exports under ONNX Runtime
+(:mod:`inference.runtime`); torch is needed only to train, fine-tune and export them (the
+``[train]`` extra). :func:`delineate` loads the model on first use. The shipped delineation
+model is used unless another one (a fine-tuned version, see
+:mod:`inference.delineation.finetune`: ``MODEL.onnx``, or its ``MODEL.pt`` with the export
+beside it) is made the active one with :func:`set_active_model` or passed as ``model_path``;
+every delineation names the model version that made it.
 """
 
 from __future__ import annotations
@@ -38,10 +41,11 @@ def delineate(record: "ECGRecord", model_path: Path | str | None = None) -> "Del
 
 
 def set_active_model(path: Path | str | None) -> "ModelInfo":
-    """Make the weights at ``path`` (None: the shipped model) what :func:`delineate` uses.
+    """Make the model at ``path`` (None: the shipped model) what :func:`delineate` uses.
 
-    Loads them first, so a bad file raises here (OSError, RuntimeError, KeyError) and the
-    active model stays as it was. Returns the model's name and version.
+    ``path`` is an ONNX export, or a weights file with its export beside it. Loads it first,
+    so a bad file raises here (OSError, KeyError, ONNX Runtime's errors) and the active model
+    stays as it was. Returns the model's name and version.
     """
     global _active_path
     from inference.delineation.predict import default_delineator

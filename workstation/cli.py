@@ -131,7 +131,8 @@ def convert_cmd(source: Path, target: Path, keep_identity: bool) -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Folder for STEM.json and the per-lead annotation files.")
 @click.option("--weights", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              default=None, help="Model weights (default: the shipped model).")
+              default=None, help="Model: its .onnx export, or weights with the export beside "
+              "them (default: the shipped model).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar on stderr (default: when stderr is a terminal).")
 def delineate_cmd(paths: tuple[Path, ...], out_dir: Path, weights: Path | None,
@@ -178,7 +179,8 @@ def delineate_cmd(paths: tuple[Path, ...], out_dir: Path, weights: Path | None,
 @click.option("--tolerance-ms", type=float, default=150.0, show_default=True,
               help="Matching window either side of a reference boundary.")
 @click.option("--weights", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              default=None, help="Model weights (default: the shipped model).")
+              default=None, help="Model: its .onnx export, or weights with the export beside "
+              "them (default: the shipped model).")
 @click.option("--count-unknown", is_flag=True,
               help="Also count as false positives unmatched boundaries where the reference "
                    "wave lacks that boundary (stricter; by default there is no ground truth).")

@@ -10,11 +10,13 @@
    :mod:`train`, a small learning rate), keeping the epoch that scores best on the
    **validation** split and stopping when it has not improved for ``patience`` epochs;
 4. scores the result on the test split again, and writes ``MODEL.pt`` (a new version: the
-   base version plus ``-ft.`` and a hash of the export and settings) with ``MODEL.md`` (its
-   card: data, settings, before/after figures) and ``MODEL.json`` (the same figures).
+   base version plus ``-ft.`` and a hash of the export and settings), its ONNX export
+   ``MODEL.onnx`` (what the workstation runs, without torch), ``MODEL.md`` (its card: data,
+   settings, before/after figures, the files' SHA-256) and ``MODEL.json`` (the same figures).
 
 The shipped weights are never touched. The workstation loads the result with
-``inference.set_active_model(MODEL.pt)``; every proposal it makes then names this version.
+``inference.set_active_model(MODEL.pt)`` (or ``MODEL.onnx``); every proposal it makes then
+names this version. The figures "after" are those of the exported file.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from inference.delineation.augment import AugmentConfig
 from inference.delineation.data import LeadSet
 from inference.delineation.evaluate import Method, MethodResult, evaluate
 from inference.delineation.labels import IGNORE
-from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig
-from inference.delineation.predict import Delineator, default_weights_path, load_model
+from inference.delineation.export import export_weights
+from inference.delineation.model import MODEL_FS, DelineationNet, load_trained
+from inference.delineation.predict import Delineator, default_weights_path
 from inference.delineation.scoring import CSE_SD_MS, Boundary, Scores
+from inference.runtime import ONNX_SUFFIX, sha256
 from inference.delineation.train import make_batch, record_rows, validate
 from workstation.core.delineation import OFFSET_SYMBOL, ONSET_SYMBOL, WaveKind
 from workstation.core.record import Annotation, ECGRecord, Lead, SourceInfo
@@ -140,17 +144,10 @@ def selection_score(scores: Scores) -> float:
     return 100 * scores.mean_f1() - float(np.mean(rms))
 
 
-def load_trainable(path: Path) -> tuple[DelineationNet, dict]:
-    """The network at ``path`` as saved (batch norm unfused: trainable) and its file's fields."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    model = DelineationNet(NetConfig.from_dict(blob["config"]))
-    model.load_state_dict(blob["state_dict"])
-    return model, blob
-
-
-def score(weights: Path, records: list[ExportRecord]) -> MethodResult:
-    """``ecgws evaluate``'s scores of the weights at ``weights`` on ``records``."""
-    delineator = Delineator(*load_model(weights))
+def score(model: Path, records: list[ExportRecord]) -> MethodResult:
+    """``ecgws evaluate``'s scores of the network at ``model`` (ONNX, or weights with their
+    export beside them) on ``records``."""
+    delineator = Delineator.load(model)
     return evaluate((r.as_record() for r in records), [Method.OURS], delineator.delineate)[0]
 
 
@@ -177,9 +174,9 @@ def finetune(export_dir: Path, out: Path, base: Path | None = None,
     train_set, val_set = lead_set(train_records), lead_set(val_records or train_records)
     log(f"data: {len(train_records)} train, {len(val_records)} validation, "
         f"{len(test_records)} test records")
-    before = score(base, test_records)
+    before = score(_exported(base), test_records)
     log(f"before: test mean F1 {100 * before.per_lead.mean_f1():.2f} %")
-    model, blob = load_trainable(base)
+    model, blob = load_trained(base)
     version = version or _version(blob["version"], export_dir, cfg)
     history = _train(model, train_set, val_set, cfg, log)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -189,17 +186,25 @@ def finetune(export_dir: Path, out: Path, base: Path | None = None,
                 "training": {"base": f"{blob['name']}/{blob['version']}",
                              "export": str(export_dir), "config": dataclasses.asdict(cfg),
                              "history": history["epochs"]}}, out)
-    after = score(out, test_records)
+    exported = export_weights(out)
+    after = score(exported, test_records)
     log(f"after:  test mean F1 {100 * after.per_lead.mean_f1():.2f} %")
     figures = {"model": f"{blob['name']}/{version}", "base": f"{blob['name']}/{blob['version']}",
                "export": str(export_dir), "config": dataclasses.asdict(cfg),
                "data": {"train": len(train_records), "validation": len(val_records),
                         "test": len(test_records)},
+               "files": {out.name: sha256(out), exported.name: sha256(exported)},
                "history": history["epochs"], "before": _figures(before),
                "after": _figures(after)}
     out.with_suffix(".json").write_text(json.dumps(figures, indent=1), encoding="utf-8")
     out.with_suffix(".md").write_text(model_card(figures), encoding="utf-8")
     return figures
+
+
+def _exported(weights: Path) -> Path:
+    """The ONNX export beside ``weights``, written first when it is missing."""
+    exported = weights.with_suffix(ONNX_SUFFIX)
+    return exported if exported.is_file() else export_weights(weights)
 
 
 def _version(base_version: str, export_dir: Path, cfg: FinetuneConfig) -> str:
@@ -255,7 +260,9 @@ def model_card(figures: dict) -> str:
              f"({figures['data']['train']} train, {figures['data']['validation']} validation, "
              f"{figures['data']['test']} held-out test records) by `ecgws finetune`.", "",
              f"Settings: {figures['config']}", "",
-             "Epochs (validation selection score; the best epoch's weights are kept):", ""]
+             "Files (the workstation runs the ONNX export; SHA-256):", ""]
+    lines += [f"- `{name}`: `{digest}`" for name, digest in figures["files"].items()]
+    lines += ["", "Epochs (validation selection score; the best epoch's weights are kept):", ""]
     lines += [f"- epoch {e['epoch']}: {e['validation_score']:.2f}" for e in figures["history"]]
     lines += ["", "## Held-out test split, before and after (`ecgws evaluate` scoring)", "",
               "| boundary | F1 before | F1 after | mean ms before | mean ms after | "

@@ -11,17 +11,22 @@ Why this shape: CPU time. The first operation folds ``FOLD`` consecutive samples
 kernels handle efficiently; the head unfolds the class scores back to one per input sample
 ("depth to space"). That keeps a 10 s 12-lead record well under 100 ms on two CPU cores
 while boundaries stay at the 2 ms resolution of the input.
+
+Training code only (torch): the workstation runs the exported ONNX file
+(:mod:`inference.delineation.export`, :mod:`inference.runtime`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
-#: Sampling rate the network works at; other rates are resampled to it and back.
-MODEL_FS = 500.0
+from inference.delineation.preprocess import MODEL_FS  # noqa: F401 - the network's rate
+
 #: Samples folded into channels by the stem (500 Hz -> 125 Hz feature rate).
 FOLD = 4
 #: Output classes, in channel order. Matches :class:`inference.delineation.labels.Label`.
@@ -135,12 +140,62 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+class Probabilities(nn.Module):
+    """The network followed by the softmax over classes: what inference runs.
+
+    Input ``(records, leads, length)``; output ``(records, leads, n_classes, length)``.
+    """
+
+    def __init__(self, net: DelineationNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.net(x), dim=2)
+
+
+class TorchNetwork:
+    """A torch network with the :class:`inference.delineation.predict.Network` interface
+    (numpy in, probabilities out): what training validates with before anything is exported."""
+
+    def __init__(self, model: DelineationNet) -> None:
+        self._model = Probabilities(model)
+        self.multiple = model.config.multiple
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        device = next(self._model.parameters()).device
+        with torch.inference_mode():
+            return self._model(torch.from_numpy(x).to(device)).cpu().numpy()
+
+
+def fuse_batchnorm(model: DelineationNet) -> DelineationNet:
+    """Fold every BatchNorm into the convolution before it (inference only: fewer passes)."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    for module in model.modules():
+        if isinstance(module, nn.Sequential) and len(module) == 3 \
+                and isinstance(module[1], nn.BatchNorm1d):
+            module[0] = fuse_conv_bn_eval(module[0], module[1])
+            module[1] = nn.Identity()
+    return model
+
+
+def load_trained(path: Path) -> tuple[DelineationNet, dict]:
+    """The network saved by :mod:`inference.delineation.train` (or fine-tuning) at ``path``,
+    as saved (batch norm unfused, trainable), and the file's other fields."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    model = DelineationNet(NetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    return model, blob
+
+
 def make_planar(model: DelineationNet) -> DelineationNet:
     """Run the (trained, evaluation-mode) network as (1 x k) 2-D convolutions, channels last.
 
-    Same weights, same results to float rounding; oneDNN's 2-D channels-last kernels are two
-    to four times faster on a CPU than its 1-D ones for these long, thin tensors (measured:
-    a 24-channel 32k-sample layer 14 ms -> 3.4 ms on two cores). Inference only.
+    Same weights, same results to float rounding. The ONNX export is made of this form:
+    ONNX Runtime's 2-D convolutions (blocked channel layout) run the network about a quarter
+    faster than its 1-D ones (measured: a 2-lead 132 s window 39 -> 29 ms on two cores), as
+    oneDNN's did under torch. Inference only.
     """
     for module in list(model.modules()):
         for name, child in module.named_children():

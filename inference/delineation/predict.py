@@ -1,5 +1,8 @@
 """``delineate(record) -> Delineation``: the trained network applied to any record.
 
+The network runs as its ONNX export under ONNX Runtime (:mod:`inference.runtime`): no torch at
+run time.
+
 Any sampling rate (resampled to 500 Hz and mapped back to the record's grid), any lead set
 (each lead is delineated on its own, all leads in one batch), NaN gaps (bridged for the
 network, no wave kept that touches one), and records of any length: long ones (a 24 h
@@ -9,22 +12,26 @@ memory stays bounded by one window.
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-import torch
 
-from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig, make_planar
 from inference.delineation.postprocess import Segments, find_waves
-from inference.delineation.preprocess import fill_gaps, prepare
+from inference.delineation.preprocess import MODEL_FS, fill_gaps, prepare
+from inference.runtime import metadata, onnx_path, open_session, run
 from workstation.core.conditioning import resample
 from workstation.core.delineation import Delineation, Wave, WaveKind, wave_id
 from workstation.core.record import ECGRecord
 
+#: The trained weights (training and fine-tuning start from them; torch reads them).
 WEIGHTS_FILE = "delineation-unet.pt"
+#: The same network exported for ONNX Runtime: what the workstation runs.
+MODEL_FILE = "delineation-unet.onnx"
 #: Long records are delineated in windows of this core length plus margins either side.
 CHUNK_S = 120.0
 #: Context either side of a window's core; longer than any wave plus the network's reach.
@@ -39,57 +46,69 @@ class ModelInfo:
     version: str
 
 
+class Network(Protocol):
+    """Class probabilities for prepared leads: ``(records, leads, samples)`` float32 in,
+    ``(records, leads, classes, samples)`` out; ``samples`` a multiple of :attr:`multiple`."""
+
+    multiple: int
+
+    def __call__(self, x: np.ndarray) -> np.ndarray: ...
+
+
+class OnnxNetwork:
+    """The exported network run by ONNX Runtime on the CPU (see :mod:`inference.runtime`)."""
+
+    def __init__(self, path: Path) -> None:
+        self._session = open_session(path)
+        fields = metadata(self._session)
+        config = json.loads(fields["config"])
+        self.info = ModelInfo(fields["name"], fields["version"])
+        self.multiple = int(config["fold"]) * 2 ** (len(config["widths"]) - 1)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return run(self._session, x)
+
+
 def default_weights_path() -> Path:
+    """The shipped weights file (what fine-tuning starts from)."""
     from resources import resource_path
 
     return resource_path("models", WEIGHTS_FILE)
 
 
-def fuse_batchnorm(model: DelineationNet) -> DelineationNet:
-    """Fold every BatchNorm into the convolution before it (inference only: fewer passes)."""
-    from torch.nn.utils.fusion import fuse_conv_bn_eval
+def default_model_path() -> Path:
+    """The shipped network as run by the workstation (ONNX)."""
+    from resources import resource_path
 
-    for module in model.modules():
-        if isinstance(module, torch.nn.Sequential) and len(module) == 3 \
-                and isinstance(module[1], torch.nn.BatchNorm1d):
-            module[0] = fuse_conv_bn_eval(module[0], module[1])
-            module[1] = torch.nn.Identity()
-    return model
-
-
-def load_model(path: Path) -> tuple[DelineationNet, ModelInfo]:
-    """The network saved by :mod:`train` at ``path``, in evaluation mode."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    model = DelineationNet(NetConfig.from_dict(blob["config"]))
-    model.load_state_dict(blob["state_dict"])
-    model.eval()
-    return make_planar(fuse_batchnorm(model)), ModelInfo(blob["name"], blob["version"])
+    return resource_path("models", MODEL_FILE)
 
 
 class Delineator:
     """A loaded network and what turns its output into a :class:`Delineation`."""
 
-    def __init__(self, model: DelineationNet, info: ModelInfo) -> None:
-        self.model = model
+    def __init__(self, network: Network, info: ModelInfo) -> None:
+        self.network = network
         self.info = info
         self._lock = threading.Lock()  # one forward pass at a time per instance
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Delineator":
-        return cls(*load_model(path or default_weights_path()))
+        """The network at ``path`` (an ``.onnx`` file, or weights with their ``.onnx`` beside
+        them; default the shipped one). OSError, KeyError or ONNX Runtime's errors when the
+        file is missing or is not such a network."""
+        network = OnnxNetwork(onnx_path(path or default_model_path()))
+        return cls(network, network.info)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities (leads, classes, samples) for normalised leads (leads, samples)."""
         n, length = x.shape
-        multiple = self.model.config.multiple
+        multiple = self.network.multiple
         padded = -(-length // multiple) * multiple
         batch = np.zeros((1, n, padded), dtype=np.float32)  # one record, all its leads
         batch[0, :, :length] = x
-        device = next(self.model.parameters()).device
-        with self._lock, torch.inference_mode():
-            logits = self.model(torch.from_numpy(batch).to(device))[0]
-            probs = torch.softmax(logits, dim=1)[..., :length]
-        return probs.cpu().numpy()
+        with self._lock:
+            probs = self.network(batch)[0]
+        return probs[..., :length]
 
     def segments(self, signals: np.ndarray, valid: np.ndarray | None = None
                  ) -> list[dict[WaveKind, Segments]]:

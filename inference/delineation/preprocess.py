@@ -12,6 +12,8 @@ import numpy as np
 
 from workstation.core.conditioning import remove_baseline
 
+#: Sampling rate the network works at; other rates are resampled to it and back.
+MODEL_FS = 500.0
 #: Amplitude floor (mV): a flat or disconnected lead is not blown up into noise.
 MIN_SCALE_MV = 0.1
 #: Percentiles whose distance is the lead's robust amplitude (about the QRS excursion).

@@ -5,7 +5,8 @@ One reproducible command (seeded; prints progress; resumable; uses a GPU when pr
     .venv/bin/python -m inference.delineation.train --out resources/models
 
 Writes ``OUT/delineation-unet.pt`` (the weights of the epoch that scored best on the
-validation split) and, after every epoch, ``build/delineation/checkpoint.pt`` (everything
+validation split), its ONNX export ``OUT/delineation-unet.onnx`` (what the workstation runs,
+see :mod:`inference.delineation.export`) and, after every epoch, ``build/delineation/checkpoint.pt`` (everything
 needed to resume after an interruption: run the same command with ``--resume``; kept out of
 ``resources/`` so it is never packaged). The test split is never read here.
 """
@@ -24,7 +25,9 @@ import torch
 from inference.delineation.augment import AugmentConfig, augment
 from inference.delineation.data import LeadSet, Split, default_ludb_dir, load_leads, split_records
 from inference.delineation.labels import IGNORE
-from inference.delineation.model import MODEL_FS, DelineationNet, NetConfig, count_parameters
+from inference.delineation.export import export_weights
+from inference.delineation.model import (MODEL_FS, DelineationNet, NetConfig, TorchNetwork,
+                                         count_parameters)
 from inference.delineation.predict import WEIGHTS_FILE, Delineator, ModelInfo
 from inference.delineation.preprocess import prepare
 from inference.delineation.scoring import (CSE_SD_MS, Boundary, LeadBoundaries, Scores,
@@ -87,7 +90,7 @@ def make_batch(rng: np.random.Generator, data: LeadSet, records: list[np.ndarray
 def validate(model: DelineationNet, data: LeadSet, leads: tuple[str, ...] | None = None) -> Scores:
     """Boundary scores on ``data`` (every lead, or only ``leads``), post-processing included."""
     model.eval()
-    delineator = Delineator(model, ModelInfo(MODEL_NAME, "training"))
+    delineator = Delineator(TorchNetwork(model), ModelInfo(MODEL_NAME, "training"))
     scores = Scores()
     try:
         for rows in record_rows(data):
@@ -191,8 +194,9 @@ def train(out: Path, data_dir: Path, cfg: TrainConfig, resume: bool, threads: in
                     "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "best": best,
                     "history": history}, tmp)
         tmp.replace(ckpt_path)
+    exported = export_weights(out / WEIGHTS_FILE)
     print(f"done in {time.perf_counter() - t0:.0f} s; best validation score {best:.2f}; "
-          f"weights in {out / WEIGHTS_FILE}", flush=True)
+          f"weights in {out / WEIGHTS_FILE}, ONNX export in {exported}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,11 +9,15 @@ name's letters from a QRS. The head sees the decoder's features beside the block
 and unfolds one score per input pixel ("depth to space"), so the mask keeps the stroke's full
 resolution. For inference the network is rearranged into the same function at a fraction of the
 cost (:func:`fused`).
+
+Training code only (torch): the digitiser runs the exported ONNX file
+(:mod:`inference.digitize.export`, :mod:`inference.runtime`).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -75,6 +79,14 @@ class TraceNet(nn.Module):
         pixels = self.unfold(x - 0.5)
         h = _u_path(self.stem(pixels), self.encoder, self.decoder)
         return self.fold_back(self.head(torch.cat([h, pixels], 1)))
+
+
+def load_trained(path: Path) -> tuple[TraceNet, dict]:
+    """The network saved by :mod:`inference.digitize.train` at ``path`` and the file's fields."""
+    blob = torch.load(Path(path), map_location="cpu", weights_only=True)
+    model = TraceNet(NetConfig.from_dict(blob["config"]))
+    model.load_state_dict(blob["state_dict"])
+    return model.eval(), blob
 
 
 def _u_path(h: torch.Tensor, encoder: nn.ModuleList, decoder: nn.ModuleList) -> torch.Tensor:

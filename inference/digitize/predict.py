@@ -6,6 +6,9 @@ phone photos) is brought to :data:`WORK_PX_PER_MM` (200 dpi) first and the proba
 brought back to the page's size; so a 300-dpi page costs what a 200-dpi one does. The scale is
 judged from the page's long side, which the digitiser has already cropped to the sheet (A4 is
 297 mm long).
+
+The network runs as its ONNX export under ONNX Runtime (:mod:`inference.runtime`): no torch at
+run time. Its metadata carries the name, version and probability threshold.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
-import torch
 
 from inference.digitize.data import features, resize
-from inference.digitize.model import NetConfig, TraceNet, fused
+from inference.runtime import metadata, onnx_path, open_session, run
 from workstation.scan.page import Contrast
 
-MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "models" / "trace-segmentation.pt"
+MODELS = Path(__file__).resolve().parents[2] / "resources" / "models"
+#: The trained weights (torch reads them; the export is made from them).
+WEIGHTS_PATH = MODELS / "trace-segmentation.pt"
+#: The same network exported for ONNX Runtime: what the digitiser runs.
+MODEL_PATH = MODELS / "trace-segmentation.onnx"
 MODEL_NAME = "trace-segmentation"
 #: Outside these resolutions (px/mm, judged from the page's long side) the page is rescaled first.
 MIN_PX_PER_MM = 5.5
@@ -38,22 +45,36 @@ class ModelInfo:
     threshold: float  # probability above which a pixel is trace ink
 
 
+class OnnxNetwork:
+    """The exported network run by ONNX Runtime: ``(1, channels, H, W)`` float32 in 0..1 ->
+    ``(1, 1, H, W)`` logits, ``H`` and ``W`` multiples of :attr:`multiple`."""
+
+    def __init__(self, path: Path) -> None:
+        self._session = open_session(path)
+        fields = metadata(self._session)
+        self.info = ModelInfo(fields["name"], fields["version"], float(fields["threshold"]))
+        self.multiple = int(fields["multiple"])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return run(self._session, x)
+
+
 class TraceSegmenter:
     """The loaded network and its threshold."""
 
-    def __init__(self, model: TraceNet, info: ModelInfo) -> None:
-        self._model = fused(model)
+    def __init__(self, network: Callable[[np.ndarray], np.ndarray], info: ModelInfo,
+                 multiple: int) -> None:
+        self._network = network
         self.info = info
-        self._multiple = model.cfg.multiple
+        self._multiple = multiple
 
     @classmethod
     def load(cls, path: Path | str = MODEL_PATH) -> "TraceSegmenter":
-        """Weights saved by :mod:`inference.digitize.train` (OSError, KeyError or RuntimeError
-        when the file is missing or is not such weights)."""
-        blob = torch.load(Path(path), map_location="cpu", weights_only=True)
-        model = TraceNet(NetConfig.from_dict(blob["config"]))
-        model.load_state_dict(blob["state_dict"])
-        return cls(model, ModelInfo(blob["name"], blob["version"], float(blob["threshold"])))
+        """The network exported by :mod:`inference.digitize.export` at ``path`` (an ``.onnx``
+        file, or weights with their ``.onnx`` beside them). OSError, KeyError or ONNX Runtime's
+        errors when the file is missing or is not such a network."""
+        network = OnnxNetwork(onnx_path(Path(path)))
+        return cls(network, network.info, network.multiple)
 
     def probability(self, image: np.ndarray, contrast: Contrast) -> np.ndarray:
         """Each pixel's probability (float32, the image's height and width) of being trace ink."""
@@ -78,10 +99,9 @@ class TraceSegmenter:
         h, w = x.shape[:2]
         m = self._multiple
         padded = cv2.copyMakeBorder(x, 0, -h % m, 0, -w % m, cv2.BORDER_REPLICATE)
-        tensor = torch.from_numpy(padded).permute(2, 0, 1)[None].float().div_(255.0)
-        with torch.inference_mode():
-            out = self._model(tensor.contiguous(memory_format=torch.channels_last))
-        return out[0, 0, :h, :w].numpy().astype(np.float32)
+        tensor = padded.transpose(2, 0, 1)[None].astype(np.float32) / np.float32(255.0)
+        out = self._network(tensor)
+        return np.ascontiguousarray(out[0, 0, :h, :w], dtype=np.float32)
 
 
 @lru_cache(maxsize=1)

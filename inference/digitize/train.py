@@ -6,7 +6,9 @@ style and layout the generator draws, 150 to 250 dpi), the validation split give
 scores and the probability threshold; the test split is never read. Training runs on random
 256 x 256 crops, most of them centred on trace ink, with binary cross-entropy plus a soft Dice
 term (trace is about 2 % of a page). Everything is seeded; the number of steps is fixed, so a
-run is reproducible. Writes ``trace-segmentation.pt`` and ``TRACE_MODEL_CARD.md`` to ``--out``.
+run is reproducible. Writes ``trace-segmentation.pt``, its ONNX export ``trace-segmentation.onnx``
+(what the digitiser runs, see :mod:`inference.digitize.export`) and ``TRACE_MODEL_CARD.md`` to
+``--out``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import torch
 from torch import nn
 
 from inference.digitize.data import Page, resize, training_page
+from inference.digitize.export import export_weights
 from inference.digitize.model import NetConfig, TraceNet
 from inference.digitize.predict import MAX_PX_PER_MM, MODEL_NAME, PAGE_LONG_SIDE_MM, WORK_PX_PER_MM
+from inference.runtime import sha256
 from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
 from workstation.scan.synth import GRID_STYLES
@@ -189,17 +193,23 @@ def train(out: Path, cfg: TrainConfig) -> None:
     weights = out / f"{MODEL_NAME}.pt"
     torch.save({"name": MODEL_NAME, "version": MODEL_VERSION, "config": NetConfig().to_dict(),
                 "state_dict": model.state_dict(), "threshold": threshold}, weights)
-    log(f"wrote {weights} ({weights.stat().st_size / 1e6:.2f} MB), threshold {threshold}")
+    exported = export_weights(weights)
+    log(f"wrote {weights} ({weights.stat().st_size / 1e6:.2f} MB), threshold {threshold}, "
+        f"and {exported}")
+    files = {path.name: sha256(path) for path in (weights, exported)}
     (out / "TRACE_MODEL_CARD.md").write_text(_card(cfg, n_params, rendering_s, training_s,
-                                                   scores[threshold], threshold, splits, log_lines))
+                                                   scores[threshold], threshold, splits, log_lines,
+                                                   files))
 
 
 def _card(cfg: TrainConfig, n_params: int, rendering_s: float, training_s: float,
-          best: dict[str, float], threshold: float, splits: dict, log_lines: list[str]) -> str:
+          best: dict[str, float], threshold: float, splits: dict, log_lines: list[str],
+          files: dict[str, str]) -> str:
     losses = [line for line in log_lines if line.startswith("step")]
     shown = losses[:: max(1, len(losses) // 6)]
     if losses and shown[-1] != losses[-1]:
         shown.append(losses[-1])
+    digests = "\n".join(f"- `{name}`: `{digest}`" for name, digest in files.items())
     return f"""# Trace segmentation model card
 
 **{MODEL_NAME} {MODEL_VERSION}**: a compact 2-D U-Net ({n_params:,} parameters, space-to-depth
@@ -230,6 +240,12 @@ rendering {rendering_s / 60:.1f} min, training {training_s / 60:.1f} min.
 Loss: {'; '.join(line.split('(')[0].strip() for line in shown)}.
 
 Reproduce: `python -m inference.digitize.train --out resources/models`.
+
+## Files (version {MODEL_VERSION}; SHA-256)
+The digitiser runs the ONNX export with ONNX Runtime; the weights are what training and the
+export read.
+
+{digests}
 
 ## Measured (validation pages, pixel level, threshold {threshold:.1f})
 precision {best['precision']:.3f}, recall {best['recall']:.3f}, F1 {best['f1']:.3f}, IoU {best['iou']:.3f}.

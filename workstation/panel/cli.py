@@ -205,8 +205,9 @@ def _patients(path: Path) -> dict[str, str]:
 @click.command("finetune")
 @click.argument("export_dir", metavar="EXPORT", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path, dir_okay=False),
-              help="Weights file to write (MODEL.pt; its card MODEL.md and figures MODEL.json "
-                   "beside it). Never the shipped model.")
+              help="Weights file to write (MODEL.pt; its ONNX export MODEL.onnx, which the "
+                   "workstation runs, card MODEL.md and figures MODEL.json beside it). Never the "
+                   "shipped model.")
 @click.option("--base", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               default=None, help="Weights to start from (default: the shipped model).")
 @click.option("--epochs", type=int, default=6, show_default=True)
@@ -221,11 +222,17 @@ def finetune_cmd(export_dir: Path, out: Path, base: Path | None, epochs: int, pa
                  lr: float, steps: int | None, version: str | None) -> None:
     """Fine-tune the delineation model on EXPORT's train split (an `ecgws export --format
     arrays`), keep the epoch best on its validation split, and score before and after on its
-    test split with `ecgws evaluate`'s code."""
+    test split with `ecgws evaluate`'s code. Needs torch (the [train] extra)."""
     import dataclasses
 
-    from inference.delineation.finetune import ExportError, FinetuneConfig, finetune
     from inference.delineation.predict import default_weights_path
+
+    try:
+        from inference.delineation.finetune import ExportError, FinetuneConfig, finetune
+    except ImportError as exc:  # torch, onnx: a source install with the [train] extra has them
+        click.echo(f"error: fine-tuning needs the training packages ({exc}): "
+                   f"pip install -e \".[train]\"", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
 
     if not export_dir.is_dir():
         _fail(export_dir, "no such export folder")

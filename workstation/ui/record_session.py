@@ -251,7 +251,7 @@ class RecordSession(QtCore.QObject):
             self.use_model(None)
         elif choice == 0:
             name, _ = QtWidgets.QFileDialog.getOpenFileName(self._parent, "Delineation model", "",
-                                                            "Model weights (*.pt)")
+                                                            "Delineation models (*.onnx *.pt)")
             if name:
                 self.use_model(Path(name))
 
