@@ -30,7 +30,8 @@ from workstation.scan import quality as q
 from workstation.scan.grid import AxisGrid, axis_grid, fitted, period_near
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
-from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.geometry import Refusal, straighten
+from workstation.scan.page import Contrast, normalise
 from workstation.scan.timing import (BAR_MM, FS_HZ, RECORD_S, SPEED_MM_S, shared_time_axis,
                                      time_anchor)
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
@@ -99,6 +100,8 @@ class Digitised:
     score: float
     reasons: tuple[str, ...]
     image: np.ndarray  # the flattened, levelled page the traces refer to (BGR)
+    #: why the page gave no record (its failure class), None when it gave one
+    refusal: Refusal | None = None
 
     def lead_score(self, lead: str) -> float:
         scores = [t.score for t in self.traces if t.lead == lead]
@@ -120,14 +123,13 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     learned segmentation, say) can be measured against the default one."""
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
-    corners = find_page(image)
-    if corners is not None:
-        image = flatten(image, corners)
+    upright = straighten(image)
+    image, angle, corners = upright.image, upright.angle, upright.corners
+    if upright.refusal is not None:
+        return _refused(image, upright.refusal, _calibration(0.0, 0.0, [], [], False, angle, corners),
+                        (f"{upright.refusal.value} (paper {100 * upright.paper_share:.0f}% of the image, "
+                         f"turned {angle:.1f} degrees)",))
     contrast = normalise(image)
-    angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
-    if abs(angle) >= 0.05:
-        image = rotate(image, angle)
-        contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
     mask = ink(image, contrast)
     gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
@@ -189,10 +191,10 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     gains = [item[3] for item in traced]
     pulses = [item[4] for item in traced]
     if not traces:
-        score, reasons = q.combine(image_checks)
-        reasons = (*reasons, "no ECG rows found")
-        return Digitised(signals, FS_HZ, lead_names, layout, _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
-                         (), 0.0, reasons, image)
+        refusal = _why_nothing(grid_found, min(ppm_x, ppm_y))
+        return _refused(image, refusal,
+                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                        q.combine(image_checks)[1], signals, lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
     unread = sum(1 for leads in leads_by_row if leads is None)
@@ -203,6 +205,25 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
                      tuple(traces), score, reasons, image)
+
+
+def _why_nothing(grid_found: bool, px_per_mm: float) -> Refusal:
+    """The failure class of a page on which no row was traced."""
+    if grid_found and px_per_mm < q.MIN_PX_PER_MM:
+        return Refusal.RESOLUTION_TOO_LOW
+    return Refusal.NO_ROWS if grid_found else Refusal.GRID_NOT_FOUND
+
+
+def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
+             reasons: tuple[str, ...], signals: np.ndarray | None = None,
+             lead_names: tuple[str, ...] = (), layout: str = "none") -> Digitised:
+    """A page that gives no record: its failure class first among its reasons."""
+    if signals is None:
+        signals = np.full((0, int(round(RECORD_S * FS_HZ))), np.nan, np.float32)
+    if not (reasons and reasons[0].startswith(refusal.value)):
+        reasons = (refusal.value, *reasons)
+    return Digitised(signals, FS_HZ, lead_names, layout, calibration, (), 0.0, reasons, image,
+                     refusal)
 
 
 #: A rhythm strip whose name was not read is named by its line: the lead whose segment its

@@ -39,6 +39,10 @@ def check(score: float, reason: str) -> Check:
     return Check(score, reason if score < REASON_BELOW else None)
 
 
+#: Below this (px/mm) a 1 mm square is under two pixels: no trace is read from the page.
+MIN_PX_PER_MM = 2.0
+
+
 def resolution(px_per_mm: float) -> Check:
     return check(ramp(px_per_mm, 2.0, 5.0), f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)")
 
