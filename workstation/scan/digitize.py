@@ -30,6 +30,7 @@ from workstation.scan import quality as q
 from workstation.scan.grid import AxisGrid, axis_grid, fitted, period_near
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
+from workstation.scan.dewarp import displacement, flatten_grid
 from workstation.scan.geometry import Refusal, straighten
 from workstation.scan.page import Contrast, normalise
 from workstation.scan.timing import (BAR_MM, FS_HZ, RECORD_S, SPEED_MM_S, shared_time_axis,
@@ -133,6 +134,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     mask = ink(image, contrast)
     gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
+    if grid_found:
+        image, contrast, mask, strength = _dewarped(image, contrast, mask, strength, ppm_x, ppm_y, ink)
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
     image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation)]
@@ -299,6 +302,19 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
     gx = fitted(strength.mean(axis=0), gx) if _good(gx) else gx
     gy = fitted(strength.mean(axis=1), gy) if _good(gy) else gy
     return gx, gy, strength
+
+
+def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength: np.ndarray,
+              ppm_x: float, ppm_y: float, ink: InkFinder):
+    """The page, its contrast, ink and grid strength flattened by the local grid model
+    (:mod:`workstation.scan.dewarp`), or as they were where the grid lies flat."""
+    dx = displacement(strength, ~mask, ppm_x, axis=1)
+    dy = displacement(strength, ~mask, ppm_y, axis=0)
+    if dx is None and dy is None:
+        return image, contrast, mask, strength
+    image = flatten_grid(image, dx, dy)
+    contrast = Contrast(flatten_grid(contrast.darkness, dx, dy), flatten_grid(contrast.colour, dx, dy))
+    return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy)
 
 
 def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
