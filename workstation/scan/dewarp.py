@@ -63,14 +63,8 @@ def displacement(strength: np.ndarray, valid: np.ndarray, px_per_mm: float,
     good = (response > MIN_RESPONSE_SHARE * np.median(response)) & (weight > 0.3)
     if good.mean() < 0.5:
         return None
-    field = np.zeros((bands, w), np.float32)
-    for b in range(bands):
-        shift = _band_shift(np.angle(smooth[b]), good[b], period)
-        if shift is None:
-            return None
-        field[b] = shift
-    field -= np.median(field)
-    if np.percentile(np.abs(field), 90) < FLAT_MM * px_per_mm or np.abs(np.diff(field, axis=1)).max() > MAX_SLOPE:
+    field = _bands_field(smooth, good, period)
+    if field is None or np.percentile(np.abs(field), 90) < FLAT_MM * px_per_mm:
         return None
     full = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
     return full if axis == 1 else full.T.copy()
@@ -84,6 +78,30 @@ def _weighted_blur(values: np.ndarray, weight: np.ndarray, sigma_x: float,
                                        borderType=cv2.BORDER_CONSTANT))
     weighted = blur((values * weight).astype(np.float32))
     return weighted / np.maximum(blur(weight.astype(np.float32)), 1e-3)
+
+
+def _bands_field(smooth: np.ndarray, good: np.ndarray, period: float) -> np.ndarray | None:
+    """The displacement in every band (bands x width, px, median 0). A band whose phase
+    slips by a period somewhere (its displacement changing faster than :data:`MAX_SLOPE`:
+    noise where the grid is faint) is replaced by its neighbours'; None when most slip."""
+    bands, w = smooth.shape
+    field = np.zeros((bands, w), np.float32)
+    usable = np.zeros(bands, bool)
+    for b in range(bands):
+        shift = _band_shift(np.angle(smooth[b]), good[b], period)
+        if shift is not None and np.abs(np.diff(shift)).max() <= MAX_SLOPE:
+            field[b], usable[b] = shift, True
+    if usable.mean() < 0.5:
+        return None
+    rows = np.flatnonzero(usable)
+    # each band's constant is arbitrary (its unwrapping started anywhere): the bands are tied
+    # to one another by their median difference, a whole number of periods
+    for a, b in zip(rows[:-1], rows[1:]):
+        offset = np.median(field[b] - field[a])
+        field[b] -= period * np.round(offset / period)
+    if len(rows) < bands:
+        field = np.stack([np.interp(np.arange(bands), rows, field[rows, x]) for x in range(w)], axis=1)
+    return (field - np.median(field)).astype(np.float32)
 
 
 def _band_shift(phase: np.ndarray, good: np.ndarray, period: float) -> np.ndarray | None:
