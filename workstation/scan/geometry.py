@@ -39,6 +39,9 @@ BACKGROUND_SOLID_MM = 3.0
 #: A background region smaller than this share of the image is a redaction box or a stain:
 #: left to the ink finder, which knows text from trace.
 BACKGROUND_MIN_SHARE = 0.002
+#: A background region's rim is at least this sharp (Sobel gradient over the paper's brightness):
+#: 0.8 or more where a page meets a table or dark corners, under 0.05 at a shadow's edge.
+SHARP_RIM = 0.25
 #: The paper must cover at least this share of the image.
 MIN_PAPER_SHARE = 0.2
 #: Rotations the digitiser reads (degrees): a page turned further is refused, not guessed.
@@ -117,7 +120,9 @@ def background_mask(image: np.ndarray) -> np.ndarray:
     dark = cv2.morphologyEx(raw, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
     edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    keep = [k for k in edge if k and stats[k, cv2.CC_STAT_AREA] >= BACKGROUND_MIN_SHARE * dark.size]
+    gradient = cv2.magnitude(cv2.Sobel(bright, cv2.CV_32F, 1, 0), cv2.Sobel(bright, cv2.CV_32F, 0, 1))
+    keep = [k for k in edge if k and stats[k, cv2.CC_STAT_AREA] >= BACKGROUND_MIN_SHARE * dark.size
+            and _sharp_rim(labels == k, gradient, paper)]
     background = np.isin(labels, keep).astype(np.uint8)
     # the opening cut the thin tips of dark wedges: grown back over dark pixels only, a few
     # steps, so that a trace touching the background is not swallowed with it
@@ -130,6 +135,19 @@ def background_mask(image: np.ndarray) -> np.ndarray:
 
 #: Long side (px) at which the paper's brightness is extrapolated: it varies slowly.
 FILL_SIDE = 240
+
+
+def _sharp_rim(region: np.ndarray, gradient: np.ndarray, paper: float) -> bool:
+    """Whether ``region`` ends in a sharp edge where it meets the paper, as a table or a
+    scanner's lid meets a page's edge; a shadow on the paper fades out over centimetres."""
+    region = region.astype(np.uint8)
+    ring = cv2.dilate(region, np.ones((5, 5), np.uint8)) - cv2.erode(region, np.ones((5, 5), np.uint8))
+    ring[[0, -1], :] = 0  # the frame's own edge is no edge of the region
+    ring[:, [0, -1]] = 0
+    if not ring.any():
+        return True
+    edge = float(np.percentile(gradient[ring > 0], 75))
+    return edge >= SHARP_RIM * paper
 
 
 def fill_background(image: np.ndarray, background: np.ndarray) -> np.ndarray:
