@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
@@ -44,6 +45,9 @@ GREY_PAPER_COLOUR = 0.04
 #: within BAR_MM of the baseline are the separating bar, not the trace: the segments' ends take
 #: their nearest trace point's value.
 BAR_GUARD = 1.0
+#: A page read at fewer px/mm than this is first enlarged to UPSAMPLE_TO px/mm.
+UPSAMPLE_BELOW = 5.0
+UPSAMPLE_TO = 8.0
 #: Assumed sheet width (mm) when no grid is found.
 ASSUMED_PAGE_MM = 280.0
 
@@ -134,11 +138,16 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     mask = ink(image, contrast)
     gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
+    native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
+    if grid_found and min(ppm_x, ppm_y) < UPSAMPLE_BELOW:
+        factor = UPSAMPLE_TO / min(ppm_x, ppm_y)
+        image, contrast, mask, strength = _upsampled(image, strength, factor, ink)
+        ppm_x, ppm_y = ppm_x * factor, ppm_y * factor
     if grid_found:
         image, contrast, mask, strength = _dewarped(image, contrast, mask, strength, ppm_x, ppm_y, ink)
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
-    image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation)]
+    image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation)]
     if grid_found:
         image_checks.append(q.uniformity(_grid_variation(strength, ppm_x, ppm_y)))
 
@@ -294,6 +303,7 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
         gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
         if _good(gx) and _good(gy):
             gy = _agreeing(gy, gx)
+            gx, gy = _square(gx, gy, strength.mean(axis=0), strength.mean(axis=1))
         found = [g.correlation for g in (gx, gy) if _good(g)]
         merit = (len(found), min(found) if found else 0.0)
         if best is None or merit > best[0]:
@@ -302,6 +312,16 @@ def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None
     gx = fitted(strength.mean(axis=0), gx) if _good(gx) else gx
     gy = fitted(strength.mean(axis=1), gy) if _good(gy) else gy
     return gx, gy, strength
+
+
+def _upsampled(image: np.ndarray, strength: np.ndarray, factor: float, ink: InkFinder):
+    """The page, its contrast, ink and grid strength at ``factor`` times the size: a trace a
+    pixel or two wide (a screenshot, an e-mailed page) is followed to a fraction of a pixel on
+    the smooth (bicubic) image, where at its own size its columns give whole pixels."""
+    image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    contrast = normalise(image)
+    size = (image.shape[1], image.shape[0])
+    return image, contrast, ink(image, contrast), cv2.resize(strength, size, interpolation=cv2.INTER_LINEAR)
 
 
 def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength: np.ndarray,
@@ -336,6 +356,25 @@ def _agreeing(gy: AxisGrid, gx: AxisGrid) -> AxisGrid:
         if abs(gy.px_per_mm * factor / gx.px_per_mm - 1.0) < 0.15:
             return dataclasses.replace(gy, px_per_mm=gy.px_per_mm * factor)
     return gy
+
+
+#: A page's grid is square: x and y scales further apart than this share are a misread.
+ASPECT_TOLERANCE = 0.08
+
+
+def _square(gx: AxisGrid, gy: AxisGrid, profile_x: np.ndarray,
+            profile_y: np.ndarray) -> tuple[AxisGrid, AxisGrid]:
+    """The two axes' grids made to agree where one took a beat of its fine lines for the
+    grid (below about 4 px/mm the 1 mm lines alias): the scale whose 5 mm period the other
+    axis' profile also shows is kept for both."""
+    if abs(gy.px_per_mm / gx.px_per_mm - 1.0) <= ASPECT_TOLERANCE:
+        return gx, gy
+    for kept, other_profile in ((gy, profile_x), (gx, profile_y)):
+        local = period_near(other_profile, kept.px_per_mm)
+        if local is not None and abs(local / kept.px_per_mm - 1.0) < 0.02:
+            return (dataclasses.replace(gx, px_per_mm=local) if kept is gy else gx,
+                    dataclasses.replace(gy, px_per_mm=local) if kept is gx else gy)
+    return gx, gy
 
 
 def _good(g: AxisGrid | None) -> bool:
