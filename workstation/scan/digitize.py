@@ -74,6 +74,9 @@ class Calibration:
     pulse_found: bool
     skew_degrees: float
     perspective_corrected: bool
+    #: how much the page was enlarged before reading (a low-resolution page): the px/mm above
+    #: are of the enlarged image, the one the traces refer to
+    enlarged: float = 1.0
 
     def as_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -139,6 +142,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     gx, gy, strength = _grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
     native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
+    factor = 1.0
     if grid_found and min(ppm_x, ppm_y) < UPSAMPLE_BELOW:
         factor = UPSAMPLE_TO / min(ppm_x, ppm_y)
         image, contrast, mask, strength = _upsampled(image, strength, factor, ink)
@@ -205,7 +209,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     if not traces:
         refusal = _why_nothing(grid_found, min(ppm_x, ppm_y))
         return _refused(image, refusal,
-                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                         q.combine(image_checks)[1], signals, lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
@@ -215,7 +219,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                              "the printed lead name was not read, and the line "
                              "matches no one segment clearly")
     return Digitised(signals, FS_HZ, lead_names, layout,
-                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                      tuple(traces), score, reasons, image)
 
 
@@ -458,10 +462,12 @@ def _range(mv: np.ndarray) -> float:
     return float(np.ptp(finite)) if finite.size else 0.0
 
 
-def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners) -> Calibration:
+def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners,
+                 enlarged: float = 1.0) -> Calibration:
     gain = float(np.median(gains)) if gains else 10.0
     return Calibration(float(ppm_x), float(ppm_y), SPEED_MM_S, gain, bool(grid_found),
-                       bool(pulses) and all(pulses), float(angle), corners is not None)
+                       bool(pulses) and all(pulses), float(angle), corners is not None,
+                       float(enlarged))
 
 
 def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:
