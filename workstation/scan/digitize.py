@@ -362,16 +362,19 @@ def _agreeing(gy: AxisGrid, gx: AxisGrid) -> AxisGrid:
     return gy
 
 
-#: A page's grid is square: x and y scales further apart than this share are a misread.
-ASPECT_TOLERANCE = 0.08
+#: A page's grid is square, but a page flattened from a photo keeps the aspect its corners
+#: gave: only on a low-resolution page, where the fine lines alias, are x and y scales further
+#: apart than this share a misread.
+ASPECT_TOLERANCE = 0.15
 
 
 def _square(gx: AxisGrid, gy: AxisGrid, profile_x: np.ndarray,
             profile_y: np.ndarray) -> tuple[AxisGrid, AxisGrid]:
-    """The two axes' grids made to agree where one took a beat of its fine lines for the
-    grid (below about 4 px/mm the 1 mm lines alias): the scale whose 5 mm period the other
-    axis' profile also shows is kept for both."""
-    if abs(gy.px_per_mm / gx.px_per_mm - 1.0) <= ASPECT_TOLERANCE:
+    """The two axes' grids made to agree where, on a low-resolution page, one took a beat of
+    its fine lines for the grid (below about 4 px/mm the 1 mm lines alias): the scale whose
+    5 mm period the other axis' profile also shows is kept for both."""
+    if (abs(gy.px_per_mm / gx.px_per_mm - 1.0) <= ASPECT_TOLERANCE
+            or max(gx.px_per_mm, gy.px_per_mm) >= UPSAMPLE_BELOW * (1.0 + ASPECT_TOLERANCE)):
         return gx, gy
     for kept, other_profile in ((gy, profile_x), (gx, profile_y)):
         local = period_near(other_profile, kept.px_per_mm)
