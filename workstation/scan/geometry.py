@@ -51,6 +51,9 @@ ORIENTATION_BIN = 0.1
 ORIENTATION_SMOOTH = 5
 #: How many of the gradients' strongest directions are tried.
 ORIENTATION_PEAKS = 3
+#: A turn found far from level must sharpen the row profile (its variance) this much more
+#: than the best turn near level.
+LEVEL_GAIN = 1.2
 #: The variance search refines the gradients' angle within this span (degrees).
 REFINE_DEGREES = 1.0
 
@@ -87,13 +90,21 @@ def straighten(image: np.ndarray) -> Upright:
         return Upright(image, 0.0, corners, paper_share, Refusal.PAGE_NOT_FOUND)
     if background.any():
         image = fill_background(image, background)
-    strength = _strength(image)
-    # each likely turn, refined and judged by how sharply it levels the rows
-    angle, _ = max((levelling(strength, REFINE_DEGREES, centre) for centre in orientations(image)),
-                   key=lambda found: found[1])
+    angle = _turn(image)
     if abs(angle) > MAX_ROTATION_DEGREES:
         return Upright(image, angle, corners, paper_share, Refusal.ROTATION)
     return Upright(level(image, angle), angle, corners, paper_share, None)
+
+
+def _turn(image: np.ndarray) -> float:
+    """The rotation that levels ``image``: each likely turn (:func:`orientations`, the first
+    near 0) refined by the variance search and judged by how sharply it levels the rows. A
+    turn far from level must level them clearly better (:data:`LEVEL_GAIN`) than the best
+    near level: a page with no lines to level (blank, noise) is left as it is."""
+    strength = _strength(image)
+    found = [levelling(strength, REFINE_DEGREES, centre) for centre in orientations(image)]
+    near_level, best = found[0], max(found, key=lambda item: item[1])
+    return best[0] if best[1] > LEVEL_GAIN * near_level[1] else near_level[0]
 
 
 def _strength(image: np.ndarray) -> np.ndarray:
@@ -114,7 +125,8 @@ def background_mask(image: np.ndarray) -> np.ndarray:
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     # the brightest channel: a colour cast or a coloured grid leaves paper bright in one of them
     bright = cv2.GaussianBlur(small.max(axis=2), (0, 0), 1.5).astype(np.float32)
-    paper = float(np.percentile(bright, 90))
+    # the paper is the brightest thing in view, however little of the view it fills
+    paper = float(np.percentile(bright, 99))
     raw = (bright < BACKGROUND_SHARE * paper).astype(np.uint8)
     side = max(3, int(round(BACKGROUND_SOLID_MM * max(small.shape) / 300.0)) | 1)
     dark = cv2.morphologyEx(raw, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))

@@ -147,13 +147,28 @@ def levelling(strength: np.ndarray, max_degrees: float = 6.0,
     scale = min(1.0, WORK_SIDE / max(strength.shape))
     small = cv2.resize(strength, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
+    h, w = small.shape
+
+    inside = np.ones_like(small)
+
     def sharpness(angle: float) -> float:
-        return float(np.var(rotate(small, angle).sum(axis=1)))
+        # each row's mean over the part of it that was in the image: a replicated border would
+        # draw the page's edge lines across the corners, and a constant one would shorten the
+        # corner rows' sums, either sharper the further it turns
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+        turned, seen = (cv2.warpAffine(x, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                                       borderMode=cv2.BORDER_CONSTANT, borderValue=0).sum(axis=1)
+                        for x in (small, inside))
+        rows = seen > 0.5 * w
+        return float(np.var(turned[rows] / seen[rows]) * w * w) if rows.sum() > 2 else 0.0
+
+    def merit(angle: float) -> tuple[float, float]:
+        return sharpness(angle), -abs(angle - centre)  # on a tie (nothing to level) the centre
 
     coarse = np.arange(centre - max_degrees, centre + max_degrees + 1e-6, 0.5)
-    best = max(coarse, key=sharpness)
+    best = max(coarse, key=merit)
     fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.05)
-    angle = float(max(fine, key=sharpness))
+    angle = float(max(fine, key=merit))
     return angle, sharpness(angle)
 
 
