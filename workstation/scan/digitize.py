@@ -201,7 +201,9 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
                       q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv)),
-                      q.fidelity(q.expected_snr(mv, ppm_x, ppm_y, gain, FS_HZ, SPEED_MM_S))]
+                      # judged at the page's own pixels: enlarging adds none
+                      q.fidelity(q.expected_snr(mv, ppm_x / factor, ppm_y / factor, gain, FS_HZ,
+                                                SPEED_MM_S))]
             score, reasons = q.combine(checks)
             traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
     gains = [item[3] for item in traced]
