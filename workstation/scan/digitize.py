@@ -212,7 +212,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         refusal = _why_nothing(grid_found, min(ppm_x, ppm_y))
         return _refused(image, refusal,
                         _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
-                        q.combine(image_checks)[1], signals, lead_names, layout)
+                        (*q.combine(image_checks)[1], Refusal.NO_ROWS.value), signals,
+                        lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
     unread = sum(1 for leads in leads_by_row if leads is None)
@@ -239,7 +240,7 @@ def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
     if signals is None:
         signals = np.full((0, int(round(RECORD_S * FS_HZ))), np.nan, np.float32)
     if not (reasons and reasons[0].startswith(refusal.value)):
-        reasons = (refusal.value, *reasons)
+        reasons = (refusal.value, *(r for r in reasons if r != refusal.value))
     return Digitised(signals, FS_HZ, lead_names, layout, calibration, (), 0.0, reasons, image,
                      refusal)
 
