@@ -14,7 +14,8 @@ thing in the image: it pulls a levelling search to its limit and passes for ink.
    the gradients' directions modulo 90 degrees peak at the page's turn); the existing
    variance search (:func:`~workstation.scan.page.levelling`) refines each likely turn within a
    degree, and the one that levels the rows most sharply is taken.
-4. :func:`level` turns the page upright on a canvas large enough for its corners, the uncovered
+4. :func:`white_balanced` makes the paper neutral under a colour cast.
+5. :func:`level` turns the page upright on a canvas large enough for its corners, the uncovered
    corners painted as paper.
 
 A page that cannot be made upright says why (:class:`Refusal`).
@@ -42,6 +43,8 @@ BACKGROUND_MIN_SHARE = 0.002
 #: A background region's rim is at least this sharp (Sobel gradient over the paper's brightness):
 #: 0.8 or more where a page meets a table or dark corners, under 0.05 at a shadow's edge.
 SHARP_RIM = 0.25
+#: A paper colour whose channels differ by no more than this share is taken as it is.
+NEUTRAL_CAST = 0.1
 #: The paper must cover at least this share of the image.
 MIN_PAPER_SHARE = 0.2
 #: Rotations the digitiser reads (degrees): a page turned further is refused, not guessed.
@@ -90,10 +93,30 @@ def straighten(image: np.ndarray) -> Upright:
         return Upright(image, 0.0, corners, paper_share, Refusal.PAGE_NOT_FOUND)
     if background.any():
         image = fill_background(image, background)
+    image = white_balanced(image)
     angle = _turn(image)
     if abs(angle) > MAX_ROTATION_DEGREES:
         return Upright(image, angle, corners, paper_share, Refusal.ROTATION)
     return Upright(level(image, angle), angle, corners, paper_share, None)
+
+
+def white_balanced(image: np.ndarray) -> np.ndarray:
+    """``image`` with its paper made neutral: each channel scaled so that the paper (its
+    99th percentile) is as bright in it as in its brightest channel. Under a warm
+    or cold cast the grey ink takes the paper's tint and would pass for a coloured grid line;
+    a cast within :data:`NEUTRAL_CAST` (tinted paper, pink or green ECG paper) is left alone."""
+    h, w = image.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(h, w))
+    small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA).reshape(-1, 3)
+    # each channel's own bright end: a dense red grid does not tint the estimate
+    paper = np.percentile(small, 99, axis=0).astype(np.float64)
+    if paper.min() < 1.0 or paper.max() / paper.min() <= 1.0 + NEUTRAL_CAST:
+        return image
+    gains = paper.max() / paper
+    levels = np.arange(256, dtype=np.float64)
+    channels = [cv2.LUT(channel, np.clip(levels * gain, 0, 255).astype(np.uint8))
+                for channel, gain in zip(cv2.split(image), gains)]
+    return cv2.merge(channels)
 
 
 def _turn(image: np.ndarray) -> float:
