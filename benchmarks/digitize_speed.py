@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/digitize_speed.py [--repeat N]``.
 
 A 3x4+rhythm print of the bundled LUDB record 1 is rendered at 150, 200 and 300 dpi (an A4
-page at 300 dpi is 3508 x 2480 px), clean and as a phone photo, and digitised ``--repeat``
+page at 300 dpi is 3508 x 2480 px), clean, as a phone photo and as a handled printout
+photographed turned with dark corners (the ``capture`` class), and digitised ``--repeat``
 times; the median wall time of :func:`workstation.scan.digitize.digitize` is printed, with the
 time to read the PNG from disk. Target: a 300-dpi 12-lead page in under 5 s on 2 CPU cores.
 """
@@ -37,7 +38,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in (150, 200, 300):
             printout = render(record, dpi=dpi)
-            for level in ("clean", "photo"):
+            for level in ("clean", "photo", "capture"):
                 page = degrade(printout, level, seed=1)
                 path = Path(tmp) / f"page_{dpi}_{level}.png"
                 cv2.imwrite(str(path), page.image)
