@@ -1,7 +1,11 @@
 """From one page image to measured waveforms: the classical digitisation pipeline.
 
-1. The sheet is found and flattened (:mod:`workstation.scan.page`), levelled, and its contrast
-   normalised. 2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`).
+1. The paper is found among its surroundings, flattened, white-balanced and levelled over any
+   turn up to 20 degrees (:mod:`workstation.scan.geometry`), and its contrast normalised; a page
+   that cannot be made upright is refused with its failure class (:class:`Refusal`).
+2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`); a page under
+   5 px/mm is enlarged before tracing, and crumpled or creased paper is flattened by the local
+   grid (:mod:`workstation.scan.dewarp`).
 3. Rows, calibration pulses and lines are found and traced (:mod:`workstation.scan.trace`).
 4. The printed lead names are read (:mod:`workstation.scan.labels`) and, with the number of
    rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
