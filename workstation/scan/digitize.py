@@ -190,9 +190,12 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                        *time_anchor(row, ppm_x)))
     traced = shared_time_axis(traced, contrast.darkness, ppm_x, ppm_y)
     traces: list[LeadTrace] = []
+    # an enlarged page's stroke is at least a pixel of the page it came from wide: that width is
+    # its resolution, judged already, not blur
+    footprint = (1.0 / native_ppm - 1.0 / UPSAMPLE_TO) if factor > 1.0 else 0.0
     for k, (r, row_leads, row, gain, from_pulse, t0_x, seconds) in enumerate(traced):
         neighbours = [traced[j][2] for j in (k - 1, k + 1) if 0 <= j < len(traced)]
-        row_checks = [*image_checks, q.blur(row.line_px / ppm_y), q.pulse(from_pulse),
+        row_checks = [*image_checks, q.blur(row.line_px / ppm_y - footprint), q.pulse(from_pulse),
                       q.layout(bool(names), layout)]
         for c, lead in enumerate(row_leads):
             span = seconds / len(row_leads)

@@ -43,8 +43,17 @@ def check(score: float, reason: str) -> Check:
 MIN_PX_PER_MM = 2.0
 
 
+#: Below this resolution (px/mm) the reasons say so; the score falls only towards
+#: :data:`MIN_PX_PER_MM`, since each lead's expected SNR (:func:`fidelity`) already counts the
+#: pixel's size, and counted twice a 3 px/mm page read at 11 dB scored 0.1.
+LOW_PX_PER_MM = 5.0
+SOFT_PX_PER_MM = 2.5
+
+
 def resolution(px_per_mm: float) -> Check:
-    return check(ramp(px_per_mm, 2.0, 5.0), f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)")
+    score = ramp(px_per_mm, MIN_PX_PER_MM, SOFT_PX_PER_MM)
+    low = px_per_mm < LOW_PX_PER_MM
+    return Check(score, f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)" if low else None)
 
 
 def grid(found: bool, correlation: float) -> Check:
