@@ -22,7 +22,6 @@ A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Ad
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,28 +31,24 @@ import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
-from workstation.scan.grid import AxisGrid, axis_grid, fitted, period_near
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
 from workstation.scan.dewarp import displacement, flatten_grid
 from workstation.scan.geometry import Refusal, straighten
 from workstation.scan.page import Contrast, normalise
+from workstation.scan.scale import LOW_PX_PER_MM, grid_variation, grids, scale
 from workstation.scan.timing import (BAR_MM, FS_HZ, RECORD_S, SPEED_MM_S, shared_time_axis,
                                      time_anchor)
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
                                     trace_row)
 
-#: Below this colour (99th percentile off the ink) the paper and its grid are grey.
-GREY_PAPER_COLOUR = 0.04
 #: Where two segments of a row meet, points this many strokes (plus a pixel) either side and
 #: within BAR_MM of the baseline are the separating bar, not the trace: the segments' ends take
 #: their nearest trace point's value.
 BAR_GUARD = 1.0
 #: A page read at fewer px/mm than this is first enlarged to UPSAMPLE_TO px/mm.
-UPSAMPLE_BELOW = 5.0
+UPSAMPLE_BELOW = LOW_PX_PER_MM
 UPSAMPLE_TO = 8.0
-#: Assumed sheet width (mm) when no grid is found.
-ASSUMED_PAGE_MM = 280.0
 
 
 
@@ -143,8 +138,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                          f"turned {angle:.1f} degrees)",))
     contrast = normalise(image)
     mask = ink(image, contrast)
-    gx, gy, strength = _grids(contrast, mask)
-    ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
+    gx, gy, strength = grids(contrast, mask)
+    ppm_x, ppm_y, grid_found, correlation = scale(gx, gy, image.shape[1])
     native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
     factor = 1.0
     if grid_found and min(ppm_x, ppm_y) < UPSAMPLE_BELOW:
@@ -157,7 +152,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     ppm_y = adjustments.px_per_mm_y or ppm_y
     image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation)]
     if grid_found:
-        image_checks.append(q.uniformity(_grid_variation(strength, ppm_x, ppm_y)))
+        image_checks.append(q.uniformity(grid_variation(strength, ppm_x, ppm_y)))
 
     rows = find_rows(mask, ppm_y)
     found = []  # (row index, row trace, pulse, labels)
@@ -302,32 +297,6 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
     return out
 
 
-def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:
-    """The grid on x and y, and the strength image it came from: colour (red, pink, green
-    paper) or darkness (grey grids), whichever is the more periodic on both axes. (Colour
-    first whenever it gives a grid did worse on the validation photos: a table or a stain
-    around a grey page is coloured too.)"""
-    paper = ~mask
-    coloured = paper.any() and float(np.percentile(contrast.colour[paper], 99)) > GREY_PAPER_COLOUR
-    # on grey paper the colour channel holds only compression artefacts (8-pixel blocks)
-    best: tuple[tuple[int, float], AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
-    for strength in ((contrast.colour, contrast.darkness) if coloured else (contrast.darkness,)):
-        strength = np.where(mask, 0.0, strength)
-        gx = axis_grid(strength.mean(axis=0))
-        gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
-        if _good(gx) and _good(gy):
-            gy = _agreeing(gy, gx)
-            gx, gy = _square(gx, gy, strength.mean(axis=0), strength.mean(axis=1))
-        found = [g.correlation for g in (gx, gy) if _good(g)]
-        merit = (len(found), min(found) if found else 0.0)
-        if best is None or merit > best[0]:
-            best = (merit, gx, gy, strength)
-    _, gx, gy, strength = best
-    gx = fitted(strength.mean(axis=0), gx) if _good(gx) else gx
-    gy = fitted(strength.mean(axis=1), gy) if _good(gy) else gy
-    return gx, gy, strength
-
-
 def _upsampled(image: np.ndarray, strength: np.ndarray, factor: float, ink: InkFinder):
     """The page, its contrast, ink and grid strength at ``factor`` times the size: a trace a
     pixel or two wide (a screenshot, an e-mailed page) is followed to a fraction of a pixel on
@@ -349,64 +318,6 @@ def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength:
     image = flatten_grid(image, dx, dy)
     contrast = Contrast(flatten_grid(contrast.darkness, dx, dy), flatten_grid(contrast.colour, dx, dy))
     return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy)
-
-
-def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
-    """Largest relative difference of the grid period between the thirds of the page (left
-    and right for x, top and bottom for y) and the whole: curved paper or perspective left."""
-    h, w = strength.shape
-    worst = 0.0
-    for part, axis, ppm in ((strength[:, : w // 3], 0, ppm_x), (strength[:, -(w // 3):], 0, ppm_x),
-                            (strength[: h // 3], 1, ppm_y), (strength[-(h // 3):], 1, ppm_y)):
-        local = period_near(part.mean(axis=axis), ppm)
-        if local is not None:
-            worst = max(worst, abs(local - ppm) / ppm)
-    return worst
-
-
-def _agreeing(gy: AxisGrid, gx: AxisGrid) -> AxisGrid:
-    """The y grid at the x grid's scale where they differ by the 1 mm / 5 mm ambiguity."""
-    for factor in (5.0, 0.2):
-        if abs(gy.px_per_mm * factor / gx.px_per_mm - 1.0) < 0.15:
-            return dataclasses.replace(gy, px_per_mm=gy.px_per_mm * factor)
-    return gy
-
-
-#: A page's grid is square, but a page flattened from a photo keeps the aspect its corners
-#: gave: only on a low-resolution page, where the fine lines alias, are x and y scales further
-#: apart than this share a misread.
-ASPECT_TOLERANCE = 0.15
-
-
-def _square(gx: AxisGrid, gy: AxisGrid, profile_x: np.ndarray,
-            profile_y: np.ndarray) -> tuple[AxisGrid, AxisGrid]:
-    """The two axes' grids made to agree where, on a low-resolution page, one took a beat of
-    its fine lines for the grid (below about 4 px/mm the 1 mm lines alias): the scale whose
-    5 mm period the other axis' profile also shows is kept for both."""
-    if (abs(gy.px_per_mm / gx.px_per_mm - 1.0) <= ASPECT_TOLERANCE
-            or max(gx.px_per_mm, gy.px_per_mm) >= UPSAMPLE_BELOW * (1.0 + ASPECT_TOLERANCE)):
-        return gx, gy
-    for kept, other_profile in ((gy, profile_x), (gx, profile_y)):
-        local = period_near(other_profile, kept.px_per_mm)
-        if local is not None and abs(local / kept.px_per_mm - 1.0) < 0.02:
-            return (dataclasses.replace(gx, px_per_mm=local) if kept is gy else gx,
-                    dataclasses.replace(gy, px_per_mm=local) if kept is gx else gy)
-    return gx, gy
-
-
-def _good(g: AxisGrid | None) -> bool:
-    return g is not None and g.found
-
-
-def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float, float, bool, float]:
-    """px/mm on x and y, whether a grid gave them, and the grid's periodicity."""
-    good = [g for g in (gx, gy) if g is not None and g.found]
-    if not good:
-        ppm = width / ASSUMED_PAGE_MM
-        return ppm, ppm, False, 0.0
-    x = gx.px_per_mm if gx is not None and gx.found else good[0].px_per_mm
-    y = gy.px_per_mm if gy is not None and gy.found else good[0].px_per_mm
-    return x, y, True, min(g.correlation for g in good)
 
 
 def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:
