@@ -146,13 +146,16 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         factor = UPSAMPLE_TO / min(ppm_x, ppm_y)
         image, contrast, mask, strength = _upsampled(image, strength, factor, ink)
         ppm_x, ppm_y = ppm_x * factor, ppm_y * factor
+    warp_mm = 0.0
     if grid_found:
-        image, contrast, mask, strength = _dewarped(image, contrast, mask, strength, ppm_x, ppm_y, ink)
+        image, contrast, mask, strength, warp_mm = _dewarped(image, contrast, mask, strength,
+                                                             ppm_x, ppm_y, ink)
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
     image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation)]
     if grid_found:
         image_checks.append(q.uniformity(grid_variation(strength, ppm_x, ppm_y)))
+        image_checks.append(q.flattened(warp_mm))
 
     rows = find_rows(mask, ppm_y)
     found = []  # (row index, row trace, pulse, labels)
@@ -314,10 +317,14 @@ def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength:
     dx = displacement(strength, ~mask, ppm_x, axis=1)
     dy = displacement(strength, ~mask, ppm_y, axis=0)
     if dx is None and dy is None:
-        return image, contrast, mask, strength
+        return image, contrast, mask, strength, 0.0
+    # how far the paper was out of flat (mm, over 90 % of it): what the flattening may have
+    # left, it left in proportion
+    warp_mm = max(float(np.percentile(np.abs(d), 90)) / ppm
+                  for d, ppm in ((dx, ppm_x), (dy, ppm_y)) if d is not None)
     image = flatten_grid(image, dx, dy)
     contrast = Contrast(flatten_grid(contrast.darkness, dx, dy), flatten_grid(contrast.colour, dx, dy))
-    return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy)
+    return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy), warp_mm
 
 
 def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:

@@ -71,6 +71,20 @@ def uniformity(variation: float) -> Check:
                  f"grid spacing varies by {100 * variation:.0f}% across the page (curved paper or perspective)")
 
 
+#: Displacement (mm, over 90 % of the page) of crumpled or creased paper at which the check
+#: scores 1 and 0: the local grid flattens it, but not exactly (validation crumpled prints
+#: read at 11-12 dB against 19 flat).
+WARP_MM = (0.2, 1.0)
+
+
+def flattened(warp_mm: float) -> Check:
+    """Paper that was crumpled, creased or curved, flattened by the local grid model."""
+    if warp_mm <= 0.0:
+        return Check(1.0, None)
+    return Check(ramp(warp_mm, WARP_MM[1], WARP_MM[0]),
+                 f"crumpled or creased paper, flattened from its grid (up to {warp_mm:.1f} mm out of place)")
+
+
 def layout(known: bool, name: str) -> Check:
     return Check(1.0, None) if known else Check(0.5, f"layout not recognised ({name}): rows named by position")
 
