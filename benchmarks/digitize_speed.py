@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     record = read_ecg(ROOT / "tests" / "data" / "ludb" / "1.hea")
-    print(f"{'dpi':>4} {'level':<6} {'pixels':>12} {'read s':>7} {'digitise s':>11}")
+    print(f"{'dpi':>4} {'level':<8} {'pixels':>12} {'read s':>7} {'digitise s':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in (150, 200, 300):
             printout = render(record, dpi=dpi)
@@ -51,7 +51,7 @@ def main() -> None:
                     digitize(image)
                     runs.append(time.perf_counter() - start)
                 h, w = page.image.shape[:2]
-                print(f"{dpi:>4} {level:<6} {f'{w}x{h}':>12} {statistics.median(reads):>7.2f} "
+                print(f"{dpi:>4} {level:<8} {f'{w}x{h}':>12} {statistics.median(reads):>7.2f} "
                       f"{statistics.median(runs):>11.2f}")
 
 
