@@ -128,3 +128,10 @@ def test_page_turned_beyond_the_limit_is_refused(small_print):
     result = digitize(page)
     assert result.refusal is Refusal.ROTATION
     assert "rotation beyond" in result.reasons[0]
+
+
+def test_page_under_two_pixels_per_millimetre_is_refused_as_too_low(ludb_record):
+    page = render(ludb_record, dpi=45, style="red")  # 1.8 px/mm
+    result = digitize(page.image)
+    assert result.refusal is Refusal.RESOLUTION_TOO_LOW
+    assert result.reasons[0].startswith("resolution too low") and not result.traces

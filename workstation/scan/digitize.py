@@ -142,6 +142,11 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     ppm_x, ppm_y, grid_found, correlation = scale(gx, gy, image.shape[1])
     native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
     factor = 1.0
+    if grid_found and native_ppm < q.MIN_PX_PER_MM:
+        return _refused(image, Refusal.RESOLUTION_TOO_LOW,
+                        _calibration(ppm_x, ppm_y, [], [], grid_found, angle, corners),
+                        (f"{Refusal.RESOLUTION_TOO_LOW.value} ({native_ppm:.1f} px/mm: a 1 mm square "
+                         f"is under {q.MIN_PX_PER_MM:g} pixels)",))
     if grid_found and min(ppm_x, ppm_y) < UPSAMPLE_BELOW:
         factor = UPSAMPLE_TO / min(ppm_x, ppm_y)
         image, contrast, mask, strength = _upsampled(image, strength, factor, ink)
@@ -214,7 +219,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     gains = [item[3] for item in traced]
     pulses = [item[4] for item in traced]
     if not traces:
-        refusal = _why_nothing(grid_found, min(ppm_x, ppm_y))
+        refusal = Refusal.NO_ROWS if grid_found else Refusal.GRID_NOT_FOUND
         return _refused(image, refusal,
                         _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                         (*q.combine(image_checks)[1], Refusal.NO_ROWS.value), signals,
@@ -229,13 +234,6 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                      tuple(traces), score, reasons, image)
-
-
-def _why_nothing(grid_found: bool, px_per_mm: float) -> Refusal:
-    """The failure class of a page on which no row was traced."""
-    if grid_found and px_per_mm < q.MIN_PX_PER_MM:
-        return Refusal.RESOLUTION_TOO_LOW
-    return Refusal.NO_ROWS if grid_found else Refusal.GRID_NOT_FOUND
 
 
 def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
