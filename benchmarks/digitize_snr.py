@@ -1,10 +1,13 @@
 """Digitisation accuracy: the Challenge 2024 SNR per degradation level, and how well the quality
 score predicts it.
 
-Run: ``.venv/bin/python benchmarks/digitize_snr.py [--split test] [--records 20] [--dpi 200]``
-(the same numbers as ``ecgws digitize-eval``, plus the SNR by lead and the share of leads the
-quality score would send to review). Held-out LUDB records are rendered as 3x4+rhythm prints on
-pink, red, green and grey paper, degraded (clean, scan, photo), digitised and scored; then the
+Run: ``.venv/bin/python benchmarks/digitize_snr.py [--split test] [--records 20] [--dpi 200]
+[--levels clean,scan,...] [--layout-records 5]`` (the same numbers as ``ecgws digitize-eval``,
+plus the SNR by lead and the share of leads the quality score would send to review). Held-out
+LUDB records are rendered as 3x4+rhythm prints on pink, red, green and grey paper, degraded
+(clean, scan, photo, and each capture class of :mod:`workstation.scan.capture`: rotated with
+dark corners, perspective, crumpled, shadow, colour cast, noisy, low resolution, and all of a
+handled printout's at once), digitised and scored, with the share of pages refused; then the
 ecg-image-kit images of QTDB sel100, whose source signal is known, are scored the same way (and
 with each lead's mean removed, since those prints carry no calibration pulse to fix 0 mV).
 Last, the first ``--layout-records`` records are printed in every layout (3x4 with 0, 1 or 3
@@ -28,6 +31,7 @@ from workstation.io import read_ecg  # noqa: E402
 from workstation.scan.evaluate import (evaluate_sel100, evaluate_synthetic, format_table,  # noqa: E402
                                        spearman_overall)
 from workstation.scan.quality import REVIEW_BELOW  # noqa: E402
+from workstation.scan.synth import LEVELS  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 
@@ -37,14 +41,18 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--records", type=int, default=20)
     parser.add_argument("--dpi", type=float, default=200.0)
+    parser.add_argument("--no-sel100", action="store_true", help="skip the ecg-image-kit sel100 images")
+    parser.add_argument("--levels", default=",".join(LEVELS),
+                        help="degradation levels and capture classes, comma-separated")
     parser.add_argument("--layout-records", type=int, default=5,
                         help="records printed in every layout for the layout table")
     args = parser.parse_args()
     ludb = DATA / "ludb"
     names = json.loads((ludb / "splits.json").read_text())[args.split][:args.records]
     records = [read_ecg(ludb / f"{name}.hea") for name in names]
-    results = evaluate_synthetic(records, ("clean", "scan", "photo"), dpi=args.dpi)
-    sel100 = evaluate_sel100(DATA / "images" / "ecg-image-kit_generated" / "qtdb_sel100")
+    levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
+    results = evaluate_synthetic(records, levels, dpi=args.dpi)
+    sel100 = None if args.no_sel100 else evaluate_sel100(DATA / "images" / "ecg-image-kit_generated" / "qtdb_sel100")
     shown = results + ([sel100] if sel100 else [])
     print(f"LUDB {args.split}, {len(records)} records, {args.dpi:g} dpi")
     print(format_table(shown))
@@ -60,8 +68,9 @@ def main() -> None:
               f"{np.nanmean(snr[~low]) if (~low).any() else float('nan'):>7.1f}")
     if sel100:
         print(f"\nsel100 with each lead's mean removed: mean SNR {sel100.centred_snr:.2f} dB")
-    print()
-    _layouts(records[:args.layout_records], args.dpi)
+    if args.layout_records:
+        print()
+        _layouts(records[:args.layout_records], args.dpi)
 
 
 def _layouts(records, dpi: float) -> None:

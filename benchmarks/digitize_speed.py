@@ -3,7 +3,8 @@
 Run: ``.venv/bin/python benchmarks/digitize_speed.py [--repeat N]``.
 
 A 3x4+rhythm print of the bundled LUDB record 1 is rendered at 150, 200 and 300 dpi (an A4
-page at 300 dpi is 3508 x 2480 px), clean and as a phone photo, and digitised ``--repeat``
+page at 300 dpi is 3508 x 2480 px), clean, as a phone photo and as a handled printout
+photographed turned with dark corners (the ``capture`` class), and digitised ``--repeat``
 times; the median wall time of :func:`workstation.scan.digitize.digitize` is printed, with the
 time to read the PNG from disk. Target: a 300-dpi 12-lead page in under 5 s on 2 CPU cores.
 """
@@ -33,11 +34,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     record = read_ecg(ROOT / "tests" / "data" / "ludb" / "1.hea")
-    print(f"{'dpi':>4} {'level':<6} {'pixels':>12} {'read s':>7} {'digitise s':>11}")
+    print(f"{'dpi':>4} {'level':<8} {'pixels':>12} {'read s':>7} {'digitise s':>11}")
     with tempfile.TemporaryDirectory() as tmp:
         for dpi in (150, 200, 300):
             printout = render(record, dpi=dpi)
-            for level in ("clean", "photo"):
+            for level in ("clean", "photo", "capture"):
                 page = degrade(printout, level, seed=1)
                 path = Path(tmp) / f"page_{dpi}_{level}.png"
                 cv2.imwrite(str(path), page.image)
@@ -50,7 +51,7 @@ def main() -> None:
                     digitize(image)
                     runs.append(time.perf_counter() - start)
                 h, w = page.image.shape[:2]
-                print(f"{dpi:>4} {level:<6} {f'{w}x{h}':>12} {statistics.median(reads):>7.2f} "
+                print(f"{dpi:>4} {level:<8} {f'{w}x{h}':>12} {statistics.median(reads):>7.2f} "
                       f"{statistics.median(runs):>11.2f}")
 
 

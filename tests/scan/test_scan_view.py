@@ -60,3 +60,53 @@ def test_record_keeps_the_corrections(view, tmp_path):
     record = view.record(path)
     assert record.digitisation is not None and record.digitisation.image == b"image bytes"
     assert score_colour(0.1) == POOR
+
+
+def test_traced_line_is_thin_see_through_and_beside_the_ink(view):
+    from workstation.ui.scan_view import BESIDE_MM
+
+    paths = [item for item in view.scene.items() if item.type() == 2]
+    pen = paths[0].pen()
+    assert pen.isCosmetic() and pen.widthF() <= 1.5 and 0 < pen.color().alpha() < 255
+    # one blue on every grid colour: far in hue from red, pink and green
+    assert 200 <= pen.color().hue() <= 250
+    shift = BESIDE_MM * view.result.calibration.px_per_mm_y
+
+    def lowest_ink(item) -> float:
+        return item.path().boundingRect().bottom()
+
+    beside = sorted(lowest_ink(item) for item in paths)
+    view.beside.setChecked(False)
+    over = sorted(lowest_ink(item) for item in view.scene.items() if item.type() == 2)
+    assert np.allclose(np.array(beside) - np.array(over), shift, atol=0.5)
+
+
+class _Recorder:
+    """Stands in for a QPainter: records the polylines drawn."""
+
+    def __init__(self) -> None:
+        self.polylines: list[list[tuple[float, float]]] = []
+
+    def setRenderHint(self, *_) -> None:  # noqa: N802 - Qt's name
+        pass
+
+    def setPen(self, *_) -> None:  # noqa: N802 - Qt's name
+        pass
+
+    def drawPolyline(self, polygon) -> None:  # noqa: N802 - Qt's name
+        self.polylines.append([(p.x(), p.y()) for p in polygon])
+
+
+def test_report_lifts_the_pen_where_a_digitised_lead_is_not_shown():
+    # a digitised lead is NaN outside its printed segment: joined, Qt drew a stray line from
+    # the panel's corner to the trace
+    from PySide6 import QtGui
+
+    from workstation.ui.report import _Page
+
+    recorder = _Recorder()
+    page = _Page(recorder, QtGui.QImage(297, 10, QtGui.QImage.Format.Format_RGB32))
+    ys = np.array([np.nan, np.nan, 1.0, 2.0, 3.0, np.nan, 4.0, 5.0, np.nan])
+    page.polyline(np.arange(len(ys), dtype=float), ys, None)
+    assert [len(line) for line in recorder.polylines] == [3, 2]
+    assert all(np.isfinite(line).all() for line in recorder.polylines)

@@ -129,6 +129,7 @@ def _summary(result, path: Path, page: int) -> dict:
         "page": page + 1,
         "layout": result.layout,
         "quality": result.score,
+        "refused": result.refusal.value if result.refusal is not None else None,
         "reasons": list(result.reasons),
         "calibration": result.calibration.as_dict(),
         "leads": [{"lead": t.lead, "start_s": t.start / result.fs, "stop_s": t.stop / result.fs,

@@ -1,7 +1,11 @@
 """From one page image to measured waveforms: the classical digitisation pipeline.
 
-1. The sheet is found and flattened (:mod:`workstation.scan.page`), levelled, and its contrast
-   normalised. 2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`).
+1. The paper is found among its surroundings, flattened, white-balanced and levelled over any
+   turn up to 20 degrees (:mod:`workstation.scan.geometry`), and its contrast normalised; a page
+   that cannot be made upright is refused with its failure class (:class:`Refusal`).
+2. The grid gives pixels per millimetre on both axes (:mod:`workstation.scan.grid`); a page under
+   5 px/mm is enlarged before tracing, and crumpled or creased paper is flattened by the local
+   grid (:mod:`workstation.scan.dewarp`).
 3. Rows, calibration pulses and lines are found and traced (:mod:`workstation.scan.trace`).
 4. The printed lead names are read (:mod:`workstation.scan.labels`) and, with the number of
    rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
@@ -18,32 +22,33 @@ A reader may override the calibration (px/mm, gain) or a lead's crop: :class:`Ad
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
-from workstation.scan.grid import AxisGrid, axis_grid, fitted, period_near
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
-from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.dewarp import displacement, flatten_grid
+from workstation.scan.geometry import Refusal, straighten
+from workstation.scan.page import Contrast, normalise
+from workstation.scan.scale import LOW_PX_PER_MM, grid_variation, grids, scale
 from workstation.scan.timing import (BAR_MM, FS_HZ, RECORD_S, SPEED_MM_S, shared_time_axis,
                                      time_anchor)
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
                                     trace_row)
 
-#: Below this colour (99th percentile off the ink) the paper and its grid are grey.
-GREY_PAPER_COLOUR = 0.04
 #: Where two segments of a row meet, points this many strokes (plus a pixel) either side and
 #: within BAR_MM of the baseline are the separating bar, not the trace: the segments' ends take
 #: their nearest trace point's value.
 BAR_GUARD = 1.0
-#: Assumed sheet width (mm) when no grid is found.
-ASSUMED_PAGE_MM = 280.0
+#: A page read at fewer px/mm than this is first enlarged to UPSAMPLE_TO px/mm.
+UPSAMPLE_BELOW = LOW_PX_PER_MM
+UPSAMPLE_TO = 8.0
 
 
 
@@ -68,6 +73,9 @@ class Calibration:
     pulse_found: bool
     skew_degrees: float
     perspective_corrected: bool
+    #: how much the page was enlarged before reading (a low-resolution page): the px/mm above
+    #: are of the enlarged image, the one the traces refer to
+    enlarged: float = 1.0
 
     def as_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -99,6 +107,8 @@ class Digitised:
     score: float
     reasons: tuple[str, ...]
     image: np.ndarray  # the flattened, levelled page the traces refer to (BGR)
+    #: why the page gave no record (its failure class), None when it gave one
+    refusal: Refusal | None = None
 
     def lead_score(self, lead: str) -> float:
         scores = [t.score for t in self.traces if t.lead == lead]
@@ -120,22 +130,37 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     learned segmentation, say) can be measured against the default one."""
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
-    corners = find_page(image)
-    if corners is not None:
-        image = flatten(image, corners)
+    upright = straighten(image)
+    image, angle, corners = upright.image, upright.angle, upright.corners
+    if upright.refusal is not None:
+        return _refused(image, upright.refusal, _calibration(0.0, 0.0, [], [], False, angle, corners),
+                        (f"{upright.refusal.value} (paper {100 * upright.paper_share:.0f}% of the image, "
+                         f"turned {angle:.1f} degrees)",))
     contrast = normalise(image)
-    angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
-    if abs(angle) >= 0.05:
-        image = rotate(image, angle)
-        contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
     mask = ink(image, contrast)
-    gx, gy, strength = _grids(contrast, mask)
-    ppm_x, ppm_y, grid_found, correlation = _scale(gx, gy, image.shape[1])
+    gx, gy, strength = grids(contrast, mask)
+    ppm_x, ppm_y, grid_found, correlation = scale(gx, gy, image.shape[1])
+    native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
+    factor = 1.0
+    if grid_found and native_ppm < q.MIN_PX_PER_MM:
+        return _refused(image, Refusal.RESOLUTION_TOO_LOW,
+                        _calibration(ppm_x, ppm_y, [], [], grid_found, angle, corners),
+                        (f"{Refusal.RESOLUTION_TOO_LOW.value} ({native_ppm:.1f} px/mm: a 1 mm square "
+                         f"is under {q.MIN_PX_PER_MM:g} pixels)",))
+    if grid_found and min(ppm_x, ppm_y) < UPSAMPLE_BELOW:
+        factor = UPSAMPLE_TO / min(ppm_x, ppm_y)
+        image, contrast, mask, strength = _upsampled(image, strength, factor, ink)
+        ppm_x, ppm_y = ppm_x * factor, ppm_y * factor
+    warp_mm = 0.0
+    if grid_found:
+        image, contrast, mask, strength, warp_mm = _dewarped(image, contrast, mask, strength,
+                                                             ppm_x, ppm_y, ink)
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
-    image_checks = [q.resolution(min(ppm_x, ppm_y)), q.grid(grid_found, correlation)]
+    image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation)]
     if grid_found:
-        image_checks.append(q.uniformity(_grid_variation(strength, ppm_x, ppm_y)))
+        image_checks.append(q.uniformity(grid_variation(strength, ppm_x, ppm_y)))
+        image_checks.append(q.flattened(warp_mm))
 
     rows = find_rows(mask, ppm_y)
     found = []  # (row index, row trace, pulse, labels)
@@ -168,9 +193,12 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                        *time_anchor(row, ppm_x)))
     traced = shared_time_axis(traced, contrast.darkness, ppm_x, ppm_y)
     traces: list[LeadTrace] = []
+    # an enlarged page's stroke is at least a pixel of the page it came from wide: that width is
+    # its resolution, judged already, not blur
+    footprint = (1.0 / native_ppm - 1.0 / UPSAMPLE_TO) if factor > 1.0 else 0.0
     for k, (r, row_leads, row, gain, from_pulse, t0_x, seconds) in enumerate(traced):
         neighbours = [traced[j][2] for j in (k - 1, k + 1) if 0 <= j < len(traced)]
-        row_checks = [*image_checks, q.blur(row.line_px / ppm_y), q.pulse(from_pulse),
+        row_checks = [*image_checks, q.blur(row.line_px / ppm_y - footprint), q.pulse(from_pulse),
                       q.layout(bool(names), layout)]
         for c, lead in enumerate(row_leads):
             span = seconds / len(row_leads)
@@ -183,16 +211,19 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
             signals[lead_names.index(lead) if lead in lead_names else r, first:last] = mv
             checks = [*row_checks, q.coverage(float(np.isfinite(ys).mean()) if len(ys) else 0.0),
                       q.overlap(_overlap(xs, ys, neighbours, ppm_y)), q.amplitude(_range(mv)),
-                      q.fidelity(q.expected_snr(mv, ppm_x, ppm_y, gain, FS_HZ, SPEED_MM_S))]
+                      # judged at the page's own pixels: enlarging adds none
+                      q.fidelity(q.expected_snr(mv, ppm_x / factor, ppm_y / factor, gain, FS_HZ,
+                                                SPEED_MM_S))]
             score, reasons = q.combine(checks)
             traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
     gains = [item[3] for item in traced]
     pulses = [item[4] for item in traced]
     if not traces:
-        score, reasons = q.combine(image_checks)
-        reasons = (*reasons, "no ECG rows found")
-        return Digitised(signals, FS_HZ, lead_names, layout, _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
-                         (), 0.0, reasons, image)
+        refusal = Refusal.NO_ROWS if grid_found else Refusal.GRID_NOT_FOUND
+        return _refused(image, refusal,
+                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
+                        (*q.combine(image_checks)[1], Refusal.NO_ROWS.value), signals,
+                        lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
     unread = sum(1 for leads in leads_by_row if leads is None)
@@ -201,8 +232,20 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                              "the printed lead name was not read, and the line "
                              "matches no one segment clearly")
     return Digitised(signals, FS_HZ, lead_names, layout,
-                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners),
+                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                      tuple(traces), score, reasons, image)
+
+
+def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
+             reasons: tuple[str, ...], signals: np.ndarray | None = None,
+             lead_names: tuple[str, ...] = (), layout: str = "none") -> Digitised:
+    """A page that gives no record: its failure class first among its reasons."""
+    if signals is None:
+        signals = np.full((0, int(round(RECORD_S * FS_HZ))), np.nan, np.float32)
+    if not (reasons and reasons[0].startswith(refusal.value)):
+        reasons = (refusal.value, *(r for r in reasons if r != refusal.value))
+    return Digitised(signals, FS_HZ, lead_names, layout, calibration, (), 0.0, reasons, image,
+                     refusal)
 
 
 #: A rhythm strip whose name was not read is named by its line: the lead whose segment its
@@ -255,65 +298,31 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
     return out
 
 
-def _grids(contrast, mask: np.ndarray) -> tuple[AxisGrid | None, AxisGrid | None, np.ndarray]:
-    """The grid on x and y, and the strength image it came from: colour (red, pink, green
-    paper) or darkness (grey grids), whichever is the more periodic on both axes. (Colour
-    first whenever it gives a grid did worse on the validation photos: a table or a stain
-    around a grey page is coloured too.)"""
-    paper = ~mask
-    coloured = paper.any() and float(np.percentile(contrast.colour[paper], 99)) > GREY_PAPER_COLOUR
-    # on grey paper the colour channel holds only compression artefacts (8-pixel blocks)
-    best: tuple[tuple[int, float], AxisGrid | None, AxisGrid | None, np.ndarray] | None = None
-    for strength in ((contrast.colour, contrast.darkness) if coloured else (contrast.darkness,)):
-        strength = np.where(mask, 0.0, strength)
-        gx = axis_grid(strength.mean(axis=0))
-        gy = axis_grid(strength.mean(axis=1), min_extent_mm=0.0)
-        if _good(gx) and _good(gy):
-            gy = _agreeing(gy, gx)
-        found = [g.correlation for g in (gx, gy) if _good(g)]
-        merit = (len(found), min(found) if found else 0.0)
-        if best is None or merit > best[0]:
-            best = (merit, gx, gy, strength)
-    _, gx, gy, strength = best
-    gx = fitted(strength.mean(axis=0), gx) if _good(gx) else gx
-    gy = fitted(strength.mean(axis=1), gy) if _good(gy) else gy
-    return gx, gy, strength
+def _upsampled(image: np.ndarray, strength: np.ndarray, factor: float, ink: InkFinder):
+    """The page, its contrast, ink and grid strength at ``factor`` times the size: a trace a
+    pixel or two wide (a screenshot, an e-mailed page) is followed to a fraction of a pixel on
+    the smooth (bicubic) image, where at its own size its columns give whole pixels."""
+    image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    contrast = normalise(image)
+    size = (image.shape[1], image.shape[0])
+    return image, contrast, ink(image, contrast), cv2.resize(strength, size, interpolation=cv2.INTER_LINEAR)
 
 
-def _grid_variation(strength: np.ndarray, ppm_x: float, ppm_y: float) -> float:
-    """Largest relative difference of the grid period between the thirds of the page (left
-    and right for x, top and bottom for y) and the whole: curved paper or perspective left."""
-    h, w = strength.shape
-    worst = 0.0
-    for part, axis, ppm in ((strength[:, : w // 3], 0, ppm_x), (strength[:, -(w // 3):], 0, ppm_x),
-                            (strength[: h // 3], 1, ppm_y), (strength[-(h // 3):], 1, ppm_y)):
-        local = period_near(part.mean(axis=axis), ppm)
-        if local is not None:
-            worst = max(worst, abs(local - ppm) / ppm)
-    return worst
-
-
-def _agreeing(gy: AxisGrid, gx: AxisGrid) -> AxisGrid:
-    """The y grid at the x grid's scale where they differ by the 1 mm / 5 mm ambiguity."""
-    for factor in (5.0, 0.2):
-        if abs(gy.px_per_mm * factor / gx.px_per_mm - 1.0) < 0.15:
-            return dataclasses.replace(gy, px_per_mm=gy.px_per_mm * factor)
-    return gy
-
-
-def _good(g: AxisGrid | None) -> bool:
-    return g is not None and g.found
-
-
-def _scale(gx: AxisGrid | None, gy: AxisGrid | None, width: int) -> tuple[float, float, bool, float]:
-    """px/mm on x and y, whether a grid gave them, and the grid's periodicity."""
-    good = [g for g in (gx, gy) if g is not None and g.found]
-    if not good:
-        ppm = width / ASSUMED_PAGE_MM
-        return ppm, ppm, False, 0.0
-    x = gx.px_per_mm if gx is not None and gx.found else good[0].px_per_mm
-    y = gy.px_per_mm if gy is not None and gy.found else good[0].px_per_mm
-    return x, y, True, min(g.correlation for g in good)
+def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength: np.ndarray,
+              ppm_x: float, ppm_y: float, ink: InkFinder):
+    """The page, its contrast, ink and grid strength flattened by the local grid model
+    (:mod:`workstation.scan.dewarp`), or as they were where the grid lies flat."""
+    dx = displacement(strength, ~mask, ppm_x, axis=1)
+    dy = displacement(strength, ~mask, ppm_y, axis=0)
+    if dx is None and dy is None:
+        return image, contrast, mask, strength, 0.0
+    # how far the paper was out of flat (mm, over 90 % of it): what the flattening may have
+    # left, it left in proportion
+    warp_mm = max(float(np.percentile(np.abs(d), 90)) / ppm
+                  for d, ppm in ((dx, ppm_x), (dy, ppm_y)) if d is not None)
+    image = flatten_grid(image, dx, dy)
+    contrast = Contrast(flatten_grid(contrast.darkness, dx, dy), flatten_grid(contrast.colour, dx, dy))
+    return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy), warp_mm
 
 
 def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:
@@ -382,10 +391,12 @@ def _range(mv: np.ndarray) -> float:
     return float(np.ptp(finite)) if finite.size else 0.0
 
 
-def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners) -> Calibration:
+def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners,
+                 enlarged: float = 1.0) -> Calibration:
     gain = float(np.median(gains)) if gains else 10.0
     return Calibration(float(ppm_x), float(ppm_y), SPEED_MM_S, gain, bool(grid_found),
-                       bool(pulses) and all(pulses), float(angle), corners is not None)
+                       bool(pulses) and all(pulses), float(angle), corners is not None,
+                       float(enlarged))
 
 
 def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:

@@ -40,6 +40,11 @@ class LevelResult:
     lead_snr: tuple[float, ...]
     lead_quality: tuple[float, ...]
     centred_snr: float = math.nan  # mean SNR with each lead's mean removed (no 0 mV reference)
+    refused: int = 0  # pages that gave no record (no lead traced)
+
+    @property
+    def refused_share(self) -> float:
+        return self.refused / self.records if self.records else math.nan
 
 
 def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, dpi: float = 200.0,
@@ -47,6 +52,7 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
     """Render, degrade, digitise (finding the ink with ``ink``) and score each record at each level."""
     per_level: dict[str, tuple[list[float], list[float], list[float]]] = {lv: ([], [], []) for lv in levels}
     counts = dict.fromkeys(levels, 0)
+    refused = dict.fromkeys(levels, 0)
     styles = ("pink", "red", "green", "grey")
     for k, record in enumerate(records):
         printout = render(record, dpi=dpi, style=styles[k % len(styles)])
@@ -58,6 +64,7 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
             snrs, quality, times = per_level[level]
             times.append(elapsed)
             counts[level] += 1
+            refused[level] += not result.traces
             if result.signals.shape[0] != 12:
                 snrs.extend([0.0] * 12)  # nothing usable: as the Challenge scores a missing output
                 quality.extend([result.score] * 12)
@@ -67,7 +74,8 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
             for name, value in zip(result.lead_names, values):
                 snrs.append(float(value))
                 quality.append(result.lead_score(name))
-    return [_result(lv, counts[lv], *per_level[lv]) for lv in levels]
+    return [dataclasses.replace(_result(lv, counts[lv], *per_level[lv]), refused=refused[lv])
+            for lv in levels]
 
 
 def evaluate_sel100(folder: Path, *, ink: InkFinder = classical_ink) -> LevelResult | None:
@@ -136,8 +144,10 @@ def spearman_overall(results: Sequence[LevelResult]) -> float:
 
 
 def format_table(results: Sequence[LevelResult]) -> str:
-    lines = [f"{'set':<22} {'pages':>5} {'mean SNR':>9} {'median':>7} {'quality':>8} {'rho(q,SNR)':>10} {'s/page':>7}"]
+    lines = [f"{'set':<22} {'pages':>5} {'mean SNR':>9} {'median':>7} {'refused':>8} {'quality':>8} "
+             f"{'rho(q,SNR)':>10} {'s/page':>7}"]
     for r in results:
         lines.append(f"{r.name:<22} {r.records:>5} {r.mean_snr:>9.2f} {r.median_snr:>7.2f} "
-                     f"{r.mean_quality:>8.2f} {r.spearman:>10.2f} {r.seconds_per_page:>7.2f}")
+                     f"{r.refused_share:>8.0%} {r.mean_quality:>8.2f} {r.spearman:>10.2f} "
+                     f"{r.seconds_per_page:>7.2f}")
     return "\n".join(lines)

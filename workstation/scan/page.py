@@ -133,18 +133,43 @@ def normalise(image: np.ndarray) -> Contrast:
     return Contrast(darkness, colour)
 
 
-def skew_angle(strength: np.ndarray, max_degrees: float = 6.0) -> float:
+def skew_angle(strength: np.ndarray, max_degrees: float = 6.0, centre: float = 0.0) -> float:
     """Rotation (degrees, counter-clockwise as :func:`rotate` takes it) that levels the lines of
-    ``strength`` (grid and trace), found by maximising the variance of its row profile."""
-    scale = WORK_SIDE / max(strength.shape)
+    ``strength`` (grid and trace), found within ``max_degrees`` of ``centre`` by maximising the
+    variance of its row profile."""
+    return levelling(strength, max_degrees, centre)[0]
+
+
+def levelling(strength: np.ndarray, max_degrees: float = 6.0,
+              centre: float = 0.0) -> tuple[float, float]:
+    """:func:`skew_angle` and how sharp the row profile is there (its variance), so that
+    rotations found near different ``centre`` angles can be compared."""
+    scale = min(1.0, WORK_SIDE / max(strength.shape))
     small = cv2.resize(strength, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
-    def sharpness(angle: float) -> float:
-        return float(np.var(rotate(small, angle).sum(axis=1)))
+    h, w = small.shape
 
-    best = max(np.arange(-max_degrees, max_degrees + 1e-6, 0.5), key=sharpness)
+    inside = np.ones_like(small)
+
+    def sharpness(angle: float) -> float:
+        # each row's mean over the part of it that was in the image: a replicated border would
+        # draw the page's edge lines across the corners, and a constant one would shorten the
+        # corner rows' sums, either sharper the further it turns
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(angle), 1.0)
+        turned, seen = (cv2.warpAffine(x, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                                       borderMode=cv2.BORDER_CONSTANT, borderValue=0).sum(axis=1)
+                        for x in (small, inside))
+        rows = seen > 0.5 * w
+        return float(np.var(turned[rows] / seen[rows]) * w * w) if rows.sum() > 2 else 0.0
+
+    def merit(angle: float) -> tuple[float, float]:
+        return sharpness(angle), -abs(angle - centre)  # on a tie (nothing to level) the centre
+
+    coarse = np.arange(centre - max_degrees, centre + max_degrees + 1e-6, 0.5)
+    best = max(coarse, key=merit)
     fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.05)
-    return float(max(fine, key=sharpness))
+    angle = float(max(fine, key=merit))
+    return angle, sharpness(angle)
 
 
 def rotate(image: np.ndarray, degrees: float) -> np.ndarray:

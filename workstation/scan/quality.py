@@ -39,8 +39,21 @@ def check(score: float, reason: str) -> Check:
     return Check(score, reason if score < REASON_BELOW else None)
 
 
+#: Below this (px/mm) a 1 mm square is under two pixels: no trace is read from the page.
+MIN_PX_PER_MM = 2.0
+
+
+#: Below this resolution (px/mm) the reasons say so; the score falls only towards
+#: :data:`MIN_PX_PER_MM`, since each lead's expected SNR (:func:`fidelity`) already counts the
+#: pixel's size, and counted twice a 3 px/mm page read at 11 dB scored 0.1.
+LOW_PX_PER_MM = 5.0
+SOFT_PX_PER_MM = 2.5
+
+
 def resolution(px_per_mm: float) -> Check:
-    return check(ramp(px_per_mm, 2.0, 5.0), f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)")
+    score = ramp(px_per_mm, MIN_PX_PER_MM, SOFT_PX_PER_MM)
+    low = px_per_mm < LOW_PX_PER_MM
+    return Check(score, f"low resolution ({px_per_mm:.1f} px/mm; 5 or more needed)" if low else None)
 
 
 def grid(found: bool, correlation: float) -> Check:
@@ -56,6 +69,23 @@ def blur(line_mm: float) -> Check:
 def uniformity(variation: float) -> Check:
     return check(ramp(variation, 0.04, 0.01),
                  f"grid spacing varies by {100 * variation:.0f}% across the page (curved paper or perspective)")
+
+
+#: Displacement (mm, over 90 % of the page) of crumpled or creased paper at which the check
+#: scores 1 and its floor: the local grid flattens it, but not exactly (validation crumpled
+#: prints, 0.4-0.9 mm, read at 11-12 dB against 19 flat). A smoothly curved page is
+#: displaced further yet flattened well, so the score stops at the floor.
+WARP_MM = (0.2, 1.0)
+WARP_FLOOR = 0.5
+
+
+def flattened(warp_mm: float) -> Check:
+    """Paper that was crumpled, creased or curved, flattened by the local grid model."""
+    if warp_mm <= 0.0:
+        return Check(1.0, None)
+    return Check(max(WARP_FLOOR, ramp(warp_mm, WARP_MM[1], WARP_MM[0])),
+                 f"crumpled, creased or curved paper, flattened from its grid "
+                 f"(up to {warp_mm:.1f} mm out of place)")
 
 
 def layout(known: bool, name: str) -> Check:

@@ -9,7 +9,10 @@ where the page shows it and NaN elsewhere, so that the Challenge 2024 SNR
 
 Degradation levels model the ways a printout reaches a clinic: ``clean`` (a PDF export),
 ``scan`` (a slightly skewed, blurred, compressed scan) and ``photo`` (a phone photo: the page on
-a table, in perspective, under uneven light, with a crease and a stain, blurred and compressed).
+a table, in perspective, under uneven light, with a crease and a stain, blurred and compressed),
+and one level per failure class of a real capture (:mod:`workstation.scan.capture`: rotated
+with dark corners, perspective, crumpled, shadow, colour cast, noise, low resolution, and all of
+a handled printout's at once).
 Everything is drawn with opencv from a seeded generator, so a print is reproducible.
 """
 
@@ -26,11 +29,17 @@ from workstation.core.layout import (FOOTER_MM, MAJOR_MM, TOP_MARGIN_MM, LayoutK
                                      PaperSettings, Row, compute_layout)
 from workstation.core.leads import STANDARD_LEADS
 from workstation.core.record import ECGRecord
+from workstation.scan import capture
 
 PAGE_MM = (297.0, 210.0)  # A4 landscape, the smallest page drawn
 #: Where the layout's origin sits on the page: a header band for the patient line above it.
 ORIGIN_MM = (8.0, 28.0)
-LEVELS = ("clean", "scan", "photo")
+#: The original levels, and the capture classes of :mod:`workstation.scan.capture`, one
+#: failure class each.
+BASE_LEVELS = ("clean", "scan", "photo")
+CAPTURE_CLASSES = ("rotated", "perspective", "crumpled", "shadow", "cast", "noisy", "lowres",
+                   "capture")
+LEVELS = (*BASE_LEVELS, *CAPTURE_CLASSES)
 
 #: Paper styles (BGR): background, minor lines, major lines.
 GRID_STYLES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
@@ -115,6 +124,9 @@ def degrade(printout: Print, level: str, seed: int = 0) -> Print:
         img = cv2.GaussianBlur(img, (0, 0), 0.7)
         img += rng.normal(0.0, 4.0, img.shape).astype(np.float32)
         return _finish(printout, img, level, quality=75)
+    if level in CAPTURE_CLASSES:
+        return _finish(printout, _capture(img, level, rng, printout.dpi / 25.4), level,
+                       quality=int(rng.integers(60, 90)))
     img = _crease(img, rng)
     img = _stain(img, rng)
     img = _on_table(img, rng)
@@ -175,6 +187,31 @@ def _shown_window(layout: PaperLayout) -> tuple[int, int]:
 
 
 # -- degradations ---------------------------------------------------------------------------
+def _capture(img: np.ndarray, level: str, rng: np.random.Generator, px_per_mm: float) -> np.ndarray:
+    """One capture class (see :mod:`workstation.scan.capture`), lightly blurred and noisy as
+    every camera's image is (the ``noisy`` class more so)."""
+    if level == "rotated":
+        img = capture.rotate_dark(img, rng, capture.ROTATION_DEGREES)
+    elif level == "perspective":
+        img = capture.perspective(img, rng)
+    elif level == "crumpled":
+        img = capture.crumple(img, rng, px_per_mm)
+    elif level == "shadow":
+        img = capture.shadow(img, rng)
+    elif level == "cast":
+        img = capture.colour_cast(img, rng)
+    elif level == "lowres":
+        img = capture.low_resolution(img, rng, px_per_mm)
+    elif level == "capture":
+        img = capture.crumple(img, rng, px_per_mm)
+        img = capture.colour_cast(img, rng)
+        img = capture.rotate_dark(img, rng, capture.CAPTURE_DEGREES, reveal=0.0)
+    if level != "lowres":
+        img = cv2.GaussianBlur(img, (0, 0), 0.8)
+    sigma = capture.NOISE_SIGMA if level in ("noisy", "capture") else (2.0, 5.0)
+    return capture.noise(img, rng, sigma)
+
+
 def _rotate(img: np.ndarray, degrees: float, border: float) -> np.ndarray:
     h, w = img.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)

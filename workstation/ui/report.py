@@ -18,6 +18,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from rules.reasoning import DISCLAIMER, leads_text
@@ -158,10 +159,18 @@ class _Page:
         self.painter.drawLines([QtCore.QLineF(a * k, b * k, c * k, d * k) for a, b, c, d in segments])
 
     def polyline(self, xs, ys, pen: QtGui.QPen) -> None:  # noqa: ANN001 - numpy arrays
+        """The line through the finite points, lifted where a value is missing (NaN: a
+        digitised lead where the page does not show it); Qt would join a NaN point to the
+        panel's corner."""
         self.painter.setPen(pen)
         k = self.k
-        self.painter.drawPolyline(QtGui.QPolygonF(
-            [QtCore.QPointF(float(x) * k, float(y) * k) for x, y in zip(xs, ys)]))
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        finite = np.concatenate(([False], np.isfinite(xs) & np.isfinite(ys), [False]))
+        edges = np.flatnonzero(np.diff(finite.astype(np.int8)))
+        for start, stop in zip(edges[0::2], edges[1::2]):
+            if stop - start >= 2:
+                self.painter.drawPolyline(QtGui.QPolygonF(
+                    [QtCore.QPointF(x * k, y * k) for x, y in zip(xs[start:stop], ys[start:stop])]))
 
     def text(self, x: float, y: float, w: float, h: float, text: str, *, size: float = 7.0,
              bold: bool = False, colour: str = theme.INK,

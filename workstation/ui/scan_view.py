@@ -2,8 +2,10 @@
 reader can make by eye.
 
 The page is shown as the digitiser flattened and levelled it, so the traced lines sit exactly
-on the ink they were read from; each lead's line is coloured by its quality score (blue good,
-orange doubtful, red poor) and labelled with its name and score. When a line is off, the reader
+beside the ink they were read from: thin, semi-transparent and in one blue that shows on red,
+pink, green and grey grids, drawn :data:`BESIDE_MM` below the ink so that the ink stays in view
+(or over it, to check a detail); its stroke says its quality score (solid good, dashed
+doubtful, dotted poor) and its label gives the lead's name and score in the score's colour. When a line is off, the reader
 corrects the calibration (pixels per millimetre on either axis, the gain of the pulse) or crops
 a lead to the columns where it is right, and digitises the page again; ``redigitised`` then
 carries the new :class:`~workstation.scan.digitize.Digitised`, and :meth:`ScanView.record`
@@ -23,11 +25,27 @@ from workstation.scan.quality import REASON_BELOW, REVIEW_BELOW
 from workstation.scan.record import to_record
 
 GOOD, DOUBTFUL, POOR = QtGui.QColor("#0066ff"), QtGui.QColor("#ff8c00"), QtGui.QColor("#e00000")
+#: The traced line: a saturated blue, far in hue from red, pink and green grids and darker
+#: than a grey one, two-thirds opaque so that the grid and the ink show through.
+TRACE_COLOUR = QtGui.QColor(20, 50, 255, 170)
+#: Width of the traced line on the screen (px), whatever the zoom.
+TRACE_WIDTH_PX = 1.3
+#: How far below the ink the traced line is drawn (mm of paper), so that both can be seen.
+BESIDE_MM = 1.5
 GAINS_MM_MV = (5.0, 10.0, 20.0)
 
 
 def score_colour(score: float) -> QtGui.QColor:
     return GOOD if score >= REASON_BELOW else DOUBTFUL if score >= REVIEW_BELOW else POOR
+
+
+def trace_pen(score: float) -> QtGui.QPen:
+    """The traced line's pen: thin, see-through blue; solid, dashed or dotted by ``score``."""
+    pen = QtGui.QPen(TRACE_COLOUR, TRACE_WIDTH_PX)
+    pen.setCosmetic(True)  # thin at any zoom
+    pen.setStyle(QtCore.Qt.PenStyle.SolidLine if score >= REASON_BELOW else
+                 QtCore.Qt.PenStyle.DashLine if score >= REVIEW_BELOW else QtCore.Qt.PenStyle.DotLine)
+    return pen
 
 
 def to_qimage(image: np.ndarray) -> QtGui.QImage:
@@ -74,6 +92,10 @@ class ScanView(QtWidgets.QWidget):
         self.clear_crops = QtWidgets.QPushButton("Clear crops")
         self.redigitise_button = QtWidgets.QPushButton("Digitise again")
         self.zoom_fit = QtWidgets.QPushButton("Fit page")
+        self.beside = QtWidgets.QCheckBox("Traced line beside the ink")
+        self.beside.setChecked(True)
+        self.beside.setToolTip(f"Draw the traced line {BESIDE_MM:g} mm below the ink it was read "
+                               "from; untick to draw it over the ink")
 
         form = QtWidgets.QFormLayout()
         form.addRow("Scale x", self.px_x)
@@ -87,6 +109,7 @@ class ScanView(QtWidgets.QWidget):
         crop_row.addWidget(self.clear_crops)
         side = QtWidgets.QVBoxLayout()
         side.addWidget(self.quality_label)
+        side.addWidget(self.beside)
         side.addWidget(QtWidgets.QLabel("Why the score is not higher:"))
         side.addWidget(self.reasons, 1)
         calibration = QtWidgets.QGroupBox("Calibration and crop")
@@ -106,6 +129,7 @@ class ScanView(QtWidgets.QWidget):
         self.clear_crops.clicked.connect(self._clear_crops)
         self.redigitise_button.clicked.connect(self.redigitise)
         self.zoom_fit.clicked.connect(self.fit)
+        self.beside.toggled.connect(lambda _: self._show(self.result))
         self.lead.currentTextChanged.connect(self._show_lead_span)
         self._show(self.result)
 
@@ -146,16 +170,14 @@ class ScanView(QtWidgets.QWidget):
         self.scene.setSceneRect(0, 0, result.image.shape[1], result.image.shape[0])
         font = QtGui.QFont()
         font.setPixelSize(max(10, result.image.shape[0] // 70))
+        shift = BESIDE_MM * result.calibration.px_per_mm_y if self.beside.isChecked() else 0.0
         for trace in result.traces:
-            colour = score_colour(trace.score)
-            pen = QtGui.QPen(colour, max(1.0, result.image.shape[1] / 1600))
-            pen.setCosmetic(False)
-            self.scene.addPath(_path(trace.x_px, trace.y_px), pen)
+            self.scene.addPath(_path(trace.x_px, trace.y_px + shift), trace_pen(trace.score))
             finite = np.flatnonzero(np.isfinite(trace.y_px))
             if len(finite):
                 label = self.scene.addSimpleText(f"{trace.lead} {trace.score:.2f}", font)
-                label.setBrush(colour)
-                label.setPos(float(trace.x_px[finite[0]]), float(np.nanmax(trace.y_px)) + 2)
+                label.setBrush(score_colour(trace.score))
+                label.setPos(float(trace.x_px[finite[0]]), float(np.nanmax(trace.y_px)) + shift + 2)
         cal = result.calibration
         self.px_x.setValue(cal.px_per_mm_x)
         self.px_y.setValue(cal.px_per_mm_y)
