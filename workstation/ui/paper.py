@@ -294,9 +294,11 @@ class PaperView(pg.GraphicsView):
                               minYRange=None, maxYRange=None)
         else:
             self.vb.setMouseEnabled(x=True, y=True)
-            self.vb.setLimits(xMin=-0.5 * w, xMax=1.5 * w, yMin=-0.5 * h, yMax=1.5 * h,
-                              minXRange=MIN_SPAN_MM, maxXRange=2.0 * w,
-                              minYRange=MIN_SPAN_MM, maxYRange=2.0 * h)
+            # room by the longer side, so that a narrow sheet (median beats) fits whole too
+            side = max(w, h)
+            self.vb.setLimits(xMin=w / 2 - side, xMax=w / 2 + side, yMin=h / 2 - side, yMax=h / 2 + side,
+                              minXRange=MIN_SPAN_MM, maxXRange=2.0 * side,
+                              minYRange=MIN_SPAN_MM, maxYRange=2.0 * side)
             self.vb.setAspectLocked(True, ratio=1.0)
 
     def fit(self) -> None:
@@ -326,6 +328,16 @@ class PaperView(pg.GraphicsView):
             self.vb.setRange(QtCore.QRectF(x0, y0, w_mm, h_mm), padding=0)
         self._fitted = True
         self._on_range_changed()
+
+    def show_region(self, rect: QtCore.QRectF) -> None:
+        """Show ``rect`` (paper mm) and keep it there: a resize no longer re-fits the sheet."""
+        if self._layout is None:
+            return
+        if self.strip:
+            self.vb.setXRange(rect.left(), rect.right(), padding=0)
+        else:
+            self.vb.setRange(rect, padding=0)
+        self._fitted = False
 
     def set_px_per_mm(self, px_per_mm: float) -> None:
         """Zoom to ``px_per_mm`` screen pixels per paper mm, about the centre of the view."""
