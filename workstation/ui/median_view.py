@@ -14,7 +14,7 @@ import dataclasses
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from workstation.core.layout import LayoutKind
+from workstation.core.layout import LayoutKind, available_kinds
 from workstation.core.record import ECGRecord, Lead, SourceInfo
 from workstation.review.compare import Mark, median_fiducial_marks
 from workstation.ui.comparison_overlay import COLOUR_A, LEGEND_A, ComparisonOverlay
@@ -26,19 +26,23 @@ COLUMNS = 2
 MEDIAN_SPEED_MM_S = 50.0
 
 
+def copies(leads: tuple[Lead, ...]) -> int:
+    """How many times the beat is laid end to end: twice for a 6x2 sheet, else once (a row per lead)."""
+    return COLUMNS if LayoutKind.SIX_BY_TWO in available_kinds(leads) else 1
+
+
 def median_record(record: ECGRecord) -> ECGRecord:
     """The median beats as a record a 6x2 sheet shows one whole beat per panel."""
     beats = record.median_beats
     assert beats is not None
     leads = tuple(Lead(name) for name in beats.leads)
     source = SourceInfo(record.source.path, record.source.format, "median beats")
-    return ECGRecord.from_array(np.tile(beats.signals, COLUMNS), beats.fs, leads, source)
+    return ECGRecord.from_array(np.tile(beats.signals, copies(leads)), beats.fs, leads, source)
 
 
-def tiled_marks(marks: tuple[Mark, ...], length: int) -> tuple[Mark, ...]:
-    """``marks`` repeated in each copy of the beat."""
-    return tuple(dataclasses.replace(m, sample=m.sample + k * length)
-                 for k in range(COLUMNS) for m in marks)
+def tiled_marks(marks: tuple[Mark, ...], length: int, n: int) -> tuple[Mark, ...]:
+    """``marks`` repeated in each of the ``n`` copies of the beat."""
+    return tuple(dataclasses.replace(m, sample=m.sample + k * length) for k in range(n) for m in marks)
 
 
 class MedianBeatsWindow(QtWidgets.QDialog):
@@ -51,9 +55,11 @@ class MedianBeatsWindow(QtWidgets.QDialog):
         self.paper = PaperView()
         self.beats = median_record(record)
         # at 50 mm/s a beat's waves are far enough apart to read their boundaries
-        state = dataclasses.replace(ViewState(), layout=LayoutKind.SIX_BY_TWO).with_speed(MEDIAN_SPEED_MM_S)
+        kind = LayoutKind.SIX_BY_TWO if copies(self.beats.leads) > 1 else LayoutKind.ONE_ROW_PER_LEAD
+        state = dataclasses.replace(ViewState(), layout=kind).with_speed(MEDIAN_SPEED_MM_S)
         self.paper.show_record(self.beats, state)
-        self.marks = tiled_marks(median_fiducial_marks(record), record.median_beats.signals.shape[1])
+        self.marks = tiled_marks(median_fiducial_marks(record), record.median_beats.signals.shape[1],
+                                 copies(self.beats.leads))
         self.overlay = ComparisonOverlay(self.paper.vb)
         kinds = sorted({m.label() for m in self.marks})
         text = (f"<span style='color:{COLOUR_A}'>{LEGEND_A}</span>: the device's fiducial points "
