@@ -192,7 +192,7 @@ class AnnotationStore:
                 listed = "; ".join(f"{r.id[:12]} ({r.source_name}, {r.format})" for r in found[:8])
                 raise StoreError(self.path, f"{name!r} names {len(found)} records: {listed}; "
                                             "give more of the id")
-        raise StoreError(self.path, f"no record {name!r} in this store (give its id, a start of "
+        raise StoreError(self.path, f"no record {name} in this store (give its id, a start of "
                                     "it, its file name or its stem)")
 
     @_guarded

@@ -83,6 +83,13 @@ class FirstRunDialog(QtWidgets.QDialog):
         form.addRow("Id", self.user_id)
         form.addRow("Role", self.role)
         form.addRow("Annotation store", store_row)
+        # a path too long for the screen is also written out in full, wrapped, below the field
+        self.store_full = QtWidgets.QLabel()
+        self.store_full.setWordWrap(True)
+        self.store_full.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.store_full.setStyleSheet("color: #555555")
+        form.addRow("", self.store_full)
+        self.store.textChanged.connect(lambda _text: self._fit_store_path())
         layout.addLayout(form)
         layout.addWidget(self.open_after)
         self.error = QtWidgets.QLabel("")
@@ -109,9 +116,15 @@ class FirstRunDialog(QtWidgets.QDialog):
         metrics = self.store.fontMetrics()
         text_px = metrics.horizontalAdvance(self.store.text()) + 4 * metrics.averageCharWidth()
         screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
-        limit = int(0.6 * screen.availableGeometry().width()) if screen is not None else 900
+        limit = int(0.75 * screen.availableGeometry().width()) if screen is not None else 900
         self.store.setMinimumWidth(min(max(text_px, 320), limit))
         self.store.setCursorPosition(0)
+        too_long = text_px > limit
+        self.store_full.setText(self.store.text() if too_long else "")
+        self.store_full.setVisible(too_long)
+        # wrap anywhere: a path has no spaces to break at
+        self.store_full.setText("\u200b".join(self.store.text().split("/")).replace("\u200b", "/\u200b")
+                                if too_long else "")
 
     def _browse(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
