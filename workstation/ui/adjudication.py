@@ -286,10 +286,17 @@ class AdjudicationPanel(QtWidgets.QWidget):
 
     def _list_decisions(self) -> None:
         self.decision_list.clear()
+        fs = self.adjudication.template.fs if self.adjudication else 1.0
         for d in self.adjudication.decisions if self.adjudication else ():
             where = d.lead or "whole record"
-            who = d.source or "own wave"
-            self.decision_list.addItem(f"{d.scope.value}: {who} on {where} — {d.rationale}")
+            if d.boundary is not None and d.wave is not None:  # one boundary: which, and where
+                what = (f"{d.source or 'own'} {d.wave.kind.value} {d.boundary.value} at "
+                        f"{d.sample * 1000 / fs:.0f} ms")
+            elif d.wave is not None:
+                what = f"{d.source or 'own'} {d.wave.kind.value} wave"
+            else:
+                what = d.source or "own"
+            self.decision_list.addItem(f"{d.scope.value}: {what} on {where} — {d.rationale}")
 
     def sign(self) -> int | None:
         """Store the consensus, signed; the record leaves the queue. Returns the set id."""

@@ -83,9 +83,11 @@ class ComparisonDock(QtWidgets.QDockWidget):
         for box in (self.box_a, self.box_b):
             box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.currentIndexChanged.connect(lambda _i: self.sources_chosen.emit())
-        form = QtWidgets.QFormLayout()
-        form.addRow(self._key("A", COLOUR_A, LEGEND_A), self.box_a)
-        form.addRow(self._key("B", COLOUR_B, LEGEND_B), self.box_b)
+        form = QtWidgets.QVBoxLayout()  # each choice on a line of its own: names are long
+        for letter, colour, legend, box in (("A", COLOUR_A, LEGEND_A, self.box_a),
+                                            ("B", COLOUR_B, LEGEND_B, self.box_b)):
+            form.addWidget(self._key(letter, colour, legend))
+            form.addWidget(box)
         self.summary = QtWidgets.QLabel()
         self.summary.setWordWrap(True)
         self.table = QtWidgets.QTableWidget(0, 4)

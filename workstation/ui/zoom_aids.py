@@ -48,7 +48,9 @@ def ruler_ticks(layout: PaperLayout, rect: QtCore.QRectF, px_per_mm: float) -> l
         if hi <= lo:
             continue
         t_lo, t_hi = (panel.sample_at(lo) / layout.fs, panel.sample_at(hi) / layout.fs)
-        for t in np.arange(math.ceil(t_lo / step - 1e-9) * step, t_hi + 1e-9, step):
+        # a panel's end is the next panel's start: it is labelled once, by the next
+        end = t_hi - 1e-6 if hi >= panel.end_mm - 1e-9 else t_hi + 1e-9
+        for t in np.arange(math.ceil(t_lo / step - 1e-9) * step, end, step):
             ticks.append((float(panel.x_of(t * layout.fs)), float(t)))
     return ticks
 
