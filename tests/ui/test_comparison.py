@@ -147,3 +147,26 @@ def test_device_fiducials_and_median_beats(window, qtbot, tmp_path) -> None:
     # both median fiducials on every lead, in each of the two copies of the beat (two columns)
     assert len(medians.marks) == 2 * 12 * 2
     assert not medians.grab().isNull()
+
+
+def test_another_readers_set_is_a_source_unless_the_reader_works_blind(window, sample) -> None:
+    from workstation.core.annotation import AnnotationState
+    from workstation.store.records import record_key
+
+    assert window.sign_in("jdoe", "Dr Jane Doe", Role.ANNOTATOR, new=True)
+    store = window.corrections.store
+    record_id = store.add_record(sample).id
+    assert record_id == record_key(sample)
+    store.add_annotator("asmith", "Dr A Smith")
+    store.switch_user("asmith")
+    store.import_set(record_id, AnnotationState.from_proposal(late_t_in_ii(sample), sample.n_samples),
+                     origin={})
+    assert window.sign_in("jdoe")
+    window.show_record(sample)
+    window.show_delineation(late_t_in_ii(sample))
+    window.trigger_key("view.compare")
+    names = [window.comparing.dock.box_b.itemText(i) for i in range(window.comparing.dock.box_b.count())]
+    assert "Reader asmith" in names
+    window.comparing.dock.box_b.setCurrentText("Reader asmith")
+    # asmith's set is the same late-T proposal as the model's: nothing to disagree on
+    assert window.comparing.differences == []

@@ -28,7 +28,7 @@ from workstation.core.record import ECGRecord, Lead, SourceInfo
 from workstation.ui.editing import BoundaryEditor
 from workstation.ui.overlays import OverlayItems
 from workstation.ui.paper import PaperView
-from workstation.ui.paper_text import PaperText, _note_html
+from workstation.ui.paper_text import PaperText, note_html
 from workstation.ui.state import ViewState
 
 #: Okabe-Ito colours, each with its own dash: a source is told apart without colour too.
@@ -121,7 +121,7 @@ class SourceLanes(OverlayItems):
             for item in (rule, ticks):
                 item.setZValue(7)
                 self.add(item)
-            label = PaperText(_note_html(f"{chr(65 + i)}  {name}", 9, "#%02x%02x%02x" % colour),
+            label = PaperText(note_html(f"{chr(65 + i)}  {name}", 9, "#%02x%02x%02x" % colour),
                               fill=QtGui.QColor(255, 250, 248, 220), anchor_y=0.5)
             label.setZValue(21)
             label.setPos(0.5, y)
@@ -152,6 +152,7 @@ class AdjudicationPaper(QtWidgets.QWidget):
         self.editor = BoundaryEditor(self.paper, on_command)
         self.lanes = SourceLanes(self.paper.vb)
         self.lead: str | None = None
+        self._source: ECGRecord | None = None  # the record the lead was taken from
         self.paper.view_moved.connect(self._pin)
         box = QtWidgets.QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -163,7 +164,7 @@ class AdjudicationPaper(QtWidgets.QWidget):
                   consensus: AnnotationState) -> None:
         """Draw ``lead`` with every source's lane and the consensus so far."""
         template = next(iter(versions.values()))
-        if lead != self.lead or self.paper.record is None or record is not getattr(self, "_source", None):
+        if lead != self.lead or self.paper.record is None or record is not self._source:
             self._source = record
             self.paper.show_record(lead_record(record, lead, template.fs, template.n_samples),
                                    dataclasses.replace(ViewState(), layout=LayoutKind.ONE_ROW_PER_LEAD))

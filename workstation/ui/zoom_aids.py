@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from workstation.core.layout import Panel, PaperLayout
-from workstation.ui.paper_text import PaperText, _note_html, note_label
+from workstation.ui.paper_text import PaperText, note_html, note_label
 
 #: Ruler steps (s): the smallest that leaves at least RULER_MIN_PX between two labels is used.
 RULER_STEPS_S = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
@@ -77,7 +77,7 @@ class PaperRuler:
             self._pool.append(item)
         top = rect.top() + PIN_MARGIN_PX / max(px_per_mm, 1e-6)
         for item, (x, t) in zip(self._pool, ticks, strict=False):
-            item.set_html(_note_html("|" + format_seconds(t, step), 9))
+            item.set_html(note_html("|" + format_seconds(t, step), 9))
             item.setPos(x - 1.0 / max(px_per_mm, 1e-6), top)
             item.setVisible(True)
         for item in self._pool[len(ticks):]:
