@@ -89,6 +89,7 @@ class FirstRunDialog(QtWidgets.QDialog):
         self.store_full.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.store_full.setStyleSheet("color: #555555")
         form.addRow("", self.store_full)
+        self._form = form
         self.store.textChanged.connect(lambda _text: self._fit_store_path())
         layout.addLayout(form)
         layout.addWidget(self.open_after)
@@ -120,11 +121,10 @@ class FirstRunDialog(QtWidgets.QDialog):
         self.store.setMinimumWidth(min(max(text_px, 320), limit))
         self.store.setCursorPosition(0)
         too_long = text_px > limit
-        self.store_full.setText(self.store.text() if too_long else "")
-        self.store_full.setVisible(too_long)
-        # wrap anywhere: a path has no spaces to break at
-        self.store_full.setText("\u200b".join(self.store.text().split("/")).replace("\u200b", "/\u200b")
-                                if too_long else "")
+        self._form.setRowVisible(self.store_full, too_long)  # no empty gap when it is not needed
+        # wrap after each folder: a path has no spaces to break at
+        breakable = self.store.text().replace("/", "/\u200b").replace("\\", "\\\u200b")
+        self.store_full.setText(breakable if too_long else "")
 
     def _browse(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
