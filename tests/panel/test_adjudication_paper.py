@@ -139,8 +139,9 @@ def test_t_then_a_drag_draws_the_adjudicators_own_wave(adjudicating, qtbot) -> N
     assert abs(last.wave.onset - (t_wave.onset + 5)) <= 1
     result = widget.adjudication.result()
     assert t_wave.id not in result.waves  # the own wave replaced the one it overlaps
-    widget.undo()
+    qtbot.keyClick(paper, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert t_wave.id in widget.adjudication.result().waves
+    assert len(widget.adjudication.decisions) == 1
 
 
 def test_the_panel_renders_without_cut_text(adjudicating, tmp_path: Path) -> None:

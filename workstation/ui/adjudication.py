@@ -71,6 +71,8 @@ class AdjudicationPanel(QtWidgets.QWidget):
         self.lead_box = QtWidgets.QComboBox()
         self.lead_box.currentTextChanged.connect(self._show_lead)
         self.paper = AdjudicationPaper(self._on_command)
+        # Ctrl+Z takes back the last decision, as it undoes the last correction in the editor
+        QtGui.QShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Undo), self, self.undo)
         self.editor = self.paper.editor
         self.editor.message.connect(self._say)
         self.message = QtWidgets.QLabel()
