@@ -146,6 +146,10 @@ def test_device_fiducials_and_median_beats(window, qtbot, tmp_path) -> None:
     assert medians.paper.layout.kind is LayoutKind.SIX_BY_TWO
     # both median fiducials on every lead, in each of the two copies of the beat (two columns)
     assert len(medians.marks) == 2 * 12 * 2
+    hover = next(i for i in medians.overlay._items if hasattr(i, "span_at"))  # noqa: SLF001
+    centre = hover.spans[0].rect.center()
+    assert "device QRS onset" in hover.span_at(centre.x(), centre.y()).tip
+    assert "480 ms into the beat" in hover.span_at(centre.x(), centre.y()).tip
     assert not medians.grab().isNull()
 
 
@@ -170,3 +174,14 @@ def test_another_readers_set_is_a_source_unless_the_reader_works_blind(window, s
     window.comparing.dock.box_b.setCurrentText("Reader asmith")
     # asmith's set is the same late-T proposal as the model's: nothing to disagree on
     assert window.comparing.differences == []
+
+
+def test_a_blind_reader_is_not_shown_the_files_reference(window, sample) -> None:
+    assert window.sign_in("jdoe", "Dr Jane Doe", Role.ANNOTATOR, new=True)
+    window.set_state(dataclasses.replace(window.state, blind=True))
+    window.show_record(sample)
+    window.show_delineation(late_t_in_ii(sample))
+    window.trigger_key("view.compare")
+    names = [window.comparing.dock.box_b.itemText(i) for i in range(window.comparing.dock.box_b.count())]
+    assert not any(n.startswith("File annotations") for n in names)
+    assert any(n.startswith("Model") for n in names)

@@ -2,7 +2,8 @@
 
 The sources of the open record are the model's proposal, the annotations the file carries,
 the device's fiducial points, the signed-in reader's own set, every other reader's set the
-user may see in the store (a blind reader sees none) and the consensus. The Compare dock picks
+user may see in the store and the consensus. A blind reader sees neither the file's
+annotations nor other readers' sets. The Compare dock picks
 two (A and B); the paper draws both (see :mod:`workstation.ui.comparison_overlay`) and the dock
 lists the boundaries where they disagree beyond the CSE tolerance, largest first. D and
 Shift+D step through that list: the paper zooms to the boundary, the status bar says the
@@ -43,7 +44,10 @@ def record_sources(window) -> dict[str, tuple[Mark, ...]]:  # noqa: ANN001 - the
     if proposal is not None and not window.state.hide_proposal:
         out[f"Model ({proposal.model_name} {proposal.model_version})".replace(" )", ")")] = \
             delineation_marks(proposal)
-    found = file_delineation(record)
+    # a blind reader sees no other human's boundaries: not the file's reference, not the store's
+    info = c.set_info
+    blind = window.state.blind or (info is not None and info.blind)
+    found = None if blind else file_delineation(record)
     if found is not None:
         out[f"File annotations ({record.source.format})"] = delineation_marks(found)
     device = fiducial_marks(record)

@@ -14,10 +14,11 @@ import dataclasses
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
-from workstation.core.layout import LayoutKind, available_kinds
+from workstation.core.layout import LayoutKind, PaperLayout, available_kinds
 from workstation.core.record import ECGRecord, Lead, SourceInfo
-from workstation.review.compare import Mark, median_fiducial_marks
-from workstation.ui.comparison_overlay import COLOUR_A, LEGEND_A, ComparisonOverlay
+from workstation.review.compare import Difference, Mark, median_fiducial_marks
+from workstation.ui.comparison_overlay import (COLOUR_A, LEGEND_A, ComparisonOverlay, DifferenceItems,
+                                               DifferenceSpan)
 from workstation.ui.paper import PaperView
 from workstation.ui.state import ViewState
 
@@ -58,10 +59,10 @@ class MedianBeatsWindow(QtWidgets.QDialog):
         kind = LayoutKind.SIX_BY_TWO if copies(self.beats.leads) > 1 else LayoutKind.ONE_ROW_PER_LEAD
         state = dataclasses.replace(ViewState(), layout=kind).with_speed(MEDIAN_SPEED_MM_S)
         self.paper.show_record(self.beats, state)
-        self.marks = tiled_marks(median_fiducial_marks(record), record.median_beats.signals.shape[1],
-                                 copies(self.beats.leads))
+        self.beat_samples = record.median_beats.signals.shape[1]
+        self.marks = tiled_marks(median_fiducial_marks(record), self.beat_samples, copies(self.beats.leads))
         self.overlay = ComparisonOverlay(self.paper.vb)
-        kinds = sorted({m.label() for m in self.marks})
+        kinds = list(dict.fromkeys(m.label() for m in sorted(self.marks, key=lambda m: m.sample)))  # in beat order
         text = (f"<span style='color:{COLOUR_A}'>{LEGEND_A}</span>: the device's fiducial points "
                 f"({', '.join(kinds)})" if self.marks else "The device gave no fiducial point on its median beat.")
         legend = QtWidgets.QLabel(text + f" · {record.median_beats.fs:g} Hz, "
@@ -74,8 +75,26 @@ class MedianBeatsWindow(QtWidgets.QDialog):
         self._draw()
 
     def _draw(self) -> None:
-        if self.paper.layout is not None and self.marks:
-            self.overlay.show(self.paper.layout, self.marks, (), [], ("device", ""))
+        layout = self.paper.layout
+        if layout is None or not self.marks:
+            return
+        self.overlay.show(layout, self.marks, (), [], ("device", ""))
+        self.overlay.add(DifferenceItems(self._hover_spans(layout)))
+
+    def _hover_spans(self, layout: PaperLayout) -> list[DifferenceSpan]:
+        """Each fiducial point's name and time into the beat, on hover."""
+        length, fs = self.beat_samples, self.beats.fs
+        spans = []
+        for m in self.marks:
+            for panel in layout.panels_for(m.lead):
+                if panel.start <= m.sample < panel.stop:
+                    x = float(panel.x_of(m.sample))
+                    half = 0.45 * layout.row_pitch_mm
+                    rect = QtCore.QRectF(x - 0.8, panel.baseline_mm - half, 1.6, 2 * half)
+                    same = Difference(m.lead, m.kind, m.which, m.sample, m.sample, fs)
+                    tip = f"device {m.label()} in {m.lead}: {(m.sample % length) * 1000 / fs:.0f} ms into the beat"
+                    spans.append(DifferenceSpan(same, rect, tip))
+        return spans
 
     def showEvent(self, ev) -> None:  # noqa: ANN001, N802 - Qt's name
         super().showEvent(ev)
