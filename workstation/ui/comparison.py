@@ -180,7 +180,7 @@ class ComparisonController(QtCore.QObject):
         self.dock.sources_chosen.connect(self.redraw)
         self.dock.difference_chosen.connect(self.go_to)
         self.dock.medians_requested.connect(self.show_medians)
-        self.dock.toggleViewAction().toggled.connect(lambda _on: self.redraw())
+        self.dock.toggleViewAction().toggled.connect(lambda on: self.refresh() if on else self.redraw())
         self.commands: dict[str, Callable[[], object]] = {
             "compare": self.open, "compare_next": lambda: self.step(1),
             "compare_previous": lambda: self.step(-1), "median_beats": self.show_medians}
@@ -191,8 +191,17 @@ class ComparisonController(QtCore.QObject):
         self.dock.show()
         self.dock.raise_()
 
+    @property
+    def active(self) -> bool:
+        """Whether the Compare dock is open (shown, or a tab behind another dock)."""
+        return self.dock.toggleViewAction().isChecked()
+
     def refresh(self, *, default: bool = False) -> None:
         """Re-read the sources (a record was opened, a set changed) and redraw."""
+        if not (default or self.active):
+            self.sources, self.differences = {}, []  # read again when the dock opens
+            self.overlay.clear()
+            return
         self.sources = record_sources(self.window)
         names = list(self.sources)
         a, b = self.dock.chosen
@@ -207,8 +216,8 @@ class ComparisonController(QtCore.QObject):
         self.overlay.clear()
         a, b = self.dock.chosen
         layout, record = self.window.paper.layout, self.window.record
-        active = self.dock.toggleViewAction().isChecked()  # open, even when behind another tab
-        if a is None or b is None or layout is None or record is None or not active:
+        if a is None or b is None or layout is None or record is None or not self.active \
+                or a not in self.sources or b not in self.sources:
             self.differences, self.current = [], -1
             self.dock.show_differences([], 0)
             return
