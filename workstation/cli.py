@@ -460,7 +460,9 @@ def _refuse_unverified(store: Path, unchecked: int) -> None:
 
 @audit_group.command("log")
 @click.argument("store", type=click.Path(path_type=Path))
-@click.option("--record", "record_id", default=None, help="Only this record's history (its id).")
+@click.option("--record", "record_id", default=None,
+              help="Only this record's history: its id, a start of it (6+ characters), its file "
+                   "name or its stem.")
 def audit_log_cmd(store: Path, record_id: str | None) -> None:
     """Print the history of STORE, or of one record: when, who, which set, what (before -> after)."""
     from workstation.store import AnnotationStore, StoreError
@@ -472,7 +474,7 @@ def audit_log_cmd(store: Path, record_id: str | None) -> None:
     try:
         with AnnotationStore.open(store) as opened:
             if record_id is not None:
-                opened.record(record_id)
+                record_id = opened.find_record(record_id).id
             entries = history(opened, record_id)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)

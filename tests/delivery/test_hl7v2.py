@@ -78,3 +78,16 @@ def test_signed_case_is_final_and_awkward_text_survives(signed_case: Case, tmp_p
 
 def test_escape_covers_every_delimiter() -> None:
     assert escape("a|b^c&d~e\\f\r\ng") == "a\\F\\b\\S\\c\\T\\d\\R\\e\\E\\f g"
+
+
+def test_values_carry_the_precision_of_the_measurement(sample_case: Case) -> None:
+    """HR 60, not 59.947: whole bpm, ms and degrees, as the device prints them."""
+    _, observations = _observations(_parse(to_hl7v2(sample_case)))
+    numeric = [o.obx.obx_5.to_er7() for o in observations if o.obx.obx_3.obx_3_3.to_er7() == "LN"]
+    assert numeric and all(value.lstrip("-").isdigit() for value in numeric)
+
+
+def test_reported_precision_rounds_half_away_from_zero() -> None:
+    from workstation.delivery.codes import reported_precision
+
+    assert [reported_precision(v) for v in (59.947, 59.5, 412.49, -30.5, 0.4)] == [60.0, 60.0, 412.0, -31.0, 0.0]

@@ -138,3 +138,28 @@ def test_verify_fails_when_a_signature_cannot_be_checked_here(edited, capsys):
     assert "1 signatures cannot be checked" in capsys.readouterr().err
     assert main(["audit", "verify", "--allow-unverified", str(edited)]) == 0
     assert "1 not checkable here" in capsys.readouterr().out
+
+
+def test_the_log_finds_a_record_by_file_name_stem_or_a_start_of_its_id(tmp_path, capsys):
+    from workstation.store import AnnotationStore, RecordInfo, StoreError
+
+    path = tmp_path / "named.ecgws"
+    ids = ("3f2a" + "0" * 60, "3f2b" + "1" * 60, "9c01" + "2" * 60)
+    names = ("patient_17.hea", "patient_17.xml", "other.dcm")
+    with AnnotationStore.open(path) as store:
+        for record_id, name in zip(ids, names, strict=True):
+            store.add_record(RecordInfo(record_id, "WFDB", 500.0, ("I",), 5000, 10.0, name))
+        assert store.find_record("other.dcm").id == ids[2]  # file name
+        assert store.find_record("other").id == ids[2]  # stem
+        assert store.find_record("patient_17.xml").id == ids[1]
+        assert store.find_record(ids[0][:8]).id == ids[0]  # a start of the id
+        assert store.find_record(ids[1].upper()).id == ids[1]
+        with pytest.raises(StoreError, match="names 2 records"):
+            store.find_record("patient_17")  # two files share the stem: both listed
+        with pytest.raises(StoreError, match="no record"):
+            store.find_record("3f2")  # too short to be taken for an id
+    assert main(["audit", "log", str(path), "--record", "other"]) == 0
+    assert ids[2][:8] not in capsys.readouterr().err
+    assert main(["audit", "log", str(path), "--record", "patient_17"]) == 2
+    err = capsys.readouterr().err
+    assert "patient_17.hea" in err and "patient_17.xml" in err

@@ -16,7 +16,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
 from rules.analysis import Analysis
 from rules.flag import Flag
 from rules.qtc import FORMULA_NAMES
@@ -103,8 +105,20 @@ def reported_values(a: Analysis) -> list[ReportedValue]:
         (_T_AXIS, m.t_axis),
     ]
     judged = _interpretations(a.flags)
-    return [ReportedValue(code, float(value.value), judged.get(code.key), value.note)
+    return [ReportedValue(code, reported_precision(value.value), judged.get(code.key), value.note)
             for code, value in measured if value.value is not None]
+
+
+#: Decimals a reported measurement carries: whole bpm, ms and degrees, as the device prints
+#: them and as they are measured (a 500 Hz sample is 2 ms); "59.947 bpm" claims a precision
+#: that no beat-to-beat measurement has.
+REPORTED_DECIMALS = 0
+
+
+def reported_precision(value: float) -> float:
+    """``value`` rounded to the precision a report states (half away from zero)."""
+    scale = 10 ** REPORTED_DECIMALS
+    return float(math.floor(abs(value) * scale + 0.5) / scale * math.copysign(1.0, value))
 
 
 def _interpretations(flags: tuple[Flag, ...]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import wfdb
 
+from workstation.core.deidentify import remove_names
 from workstation.core.delineation import annotation_extension, write_annotation_file
 from workstation.core.leads import normalise_lead_name
 from workstation.core.record import (
@@ -278,7 +279,8 @@ def _comments_for(record: ECGRecord, keep_identity: bool) -> list[str]:
         lines.append(f"device program: {report.program}")
     lines += [f"device {m.name}{' ' + m.lead if m.lead else ''}: {m.value:g} {m.unit}"
               for m in report.measurements]
-    lines += [f"device statement: {s}" for s in report.statements]
+    # without --keep-identity, no staff name written into a statement leaves with the record
+    lines += [f"device statement: {s if keep_identity else remove_names(s)}" for s in report.statements]
     lines += [f"derived lead: {lead.name}" for lead in record.leads if lead.derived]
     return [" ".join(line.split()) for line in lines]
 

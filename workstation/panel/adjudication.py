@@ -159,6 +159,20 @@ class Adjudication:
         self._add(Decision(Scope.BOUNDARY, rationale, self._known(source), wave.lead, wave,
                            boundary, getattr(wave, boundary.value)))
 
+    def move_boundary(self, wave: Wave, boundary: Boundary, sample: int, rationale: str, *,
+                      merge: bool = False) -> None:
+        """The adjudicator's own position of one boundary of ``wave`` (a wave of the consensus).
+
+        With ``merge``, a move of the same boundary just decided replaces that decision (a
+        boundary nudged sample by sample is one decision).
+        """
+        last = self.decisions[-1] if self.decisions else None
+        if (merge and last is not None and last.scope is Scope.BOUNDARY and last.source is None
+                and last.wave is not None and last.wave.id == wave.id and last.boundary is boundary):
+            self.decisions[-1] = dataclasses.replace(last, sample=sample)
+            return
+        self._add(Decision(Scope.BOUNDARY, rationale, None, wave.lead, wave, boundary, sample))
+
     def place(self, wave: Wave, rationale: str) -> None:
         """A wave of the adjudicator's own, replacing any same-kind wave it overlaps."""
         self._add(Decision(Scope.OWN, rationale, None, wave.lead, wave))

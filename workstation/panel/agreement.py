@@ -18,6 +18,7 @@ boundaries, an unmatched boundary counting as the whole tolerance: 0 is perfect 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from workstation.panel import stats
 from workstation.panel.globals import SetGlobals, group_intervals, load_globals
 from workstation.panel.matching import greedy_match
 from workstation.panel.sources import PanelData, Source, wanted_globals
+from workstation.store.records import RecordInfo
 from workstation.store.sets import KIND_ORDER, WaveTable
 
 INTERVALS = ("PR", "QRS", "QT", "QTc")
@@ -129,6 +131,11 @@ class AgreementReport:
     icc: dict[str, stats.Estimate]
     group_labels: dict[str, dict[str, stats.Estimate]]
     disagreement: Disagreement
+    record_names: dict[str, str] = field(default_factory=dict)  # record id -> file name
+
+    def record_name(self, record_id: str) -> str:
+        """The record's file name (with the start of its id when two files share a name)."""
+        return self.record_names.get(record_id, record_id[:16])
 
     def to_dict(self) -> dict:
         return {
@@ -138,6 +145,7 @@ class AgreementReport:
             "icc": {k: v.to_dict() for k, v in self.icc.items()},
             "labels": {item: {k: v.to_dict() for k, v in ests.items()}
                        for item, ests in self.group_labels.items()},
+            "record_names": dict(self.record_names),
             "disagreement": {"unit": "ms (unmatched boundary = tolerance)",
                              "per_record": _rounded(self.disagreement.record_scores()),
                              "per_lead": {r: _rounded(v) for r, v in
@@ -382,7 +390,13 @@ def delineation_intervals(d: Delineation, min_leads: int = 1) -> dict[str, float
 # -- labels -------------------------------------------------------------------------------------
 
 def label_items(store_states: dict[tuple[str, str], frozenset]) -> dict:
-    """Categorical items per (source, record): the rhythm, and each diagnostic statement."""
+    """Categorical items per (source, record): the rhythm, and each diagnostic statement.
+
+    Only the (source, record)s with labels count: a set without any was not labelled (a
+    reader who read only boundaries, or a model), and comparing it would read as "no
+    diagnosis" and lower every kappa.
+    """
+    store_states = {key: labels for key, labels in store_states.items() if labels}
     codes = sorted({lb.code for labels in store_states.values() for lb in labels
                     if lb.kind is LabelKind.DIAGNOSTIC})
     items: dict[str, dict[tuple[str, str], str]] = {"rhythm": {}}
@@ -480,7 +494,15 @@ def agreement(data: PanelData, labels: dict[tuple[str, str], frozenset] | None =
         dis.add(part)
     icc = _icc(intervals, names) if with_global else {}
     groups = group_label_agreement(items, names, record_ids) if len(names) > 2 else {}
-    return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis)
+    return AgreementReport(data.sources, tolerance_ms, pairs, icc, groups, dis,
+                           record_names(data.records))
+
+
+def record_names(records: dict[str, RecordInfo]) -> dict[str, str]:
+    """Each record's file name; where files share a name, followed by the start of the id."""
+    count = Counter(info.source_name for info in records.values())
+    return {r: info.source_name if count[info.source_name] == 1 else f"{info.source_name} [{r[:8]}]"
+            for r, info in records.items()}
 
 
 def _globals_by_source(data: PanelData, index: dict[str, int]) -> dict[str, dict[int, SetGlobals]]:

@@ -52,5 +52,5 @@ def format_report(report: AgreementReport) -> str:
             f"{_f(e.high, '.3f')}] n={e.n}" for name, e in ests.items()))
     worst = sorted(report.disagreement.record_scores().items(), key=lambda kv: -kv[1])
     lines.append(f"most disagreement (mean |difference| ms, unmatched = {report.tolerance_ms:g}):")
-    lines += [f"  {record[:16]}  {score:.1f}" for record, score in worst[:WORST_SHOWN]]
+    lines += [f"  {report.record_name(record)}  {score:.1f}" for record, score in worst[:WORST_SHOWN]]
     return "\n".join(lines)

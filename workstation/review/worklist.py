@@ -109,3 +109,30 @@ def next_index(entries: list[WorklistEntry], current: int) -> int | None:
         if entries[i].status is not ReviewStatus.REVIEWED:
             return i
     return None
+
+
+def distinct_names(paths: Iterable[Path]) -> dict[Path, str]:
+    """A short name per file that tells files apart: the stem when it is unique, else the
+    file name with its extension (the format), then with as many parent folders as needed.
+
+    >>> names = distinct_names([Path("a/x.hea"), Path("b/x.hea"), Path("a/x.xml"), Path("a/y.hea")])
+    >>> [names[Path(p)] for p in ("a/x.hea", "b/x.hea", "a/x.xml", "a/y.hea")]
+    ['a/x.hea', 'b/x.hea', 'a/x.xml', 'y']
+    """
+    paths = list(dict.fromkeys(paths))
+    names: dict[Path, str] = {}
+    by_stem: dict[str, list[Path]] = {}
+    for path in paths:
+        by_stem.setdefault(path.stem, []).append(path)
+    for stem, group in by_stem.items():
+        if len(group) == 1:
+            names[group[0]] = stem
+            continue
+        depth = 0
+        while True:
+            candidate = {p: "/".join(p.parts[-1 - depth:]) for p in group}
+            if len(set(candidate.values())) == len(group) or depth >= max(len(p.parts) for p in group):
+                names.update(candidate)
+                break
+            depth += 1
+    return names

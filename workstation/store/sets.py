@@ -69,6 +69,12 @@ def get_record(db: Database, record_id: str) -> RecordInfo | None:
     return RecordInfo(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6])
 
 
+def all_records(db: Database) -> list[RecordInfo]:
+    rows = db.execute("SELECT id, format, fs, leads, n_samples, duration_s, source_name "
+                      "FROM records ORDER BY source_name, id").fetchall()
+    return [RecordInfo(r[0], r[1], r[2], tuple(json.loads(r[3])), r[4], r[5], r[6]) for r in rows]
+
+
 # -- sets --------------------------------------------------------------------------------------
 
 _SET_COLUMNS = ("id, record_id, annotator_id, model, proposal_set_id, status, blind, "

@@ -169,6 +169,33 @@ class AnnotationStore:
         return info
 
     @_guarded
+    def records(self) -> list[RecordInfo]:
+        """Every record of the store, by file name."""
+        return sets.all_records(self._db)
+
+    def find_record(self, name: str) -> RecordInfo:
+        """The record ``name`` designates: its id, a unique start of it (6 characters or more),
+        its file name ("1.hea") or the file's stem ("1"); StoreError when none or several match.
+        """
+        every = self.records()
+        text = name.strip()
+        stem = Path(text).stem if "." in text else text
+        rules = (lambda r: r.id == text.lower(),
+                 lambda r: len(text) >= 6 and r.id.startswith(text.lower()),
+                 lambda r: r.source_name == Path(text).name,
+                 lambda r: Path(r.source_name).stem == stem)
+        for rule in rules:
+            found = [r for r in every if rule(r)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                listed = "; ".join(f"{r.id[:12]} ({r.source_name}, {r.format})" for r in found[:8])
+                raise StoreError(self.path, f"{name!r} names {len(found)} records: {listed}; "
+                                            "give more of the id")
+        raise StoreError(self.path, f"no record {name} in this store (give its id, a start of "
+                                    "it, its file name or its stem)")
+
+    @_guarded
     def add_proposal(self, record_id: str, delineation: Delineation) -> SetInfo:
         """Store a model's delineation as an immutable proposal set (once per model version)."""
         info = self.record(record_id)

@@ -2,25 +2,25 @@
 
 For a user with the adjudicator role. On the left, the queue: records whose disagreement
 score (ms; see :mod:`workstation.panel.agreement`) exceeds a threshold the adjudicator sets,
-worst first. On the right, the chosen record lead by lead: the lead's signal (when its file
-is found) with each source's boundaries drawn in its own colour, and a table of every wave
-as each source drew it with the spread of its onset and offset in ms. The adjudicator takes a
-source's version of the record, of the lead or of the selected wave, or places a wave of
-their own, each time with a rationale; "Sign consensus" stores the result as their signed,
-adjudicated set (:func:`workstation.panel.adjudication.submit_consensus`). The readers' sets
-are never changed.
+worst first. On the right, the chosen record lead by lead, on true-scale ECG paper
+(:mod:`workstation.ui.adjudication_paper`): each source's boundaries in a labelled lane of its
+own above the trace, and the consensus so far on the trace, edited with the editor's gestures
+and keys: dragging a boundary places the adjudicator's own position of it, P / Q / T then a
+drag draws a wave of their own. Below, a table of every wave as each source drew it (ms) with
+the spread of its onset and offset. The adjudicator also takes a source's version of the
+record, of the lead or of the selected wave; every decision keeps the rationale typed above
+the buttons. "Sign consensus" stores the result as their signed, adjudicated set
+(:func:`workstation.panel.adjudication.submit_consensus`). The readers' sets are never changed.
 """
 
 from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
-from workstation.core.annotation import Boundary
-from workstation.core.delineation import Wave, WaveKind
+from workstation.core.annotation import AnnotationState, Boundary
+from workstation.core.commands import AddWave, Command, MoveBoundary
 from workstation.core.record import ECGRecord
 from workstation.panel.adjudication import (Adjudication, QueueItem, WaveComparison,
                                             adjudication_queue, compare_lead, load_adjudication,
@@ -28,10 +28,8 @@ from workstation.panel.adjudication import (Adjudication, QueueItem, WaveCompari
 from workstation.panel.agreement import agreement
 from workstation.panel.sources import SourceKind, all_sources, load_panel, sets_of
 from workstation.store import AnnotationStore, RecordInfo, SetInfo, StoreError
+from workstation.ui.adjudication_paper import AdjudicationPaper, lane_style
 
-#: Distinct colours for the sources (Okabe-Ito palette: readable by colour-blind readers).
-COLOURS = ((0, 114, 178), (213, 94, 0), (0, 158, 115), (204, 121, 167), (230, 159, 0),
-           (86, 180, 233), (120, 120, 120))
 DEFAULT_THRESHOLD_MS = 20.0
 
 
@@ -72,18 +70,21 @@ class AdjudicationPanel(QtWidgets.QWidget):
         left.addWidget(self.queue, 1)
         self.lead_box = QtWidgets.QComboBox()
         self.lead_box.currentTextChanged.connect(self._show_lead)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setLabel("bottom", "time (s)")
-        self.plot.setLabel("left", "mV")
-        self.plot.getAxis("left").enableAutoSIPrefix(False)  # mV as mV, not "mV (x0.001)"
-        self.plot.addLegend(offset=(-10, 10))
+        self.paper = AdjudicationPaper(self._on_command)
+        # Ctrl+Z takes back the last decision, as it undoes the last correction in the editor
+        QtGui.QShortcut(QtGui.QKeySequence(QtGui.QKeySequence.StandardKey.Undo), self, self.undo)
+        self.editor = self.paper.editor
+        self.editor.message.connect(self._say)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
         self.waves = _table(["wave"])
         right = QtWidgets.QVBoxLayout()
         top = QtWidgets.QHBoxLayout()
         top.addWidget(QtWidgets.QLabel("Lead"))
         top.addWidget(self.lead_box, 1)
         right.addLayout(top)
-        right.addWidget(self.plot, 3)
+        right.addWidget(self.paper, 3)
+        right.addWidget(self.message)
         right.addWidget(self.waves, 2)
         right.addLayout(self._decision_controls())
         self.decision_list = QtWidgets.QListWidget()
@@ -100,11 +101,8 @@ class AdjudicationPanel(QtWidgets.QWidget):
 
     def _decision_controls(self) -> QtWidgets.QLayout:
         self.source_box = QtWidgets.QComboBox()
-        self.rationale = QtWidgets.QLineEdit(placeholderText="Rationale (required)")
-        self.own_onset, self.own_peak, self.own_offset = (
-            QtWidgets.QSpinBox(maximum=10 ** 9) for _ in range(3))
-        self.own_kind = QtWidgets.QComboBox()
-        self.own_kind.addItems([k.value for k in WaveKind])
+        self.rationale = QtWidgets.QLineEdit(
+            placeholderText="Rationale (required; kept with every decision, drags included)")
         self.buttons = {}
         grid = QtWidgets.QGridLayout()
         grid.addWidget(QtWidgets.QLabel("Take"), 0, 0)
@@ -119,13 +117,11 @@ class AdjudicationPanel(QtWidgets.QWidget):
             button.clicked.connect(slot)
             self.buttons[name] = button
             grid.addWidget(button, 1, i)
-        grid.addWidget(QtWidgets.QLabel("Own wave (samples)"), 2, 0)
-        for i, w in enumerate((self.own_kind, self.own_onset, self.own_peak, self.own_offset)):
-            grid.addWidget(w, 2, 1 + i)
-        place = QtWidgets.QPushButton("Place own")
-        place.clicked.connect(self.place_own)
-        self.buttons["Place own"] = place
-        grid.addWidget(place, 2, 5)
+        hint = QtWidgets.QLabel("<small>Your own boundary: drag it on the paper (Left/Right "
+                                "nudge, Tab next). Your own wave: P, Q or T, then drag along "
+                                "the lead from onset to offset.</small>")
+        hint.setWordWrap(True)
+        grid.addWidget(hint, 2, 0, 1, 6)
         return grid
 
     def _enable_decisions(self, on: bool) -> None:
@@ -197,37 +193,24 @@ class AdjudicationPanel(QtWidgets.QWidget):
         self._fill_waves()
 
     def _draw(self, lead: str) -> None:
-        """The lead's signal, and each source's boundaries as ticks in a band of its own."""
-        self.plot.clear()
-        fs = self.adjudication.template.fs
-        lo, hi = 0.0, 1.0
-        if self.record is not None and lead in self.record.lead_names:
-            index = self.record.lead_names.index(lead)
-            y = self.record.window(0, self.record.n_samples)[index]
-            self.plot.plot(np.arange(len(y)) / fs, y, pen=pg.mkPen((40, 40, 40), width=1))
-            finite = y[np.isfinite(y)]
-            if finite.size:
-                lo, hi = float(finite.min()), float(finite.max())
-        # each source's ticks in a band of its own below the trace, so none hides the ink
-        band = 0.25 * (hi - lo)
-        for i, name in enumerate(self.sources):
-            xs = [x for w in self.adjudication.versions[name].waves_in(lead)
-                  for x in (w.onset / fs, w.offset / fs)]
-            y0 = lo - (i + 1.1) * band
-            x = np.repeat(xs, 2)
-            y = np.tile([y0, y0 + band], len(xs))
-            self.plot.plot(x, y, connect="pairs", name=name,
-                           pen=pg.mkPen(COLOURS[i % len(COLOURS)], width=2))
+        """The lead on paper: each source in its lane, the consensus so far on the trace."""
+        self.paper.show_lead(self.record, lead, self.adjudication.versions, self.adjudication.result())
+
+    def _redraw_consensus(self) -> None:
+        if self.adjudication is not None:
+            self.paper.show_consensus(self.adjudication.result())
 
     def _fill_waves(self) -> None:
         names = list(self.sources)
-        header = ["wave"] + [f"{n} on-off" for n in names] + ["Δ onset ms", "Δ offset ms"]
+        fs = self.adjudication.template.fs
+        header = ["wave"] + [f"{chr(65 + i)} {n} (ms)" for i, n in enumerate(names)] \
+            + ["Δ onset ms", "Δ offset ms"]
         self.waves.clear()
         self.waves.setColumnCount(len(header))
         self.waves.setHorizontalHeaderLabels(header)
         self.waves.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
-            cells = [row.kind.value] + [f"{w.onset}-{w.offset}" if w else "—"
+            cells = [row.kind.value] + [f"{w.onset * 1000 / fs:.0f}–{w.offset * 1000 / fs:.0f}" if w else "—"
                                         for w in (row.waves[n] for n in names)]
             cells += [_ms(row.spread_ms(Boundary.ONSET)), _ms(row.spread_ms(Boundary.OFFSET))]
             for c, text in enumerate(cells):
@@ -235,6 +218,10 @@ class AdjudicationPanel(QtWidgets.QWidget):
                 if c > len(names) and text not in ("—", "0"):
                     item.setForeground(QtCore.Qt.GlobalColor.darkRed)
                 self.waves.setItem(r, c, item)
+        for c in range(1, len(names) + 1):  # each source's column in its lane's colour
+            colour, _ = lane_style(c - 1)
+            self.waves.horizontalHeaderItem(c).setForeground(QtGui.QColor(*colour))
+        self.waves.resizeColumnsToContents()
 
     # -- decisions ----------------------------------------------------------------------------------
 
@@ -245,6 +232,7 @@ class AdjudicationPanel(QtWidgets.QWidget):
             QtWidgets.QMessageBox.warning(self, "Adjudication", str(exc))
             return False
         self._list_decisions()
+        self._redraw_consensus()
         self.rationale.clear()
         return True
 
@@ -267,23 +255,50 @@ class AdjudicationPanel(QtWidgets.QWidget):
         return self._decide(lambda: self.adjudication.accept_wave(source, wave,
                                                                   self.rationale.text()))
 
-    def place_own(self) -> bool:
-        def place() -> None:
-            wave = Wave(WaveKind(self.own_kind.currentText()), self.lead_box.currentText(),
-                        self.own_onset.value(), self.own_peak.value(), self.own_offset.value())
-            self.adjudication.place(wave, self.rationale.text())
-        return self._decide(place)
+    def _on_command(self, command: Command, merge: bool) -> bool:
+        """A gesture on the paper becomes a decision: a moved boundary is the adjudicator's own
+        position of it, a drawn wave their own wave. Both keep the rationale typed."""
+        if self.adjudication is None:
+            return False
+        rationale = self.rationale.text()
+        if not rationale.strip():
+            self._say("Type the rationale first: every decision keeps one")
+            return False
+        consensus = self.adjudication.result()
+        if isinstance(command, MoveBoundary) and command.wave_id in consensus.waves:
+            wave = consensus.wave(command.wave_id)
+            self.adjudication.move_boundary(wave, command.which, command.new, rationale, merge=merge)
+        elif isinstance(command, AddWave):
+            self.adjudication.place(command.wave.wave, rationale)
+        else:
+            self._say("Here a boundary is moved on this lead only, or a wave drawn; take a "
+                      "source's version with the buttons below")
+            return False
+        self._list_decisions()
+        self._redraw_consensus()
+        return True
+
+    def _say(self, text: str) -> None:
+        self.message.setText(f"<span style='color:#7a4b00'>{text}</span>")
 
     def undo(self) -> None:
         if self.adjudication is not None and self.adjudication.undo() is not None:
             self._list_decisions()
+            self._redraw_consensus()
 
     def _list_decisions(self) -> None:
         self.decision_list.clear()
+        fs = self.adjudication.template.fs if self.adjudication else 1.0
         for d in self.adjudication.decisions if self.adjudication else ():
             where = d.lead or "whole record"
-            who = d.source or "own wave"
-            self.decision_list.addItem(f"{d.scope.value}: {who} on {where} — {d.rationale}")
+            if d.boundary is not None and d.wave is not None:  # one boundary: which, and where
+                what = (f"{d.source or 'own'} {d.wave.kind.value} {d.boundary.value} at "
+                        f"{d.sample * 1000 / fs:.0f} ms")
+            elif d.wave is not None:
+                what = f"{d.source or 'own'} {d.wave.kind.value} wave"
+            else:
+                what = d.source or "own"
+            self.decision_list.addItem(f"{d.scope.value}: {what} on {where} — {d.rationale}")
 
     def sign(self) -> int | None:
         """Store the consensus, signed; the record leaves the queue. Returns the set id."""
@@ -309,7 +324,11 @@ def _table(header: list[str]) -> QtWidgets.QTableWidget:
     table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+    header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().hide()
     return table
 
 

@@ -109,6 +109,8 @@ class AnnotationController(QtCore.QObject):
         self.panel.command.connect(self.apply_command)
         self.panel.request.connect(lambda name: self.commands[name]())
         self.panel.note_pending.connect(lambda _pending: self.show_saved_state())
+        # the annotator restored from the last run is signed in already: the dock says so now
+        self.show_corrections()
 
     def _command_table(self) -> dict[str, Callable[[], object]]:
         """The named commands of the Edit and Annotate menus and of the dock's buttons."""

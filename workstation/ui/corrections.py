@@ -279,6 +279,11 @@ class Corrections(QtCore.QObject):
         return self._open.record if self._open is not None else None
 
     @property
+    def proposal(self) -> Delineation | None:
+        """The model's proposal on the open record (None: none yet)."""
+        return self._open.proposal if self._open is not None else None
+
+    @property
     def record_id(self) -> str | None:
         """The open record's id in the store (its content hash), once known."""
         return self._open.record_id if self._open is not None else None

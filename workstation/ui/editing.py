@@ -35,7 +35,11 @@ from workstation.ui.overlays import OverlayItems
 #: How far from a marker (screen pixels) a press still takes it.
 GRAB_PX = 7.0
 NUDGE_COARSE_S = 0.010
-SELECTED_COLOUR = "#d0021b"
+#: The selected boundary: a blue core in a yellow halo. Blue-on-yellow stands out on the pale
+#: paper, on its red grid, on a grey desk and on every wave's tint, where a red mark vanished
+#: into the red grid (and the pair does not rely on telling red from green).
+SELECTED_COLOUR = "#0033cc"
+SELECTED_HALO = "#ffd400"
 PREVIEW_COLOUR = "#7b1fa2"
 #: Shortest wave a drag may draw (s): shorter drags are taken as clicks.
 MIN_NEW_WAVE_S = 0.012
@@ -52,16 +56,21 @@ class _Drag:
 
 
 class SelectionMarker(OverlayItems):
-    """The selected boundary (bold red) and a drag in progress (violet), on every panel."""
+    """The selected boundary (blue in a yellow halo) and a drag in progress (violet), on every panel."""
 
     def show(self, marks: list[tuple[float, float, float]], colour: str, width: float = 2.4,
-             fill: tuple[float, float, float, float] | None = None) -> None:
-        """Vertical marks (x, y0, y1) in paper mm; with ``fill``, the span between pairs."""
+             fill: tuple[float, float, float, float] | None = None, halo: str | None = None) -> None:
+        """Vertical marks (x, y0, y1) in paper mm; with ``fill``, the span between pairs;
+        with ``halo``, each mark is drawn on a wider line of that colour."""
         self.clear()
         if not marks:
             return
         xs = np.repeat([m[0] for m in marks], 2)
         ys = np.ravel([(m[1], m[2]) for m in marks])
+        if halo is not None:
+            under = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(halo, width=width + 4.0))
+            under.setZValue(20)
+            self.add(under)
         line = pg.PlotCurveItem(xs, ys, connect="pairs", pen=pg.mkPen(colour, width=width))
         line.setZValue(20)
         self.add(line)
@@ -350,7 +359,7 @@ class BoundaryEditor(QtCore.QObject):
             self.marker.clear()
             return
         wave = state.wave(sel.wave_id)
-        self.marker.show(self._marks(wave.lead, sel.position(state)), SELECTED_COLOUR)
+        self.marker.show(self._marks(wave.lead, sel.position(state)), SELECTED_COLOUR, halo=SELECTED_HALO)
 
     def _draw_drag(self) -> None:
         drag, state = self._drag, self.state

@@ -97,7 +97,12 @@ class FindingsPanel(QtWidgets.QDockWidget):
                                 (self.flags, 3), (self.device_label, 0), (self.device, 2),
                                 (self.narrative, 0)):
             box.addWidget(widget, stretch)
-        self.setWidget(body)
+        scroll = QtWidgets.QScrollArea()  # a short screen scrolls the dock rather than crushing it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
         self.show_analysis(None)
 
     def show_analysis(self, analysis: Analysis | None, *, pending: str = "") -> None:
@@ -126,9 +131,11 @@ class FindingsPanel(QtWidgets.QDockWidget):
                 elif c == 1:
                     item.setToolTip(f"leads: {row[2]}" if row[2] else "")
                 self.table.setItem(r, c, item)
-        # a narrow dock cannot show both: with the device's values, the leads go to tooltips
-        self.table.setColumnHidden(2, bool(analysis.device_measurements))
         self.table.setColumnHidden(3, not analysis.device_measurements)
+        self.table.resizeRowsToContents()
+        # every measurement in view: the table is the first thing read, not a thing to scroll
+        rows_px = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
+        self.table.setMinimumHeight(min(rows_px + self.table.horizontalHeader().height() + 6, 420))
         for row in analysis.device_concordance:
             self.device.addItem(_concordance_item(row))
         self.device.setVisible(bool(analysis.device_concordance))
@@ -190,6 +197,13 @@ def _table(headers: list[str]) -> QtWidgets.QTableWidget:
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+    if "Leads" in headers:
+        # the leads wrap within the dock's width rather than being cut at its edge
+        header.setSectionResizeMode(headers.index("Leads"), QtWidgets.QHeaderView.ResizeMode.Stretch)
+        table.setWordWrap(True)
+        table.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    else:
+        header.setStretchLastSection(True)
     return table

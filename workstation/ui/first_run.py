@@ -15,7 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import sample_ecg_path
 from workstation.store import AnnotationStore, Role, StoreError, identity
@@ -71,12 +71,26 @@ class FirstRunDialog(QtWidgets.QDialog):
         self.role.addItem("Annotator", Role.ANNOTATOR)
         self.role.addItem("Adjudicator (resolves a panel's disagreements)", Role.ADJUDICATOR)
         self.store = QtWidgets.QLineEdit(str(settings_store_path(settings)))
+        self.store.setToolTip("The SQLite file your corrections are saved in")
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        store_row = QtWidgets.QHBoxLayout()
+        store_row.addWidget(self.store, 1)
+        store_row.addWidget(browse)
         self.open_after = QtWidgets.QCheckBox("Open the sample ECG when done")
         self.open_after.setChecked(True)
         form.addRow("Your name", self.name)
         form.addRow("Id", self.user_id)
         form.addRow("Role", self.role)
-        form.addRow("Annotation store", self.store)
+        form.addRow("Annotation store", store_row)
+        # a path too long for the screen is also written out in full, wrapped, below the field
+        self.store_full = QtWidgets.QLabel()
+        self.store_full.setWordWrap(True)
+        self.store_full.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.store_full.setStyleSheet("color: #555555")
+        form.addRow("", self.store_full)
+        self._form = form
+        self.store.textChanged.connect(lambda _text: self._fit_store_path())
         layout.addLayout(form)
         layout.addWidget(self.open_after)
         self.error = QtWidgets.QLabel("")
@@ -96,6 +110,29 @@ class FirstRunDialog(QtWidgets.QDialog):
         self._update_ok()
         self.name.textChanged.connect(self._update_ok)
         self.user_id.textChanged.connect(self._update_ok)
+        self._fit_store_path()
+
+    def _fit_store_path(self) -> None:
+        """Wide enough for the whole store path (up to most of the screen), never cut."""
+        metrics = self.store.fontMetrics()
+        text_px = metrics.horizontalAdvance(self.store.text()) + 4 * metrics.averageCharWidth()
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        limit = int(0.75 * screen.availableGeometry().width()) if screen is not None else 900
+        self.store.setMinimumWidth(min(max(text_px, 320), limit))
+        self.store.setCursorPosition(0)
+        too_long = text_px > limit
+        self._form.setRowVisible(self.store_full, too_long)  # no empty gap when it is not needed
+        # wrap after each folder: a path has no spaces to break at
+        breakable = self.store.text().replace("/", "/\u200b").replace("\\", "\\\u200b")
+        self.store_full.setText(breakable if too_long else "")
+
+    def _browse(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Annotation store", self.store.text(), "Annotation store (*.sqlite)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.store.setText(path)
+            self._fit_store_path()
 
     def _suggest(self, name: str) -> None:
         if not self._id_edited:

@@ -21,6 +21,7 @@ from workstation.ui.actions import ACTIONS, ActionSpec, build_actions, shortcut_
 from workstation.ui.annotating import STORE_ENV, AnnotationController, initial_store_and_user
 from workstation.ui.annotator_dialogs import ShortcutSheet
 from workstation.ui.banner import PatientBanner
+from workstation.ui.comparison import ComparisonController
 from workstation.ui.device_panel import DevicePanel
 from workstation.ui.delegation import forward_to, held_by
 from workstation.ui.dialogs import APP_TITLE, show_error_box
@@ -82,11 +83,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self._commands = self._command_table()
         self.background_loading = background_loading
         lay_out(self, self.banner, self.paper, bottom=self.worklist,
-                tabbed=(self.findings, self.device_panel, self.annotation_panel, self.scan_dock))
-        for dock in (self.device_panel, self.scan_dock, self.worklist):
+                tabbed=(self.findings, self.device_panel, self.annotation_panel, self.scan_dock,
+                        self.comparing.dock))
+        for dock in (self.device_panel, self.scan_dock, self.worklist, self.comparing.dock):
             dock.hide()  # shown when there is something to show
         self.toolbar = add_menus(self, ACTIONS, self.actions,
-                                 (self.findings, self.worklist, self.device_panel, self.annotation_panel))
+                                 (self.findings, self.worklist, self.device_panel, self.annotation_panel,
+                                  self.comparing.dock))
         self.setStatusBar(RecordStatusBar())
         self.status_labels, self.position_label = self.statusBar().labels, self.statusBar().position_label
         self.resize(1600, 1000)
@@ -105,6 +108,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.loader, self.delineator = self.session.loader, self.session.delineator
         self.reports = ReportActions(self.session, self.corrections, self)
         self.panels = PanelLauncher(self.corrections, self.session, self)
+        self.comparing = ComparisonController(self, self)
 
     def _wire(self) -> None:
         """Connect the controllers to each other and to the window."""
@@ -120,7 +124,9 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda path: self.open_path(path) if self.record is None else None)
         for controller in (self.session, self.annotating, self.reports, self.panels):
             controller.problem.connect(lambda message, title: self.show_error(message, title=title))
-        for controller in (self.session, self.annotating, self.reports):
+        self.corrections.changed.connect(lambda: self.comparing.refresh())
+        self.record_shown.connect(lambda _record: self.comparing.refresh())
+        for controller in (self.session, self.annotating, self.reports, self.comparing):
             controller.message.connect(lambda text, msecs: self.statusBar().showMessage(text, msecs))
         self.scan_dock.record_corrected.connect(self.show_record)
         self.paper.caliper_measured.connect(lambda m: self.statusBar().show_caliper(m))
@@ -133,7 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 "shortcuts": lambda: ShortcutSheet(shortcut_rows(), self).open(),
                 "preferences": self.edit_preferences,
                 **self.session.commands, **self.annotating.commands, **self.reports.commands,
-                **self.panels.commands}
+                **self.panels.commands, **self.comparing.commands}
 
     def statusBar(self) -> RecordStatusBar:  # noqa: N802 - Qt's name
         """The status bar, typed as the one the window sets."""
@@ -251,6 +257,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _draw_waves(self) -> None:
         self.paper.set_delineation(self.delineation if self.state.show_waves else None)
+        self.comparing.redraw()  # the paper may have been rebuilt under it
 
     def _show_position(self) -> None:
         if self.record is None or not self.paper.strip:

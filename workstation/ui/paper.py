@@ -9,9 +9,13 @@ The view shows a :class:`~workstation.core.layout.PaperLayout`; it reads samples
   height, the wheel and keys zoom time only, lead labels stay pinned at the left edge, a
   time ruler runs along the top, and long leads are read window by window.
 
-Mouse: wheel zooms, left drag pans (measures when the caliper is on), right drag zooms.
-Keys: + / - zoom, arrows pan, Page Up / Page Down pan a screen, Home fits, End goes to the
-end, Esc clears the caliper.
+A 12x1 sheet opens at the sheet's width, as a printed 12x1 page is read, and scrolls down.
+Zoomed in on a sheet, the lead names stay in view and a time ruler labels the top.
+
+Mouse: wheel zooms (on a 12x1 sheet it scrolls; Ctrl+wheel zooms), left drag pans (measures
+when the caliper is on), right drag zooms.
+Keys: + / - zoom, arrows pan, Page Up / Page Down pan a screen (scroll a 12x1 sheet), Home
+fits, End goes to the end, Esc clears the caliper.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from workstation.ui.state import ViewState, describe_conditioning
 from workstation.ui.theme import DESK, INK
 from workstation.ui.traces import DisplaySignals
 from workstation.ui.traces_items import WINDOWED_MIN_SAMPLES, PaperViewBox, TraceItem
+from workstation.ui.zoom_aids import PaperRuler, PinnedLeadLabels
 
 ZOOM_STEP = 1.25
 PIXMAP_CACHE_KB = 128 * 1024
@@ -47,6 +52,8 @@ PAN_STEP = 0.25  # of the visible width per arrow key
 #: The most a strip view shows at once (s): beyond this a screen pixel holds several seconds.
 MAX_STRIP_SPAN_S = 300.0
 MIN_SPAN_MM = 10.0
+#: A single-column sheet with more rows than this is fitted to its width and scrolled (12x1).
+TALL_SHEET_ROWS = 6
 FIT_MARGIN = 1.02  # a little desk around the sheet
 TICK_MM = 2.5  # half-height of the tick marking a lead change in a row
 LAYOUT_NAMES = {
@@ -82,6 +89,8 @@ class PaperView(pg.GraphicsView):
         self._labels: list[tuple[PaperText, float]] = []  # label, its paper x
         self._footer: PaperText | None = None
         self._ruler: TimeRuler | None = None
+        self._paper_ruler: PaperRuler | None = None  # a zoomed-in sheet's time labels
+        self._pins = PinnedLeadLabels()
         self._caliper: CaliperOverlay | None = None
         self._delineation: Delineation | None = None
         self.overlay = DelineationOverlay(self.vb)
@@ -193,7 +202,8 @@ class PaperView(pg.GraphicsView):
         self.lead_status.clear()
         self.vb.clear()
         self._traces, self._labels = [], []
-        self._footer = self._ruler = self._caliper = None
+        self._footer = self._ruler = self._caliper = self._paper_ruler = None
+        self._pins.clear()
         self.last_caliper = None
 
     def _rebuild(self) -> None:
@@ -214,6 +224,8 @@ class PaperView(pg.GraphicsView):
         if self.strip:
             self._ruler = TimeRuler(self.vb, lay.trace_x0_mm, lay.paper.speed_mm_s, 0.2,
                                     record.acquisition.time)
+        else:
+            self._paper_ruler = PaperRuler(self.vb, lay)
         self._caliper = CaliperOverlay(self.vb)
         self._draw_overlay()
         if self._unreadable:
@@ -224,13 +236,17 @@ class PaperView(pg.GraphicsView):
     def _add_lead_label(self, lay: PaperLayout, panel: Panel) -> None:
         if lay.single_column and not self.strip:
             # in the left margin, level with the baseline, clear of pulse and trace
-            self._add_label(lead_label(panel.lead, panel.derived, anchor_y=0.5),
-                            0.5, panel.baseline_mm)
+            item = lead_label(panel.lead, panel.derived, anchor_y=0.5)
+            self._add_label(item, 0.5, panel.baseline_mm)
+            self._pins.add(item, panel, 0.5, panel.baseline_mm)
         else:
             # above the start of the panel (and, in a strip, pinned there while panning)
             x = 0.5 if lay.single_column else panel.x_mm + 0.8
-            self._add_label(lead_label(panel.lead, panel.derived), x,
-                            panel.baseline_mm - 0.45 * lay.row_pitch_mm)
+            y = panel.baseline_mm - 0.45 * lay.row_pitch_mm
+            item = lead_label(panel.lead, panel.derived)
+            self._add_label(item, x, y)
+            if not self.strip:  # zoomed in on a sheet, the name stays in view
+                self._pins.add(item, panel, x, y)
 
     def _add_label(self, item: PaperText, x_mm: float, y_mm: float) -> None:
         item.setPos(x_mm, y_mm)
@@ -278,9 +294,11 @@ class PaperView(pg.GraphicsView):
                               minYRange=None, maxYRange=None)
         else:
             self.vb.setMouseEnabled(x=True, y=True)
-            self.vb.setLimits(xMin=-0.5 * w, xMax=1.5 * w, yMin=-0.5 * h, yMax=1.5 * h,
-                              minXRange=MIN_SPAN_MM, maxXRange=2.0 * w,
-                              minYRange=MIN_SPAN_MM, maxYRange=2.0 * h)
+            # room by the longer side, so that a narrow sheet (median beats) fits whole too
+            side = max(w, h)
+            self.vb.setLimits(xMin=w / 2 - side, xMax=w / 2 + side, yMin=h / 2 - side, yMax=h / 2 + side,
+                              minXRange=MIN_SPAN_MM, maxXRange=2.0 * side,
+                              minYRange=MIN_SPAN_MM, maxYRange=2.0 * side)
             self.vb.setAspectLocked(True, ratio=1.0)
 
     def fit(self) -> None:
@@ -301,12 +319,25 @@ class PaperView(pg.GraphicsView):
         else:
             ref = compute_layout(record.leads, record.n_samples, record.fs, lay.requested)
             px_per_mm = min(width_px / ref.width_mm, height_px / ref.height_mm) / FIT_MARGIN
+            if self.tall_sheet:
+                # a 12x1 page is read as printed: at the sheet's width, scrolled down
+                px_per_mm = width_px / ref.width_mm / FIT_MARGIN
             w_mm, h_mm = width_px / px_per_mm, height_px / px_per_mm
             x0 = (lay.width_mm - w_mm) / 2 if lay.width_mm <= w_mm else -(FIT_MARGIN - 1) * w_mm / 2
             y0 = (lay.height_mm - h_mm) / 2 if lay.height_mm <= h_mm else -(FIT_MARGIN - 1) * h_mm / 2
             self.vb.setRange(QtCore.QRectF(x0, y0, w_mm, h_mm), padding=0)
         self._fitted = True
         self._on_range_changed()
+
+    def show_region(self, rect: QtCore.QRectF) -> None:
+        """Show ``rect`` (paper mm) and keep it there: a resize no longer re-fits the sheet."""
+        if self._layout is None:
+            return
+        if self.strip:
+            self.vb.setXRange(rect.left(), rect.right(), padding=0)
+        else:
+            self.vb.setRange(rect, padding=0)
+        self._fitted = False
 
     def set_px_per_mm(self, px_per_mm: float) -> None:
         """Zoom to ``px_per_mm`` screen pixels per paper mm, about the centre of the view."""
@@ -329,6 +360,22 @@ class PaperView(pg.GraphicsView):
         s = 1.0 / factor
         self.vb.scaleBy(x=s, y=1.0 if self.strip else s, center=centre)
         self._fitted = False
+
+    @property
+    def tall_sheet(self) -> bool:
+        """A 12x1 page (not a strip): fitted to the width, read by scrolling down."""
+        lay = self._layout
+        return (lay is not None and not self.strip and lay.single_column
+                and len(lay.rows) > TALL_SHEET_ROWS)
+
+    def wheelEvent(self, ev: QtGui.QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        # on a tall sheet the wheel scrolls, as in a document; Ctrl+wheel zooms
+        ctrl = bool(ev.modifiers() & QtCore.Qt.KeyboardModifier.ControlModifier)
+        if self.tall_sheet and not ctrl and ev.angleDelta().y():
+            self.pan(0.0, -0.15 * ev.angleDelta().y() / 120.0)
+            ev.accept()
+            return
+        super().wheelEvent(ev)
 
     def pan(self, fx: float, fy: float = 0.0) -> None:
         """Move by fractions of the visible width and height."""
@@ -354,7 +401,8 @@ class PaperView(pg.GraphicsView):
             key.Key_Minus: lambda: self.zoom(1 / ZOOM_STEP),
             key.Key_Left: lambda: self.pan(-PAN_STEP), key.Key_Right: lambda: self.pan(PAN_STEP),
             key.Key_Up: lambda: self.pan(0, -PAN_STEP), key.Key_Down: lambda: self.pan(0, PAN_STEP),
-            key.Key_PageUp: lambda: self.pan(-0.9), key.Key_PageDown: lambda: self.pan(0.9),
+            key.Key_PageUp: lambda: self.pan(0, -0.9) if self.tall_sheet else self.pan(-0.9),
+            key.Key_PageDown: lambda: self.pan(0, 0.9) if self.tall_sheet else self.pan(0.9),
             key.Key_Home: self.fit, key.Key_End: self.go_to_end, key.Key_Escape: self.clear_caliper,
         }
         action = actions.get(QtCore.Qt.Key(ev.key()))
@@ -383,6 +431,11 @@ class PaperView(pg.GraphicsView):
         width_px = max(self.vb.width(), 1.0)
         for trace in self._traces:
             trace.refresh(rect.left(), rect.right(), width_px)
+        if not self.strip:
+            px_per_mm = width_px / max(rect.width(), 1e-6)
+            self._pins.update(rect, px_per_mm)
+            if self._paper_ruler is not None:
+                self._paper_ruler.update(rect, px_per_mm)
         if self.strip:
             self._pin_labels(rect)
             if self._delineation is not None and not self.overlay.covers(*self.visible_seconds()):

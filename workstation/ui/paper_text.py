@@ -74,12 +74,13 @@ def lead_label(name: str, derived: bool, *, anchor_y: float = 0.0) -> PaperText:
 
 def note_label(text: str, *, size_pt: int = 9, color: str = RULER) -> PaperText:
     """Small plain text printed on the paper (footer, times)."""
-    item = PaperText(_note_html(text, size_pt, color))
+    item = PaperText(note_html(text, size_pt, color))
     item.setZValue(20)
     return item
 
 
-def _note_html(text: str, size_pt: int = 9, color: str = RULER) -> str:
+def note_html(text: str, size_pt: int = 9, color: str = RULER) -> str:
+    """The HTML of small plain text on the paper (see :func:`note_label`)."""
     return (f'<span style="{_FONT} font-size:{size_pt}pt; color:{color}; white-space:pre;">'
             f'{escape(text)}</span>')
 
@@ -124,7 +125,7 @@ class TimeRuler:
         times = np.arange(math.ceil(t_lo / step) * step, t_hi + 1e-9, step)
         self._ensure(len(times))
         for item, t in zip(self._pool, times, strict=False):  # the pool may be larger
-            item.set_html(_note_html(format_time(float(t), self._start), 8))
+            item.set_html(note_html(format_time(float(t), self._start), 8))
             item.setPos(self._x0 + t * self._speed, self._y)
             item.setVisible(True)
         for item in self._pool[len(times):]:

@@ -17,6 +17,7 @@ from workstation.review.worklist import (
     ReviewStatus,
     WorklistEntry,
     WorklistFilter,
+    distinct_names,
     next_index,
     ordered,
     with_status,
@@ -200,23 +201,26 @@ class WorklistPanel(QtWidgets.QDockWidget):
         selected = self._shown[self.table.currentRow()].path if 0 <= self.table.currentRow() < len(self._shown) else None
         self._shown = [e for e in ordered(self.entries) if self.filter.accepts(e)]
         self.table.setRowCount(len(self._shown))
+        names = distinct_names(e.path for e in self.entries)  # same stem: folder and format tell them apart
         for r, entry in enumerate(self._shown):
-            for c, (text, colour) in enumerate(_cells(entry)):
+            for c, (text, colour) in enumerate(_cells(entry, names[entry.path])):
                 item = QtWidgets.QTableWidgetItem(text)
                 if colour:
                     item.setForeground(QtGui.QColor(colour))
+                if c == 0:
+                    item.setToolTip(str(entry.path))
                 self.table.setItem(r, c, item)
             if entry.path == selected:
                 self.table.selectRow(r)
         self.table.resizeColumnsToContents()
 
 
-def _cells(entry: WorklistEntry) -> list[tuple[str, str | None]]:
+def _cells(entry: WorklistEntry, name: str) -> list[tuple[str, str | None]]:
     if entry.analysis is None:
-        return [(entry.name, None), ("unreadable", "#b3122e"), ("", None), ("yes", None),
+        return [(name, None), ("unreadable", "#b3122e"), ("", None), ("yes", None),
                 (entry.status.value, None), (entry.error or "", "#b3122e"), ("", None)]
     _, colour = TRIAGE_TEXT[entry.analysis.routing.triage]
     text = entry.analysis.routing.label
-    return [(entry.name, None), (text, colour), (f"{entry.confidence:.2f}", None),
+    return [(name, None), (text, colour), (f"{entry.confidence:.2f}", None),
             ("yes" if entry.review else "no", None), (entry.status.value, None),
             (entry.main_flags(), None), (entry.quality(), None)]
