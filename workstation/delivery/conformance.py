@@ -182,3 +182,166 @@ def aecg_readable(path: Path) -> Verdict:
     except (ET.ParseError, ECGReadError) as exc:
         return Verdict("XML + aECG reader", True, (str(exc),))
     return Verdict("XML + aECG reader", True)
+
+
+# -- every export of one case -------------------------------------------------------------------
+
+#: Our measurement keys and the names our readers give the device's (rules/device.py).
+_READ_NAMES = {"hr_bpm": "Ventricular rate", "pr_ms": "PR", "qrs_ms": "QRS", "qt_ms": "QT",
+               "qtc_ms": "QTc", "p_axis_deg": "P axis", "qrs_axis_deg": "QRS axis",
+               "t_axis_deg": "T axis"}
+FORMATS = ("dicom", "fhir", "hl7", "aecg")
+
+
+def check_exports(case, folder: Path) -> dict[str, list[Verdict]]:  # noqa: ANN001 - Case
+    """Write every export of ``case`` to ``folder``, run the validators on each and read each
+    back (signal, boundaries, measurements): ``{format: [verdicts]}``."""
+    from workstation.delivery.aecg_export import write_aecg
+    from workstation.delivery.dicom_export import write_dicom
+    from workstation.delivery.fhir import write_fhir
+    from workstation.delivery.hl7v2 import write_hl7v2
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", case.name) or "ecg"
+    out: dict[str, list[Verdict]] = {}
+    dicom = write_dicom(case, folder / f"{stem}.dcm")
+    out["dicom"] = [dciodvfy(dicom), round_trip_dicom(case, dicom)]
+    fhir = write_fhir(case, folder / f"{stem}.json")
+    out["fhir"] = fhir_validators(fhir) + [round_trip_fhir(case, fhir)]
+    hl7 = write_hl7v2(case, folder / f"{stem}.hl7")
+    text = hl7.read_bytes().decode("utf-8")
+    out["hl7"] = [hl7v2_strict(text), round_trip_hl7(case, text)]
+    if np_finite(case.record.signals):
+        aecg = write_aecg(case, folder / f"{stem}.xml")
+        out["aecg"] = [aecg_readable(aecg), round_trip_aecg(case, aecg)]
+    else:
+        out["aecg"] = [_missing("aECG", "the record has gaps, which aECG cannot hold (refused)")]
+    return out
+
+
+def np_finite(signals) -> bool:  # noqa: ANN001 - numpy array
+    import numpy as np
+
+    return bool(np.isfinite(signals).all())
+
+
+def _signal_errors(record, back_signals, back_leads, tolerance_mv: float) -> list[str]:  # noqa: ANN001
+    import numpy as np
+
+    back_index = {name: i for i, name in enumerate(back_leads)}
+    missing = [name for name in record.lead_names if name not in back_index]
+    if missing:  # a reader may order leads clinically, or derive more (aVR from I and II)
+        return [f"leads {missing} not read back (read: {tuple(back_leads)})"]
+    back_signals = back_signals[[back_index[name] for name in record.lead_names]]
+    if back_signals.shape != record.signals.shape:
+        return [f"shape {back_signals.shape} read back, {record.signals.shape} written"]
+    finite = np.isfinite(record.signals)
+    error = float(np.max(np.abs(back_signals[finite] - record.signals[finite]), initial=0.0))
+    gaps_kept = bool(np.all(~np.isfinite(back_signals[~finite]) | (back_signals[~finite] == 0)))
+    errors = [] if error <= tolerance_mv + 1e-6 else [
+        f"samples differ by up to {error:.4f} mV (quantisation {tolerance_mv:.4f} mV)"]
+    return errors + ([] if gaps_kept else ["gaps not kept"])
+
+
+def _measurement_errors(case, report) -> list[str]:  # noqa: ANN001
+    from workstation.delivery.codes import reported_values
+
+    errors = []
+    for v in reported_values(case.analysis):
+        got = report.measurement(_READ_NAMES[v.code.key])
+        if got is None or abs(got.value - float(v.text)) > 1e-9:
+            errors.append(f"{v.code.label}: {v.text} written, "
+                          f"{None if got is None else got.value} read back")
+    return errors
+
+
+def round_trip_dicom(case, path: Path) -> Verdict:  # noqa: ANN001 - Case
+    """read_ecg: samples within half a bit, each beat's boundaries, every measurement."""
+    import pydicom
+
+    from workstation.io import read_ecg
+
+    back = read_ecg(path)
+    sensitivity_uv = float(pydicom.dcmread(path).WaveformSequence[0]
+                           .ChannelDefinitionSequence[0].ChannelSensitivity)
+    errors = _signal_errors(case.record, back.signals, back.lead_names, sensitivity_uv / 2000.0)
+    errors += _measurement_errors(case, back.device_report)
+    got = sorted((f.beat, f.kind.lower(), f.sample) for f in back.device_report.fiducials)
+    if got != sorted(_beat_boundaries(case)):
+        errors.append(f"{len(got)} boundaries read back, {len(_beat_boundaries(case))} written "
+                      "(or at other samples)")
+    return Verdict("read_ecg round trip", True, tuple(errors))
+
+
+def _beat_boundaries(case) -> list[tuple[int, str, int]]:  # noqa: ANN001
+    out = []
+    for beat in case.analysis.measurements.beats:
+        for name, wave in (("p", beat.p), ("qrs", beat.qrs), ("t", beat.t)):
+            if wave is None:
+                continue
+            if name != "t":
+                out.append((beat.index + 1, f"{name} onset", wave.onset.sample))
+            out.append((beat.index + 1, f"{name} offset", wave.offset.sample))
+    return out
+
+
+def round_trip_aecg(case, path: Path) -> Verdict:  # noqa: ANN001 - Case
+    """read_ecg: samples within 0.5 µV, every wave of the delineation, every measurement."""
+    from workstation.core.delineation import waves_from_marks
+    from workstation.io import read_ecg
+
+    back = read_ecg(path)
+    errors = _signal_errors(case.record, back.signals, back.lead_names, 0.0005)
+    errors += _measurement_errors(case, back.device_report)
+    if case.delineation is not None:
+        waves = []
+        for lead in back.lead_names:
+            marks = sorted((a.sample, a.symbol) for a in back.annotations if a.lead == lead)
+            waves += waves_from_marks(lead, [m[0] for m in marks], [m[1] for m in marks])
+        got = sorted((w.lead, w.kind.value, w.onset, w.peak, w.offset) for w in waves)
+        want = sorted((w.lead, w.kind.value, w.onset, w.peak, w.offset)
+                      for w in case.delineation.waves if w.offset < case.record.n_samples)
+        if got != want:
+            errors.append(f"{len(got)} waves read back, {len(want)} written (or elsewhere)")
+    return Verdict("read_ecg round trip", True, tuple(errors))
+
+
+def round_trip_fhir(case, path: Path) -> Verdict:  # noqa: ANN001 - Case
+    """FHIR is not a recording format: SampledData decoded, every measurement component."""
+    import numpy as np
+
+    from workstation.delivery.codes import reported_values
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    components = data.get("component", [])
+    sampled = [c for c in components if "valueSampledData" in c]
+    errors = []
+    if sampled:
+        signals = np.array([float(c["valueSampledData"]["origin"]["value"])
+                            + float(c["valueSampledData"]["factor"])
+                            * np.array(c["valueSampledData"]["data"].split(), float)
+                            for c in sampled])
+        leads = [c["code"]["text"].removeprefix("Lead ") for c in sampled]
+        record = case.record
+        errors += _signal_errors(record, np.where(np.isfinite(record.signals), signals, np.nan),
+                                 leads, 0.0005)
+    values = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"]
+              for c in components if "valueQuantity" in c}
+    for v in reported_values(case.analysis):
+        if values.get(v.code.loinc) != v.code.rounded(v.value):
+            errors.append(f"{v.code.label}: {v.text} meant, {values.get(v.code.loinc)} written")
+    return Verdict("SampledData and components read back", True, tuple(errors))
+
+
+def round_trip_hl7(case, text: str) -> Verdict:  # noqa: ANN001 - Case
+    """HL7 v2 carries no signal: every measurement OBX read back at its precision."""
+    from workstation.delivery.codes import reported_values
+
+    values = {}
+    for segment in text.split("\r"):
+        fields = segment.split("|")
+        if fields[0] == "OBX" and fields[2] == "NM":
+            values[fields[3].split("^")[0]] = fields[5]
+    errors = [f"{v.code.label}: {v.text} meant, {values.get(v.code.loinc)} written"
+              for v in reported_values(case.analysis) if values.get(v.code.loinc) != v.text]
+    return Verdict("OBX values read back", True, tuple(errors))

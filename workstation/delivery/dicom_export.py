@@ -96,7 +96,7 @@ def _file_meta(sop_class: str) -> FileMetaDataset:
 
 def _patient(ds: Dataset, case: Case) -> None:
     p = case.record.patient
-    ds.PatientName = (p.name or "").replace(" ", "^", 1)
+    ds.PatientName = person_name(p.name or "")
     ds.PatientID = p.patient_id or ""
     ds.PatientBirthDate = (p.birth_date or "").replace("-", "")
     ds.PatientSex = p.sex or ""
@@ -122,7 +122,15 @@ def _study_and_series(ds: Dataset, case: Case) -> None:
                            case.analysis.ruleset.label]
     ds.SeriesDescription = f"ECG analysis {case.name}"[:64]
     if case.reviewer is not None:
-        ds.OperatorsName = case.reviewer.name.replace(" ", "^", 1)
+        ds.OperatorsName = person_name(case.reviewer.name)
+
+
+def person_name(text: str) -> str:
+    """A DICOM PN: the first space separates the components; a backslash (DICOM's value
+    separator) becomes a space; a single name is the family name ("Clark^": dciodvfy reads
+    "Clark" as the retired form)."""
+    name = " ".join(text.replace("\\", " ").split()).replace(" ", "^", 1)
+    return name + "^" if name and "^" not in name else name
 
 
 def _rhythm_group(case: Case) -> Dataset:
