@@ -3,10 +3,11 @@
 * DICOM: ``dciodvfy`` (dicom3tools, David Clunie), the IOD checker of the DICOM standard's
   editor: every error is a file a strict archive may refuse.
 * FHIR: the official HL7 FHIR validator (Java, ``validator_cli.jar``) where it is installed
-  (``ECGWS_FHIR_VALIDATOR`` names the jar, or ``~/.cache/ecgws/validator_cli.jar``; it needs the
-  ``hl7.fhir.r4.core`` package in its cache), and always ``fhirkit`` (R4 4.0.1 models generated
-  from the specification) and ``fhir.resources`` (R4B models; every element we write is the
-  same in R4).
+  (``ECGWS_FHIR_VALIDATOR`` names the jar, or ``~/.cache/ecgws/validator_cli.jar``, which
+  :func:`fetch_fhir_validator` fills from the Maven registry with ``mvn``; the validator then
+  needs the ``hl7.fhir.r4.core`` package from the FHIR package registry or its own cache), and
+  always ``fhirkit`` (R4 4.0.1 models generated from the specification) and ``fhir.resources``
+  (R4B models; every element we write is the same in R4).
 * HL7 v2: ``hl7apy`` strict parsing and validation against the 2.5 ORU^R01 structure, plus
   OBX-8 against HL7 table 0078 and OBX-5 of NM observations as plain numbers.
 * aECG: no maintained validator is installable (the HL7 schema is not published in a
@@ -32,6 +33,9 @@ from typing import Any
 TABLE_0078 = frozenset({"L", "H", "LL", "HH", "<", ">", "N", "A", "AA", "U", "D", "B", "W", "S",
                         "R", "I", "MS", "VS"})
 FHIR_VALIDATOR_ENV = "ECGWS_FHIR_VALIDATOR"
+#: The HL7 validator's command-line artifact on the Maven registry.
+FHIR_VALIDATOR_ARTIFACT = "ca.uhn.hapi.fhir:org.hl7.fhir.validation.cli:7.0.6"
+FHIR_VALIDATOR_CACHE = Path.home() / ".cache" / "ecgws" / "validator_cli.jar"
 _TIMEOUT_S = 300
 
 
@@ -112,8 +116,33 @@ def fhir_validator_jar() -> Path | None:
     """The HL7 FHIR validator jar, where one is installed."""
     named = os.environ.get(FHIR_VALIDATOR_ENV)
     candidates = [Path(named)] if named else []
-    candidates.append(Path.home() / ".cache" / "ecgws" / "validator_cli.jar")
+    candidates.append(FHIR_VALIDATOR_CACHE)
     return next((p for p in candidates if p.is_file()), None)
+
+
+def fetch_fhir_validator(timeout_s: float = 300.0) -> str:
+    """Fetch the HL7 validator jar into the cache with ``mvn`` (once); what happened, in words."""
+    if fhir_validator_jar() is not None:
+        return f"validator jar at {fhir_validator_jar()}"
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        return "mvn not installed: the HL7 validator jar cannot be fetched"
+    FHIR_VALIDATOR_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run = subprocess.run([mvn, "-q", "-B", "dependency:copy",
+                              f"-Dartifact={FHIR_VALIDATOR_ARTIFACT}",
+                              f"-DoutputDirectory={FHIR_VALIDATOR_CACHE.parent}",
+                              "-Dmdep.stripVersion=true"],
+                             capture_output=True, text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        return f"mvn did not fetch {FHIR_VALIDATOR_ARTIFACT} within {timeout_s:.0f} s"
+    fetched = FHIR_VALIDATOR_CACHE.parent / "org.hl7.fhir.validation.cli.jar"
+    if run.returncode or not fetched.is_file():
+        why = re.search(r"(Unknown host|Could not \w+ artifact)[^\n]{0,120}", run.stdout + run.stderr)
+        return f"mvn could not fetch {FHIR_VALIDATOR_ARTIFACT}: " + (why.group(0) if why else
+                                                                     f"exit {run.returncode}")
+    fetched.replace(FHIR_VALIDATOR_CACHE)
+    return f"fetched {FHIR_VALIDATOR_ARTIFACT} to {FHIR_VALIDATOR_CACHE}"
 
 
 def hl7_fhir_validator(path: Path) -> Verdict:
@@ -122,8 +151,8 @@ def hl7_fhir_validator(path: Path) -> Verdict:
     jar = fhir_validator_jar()
     java = shutil.which("java")
     if jar is None or java is None:
-        return _missing(name, f"no validator jar ({FHIR_VALIDATOR_ENV} or "
-                              "~/.cache/ecgws/validator_cli.jar)" if java else "no java")
+        return _missing(name, f"no validator jar ({FHIR_VALIDATOR_ENV} or {FHIR_VALIDATOR_CACHE})"
+                        if java else "no java")
     run = subprocess.run([java, "-jar", str(jar), str(path), "-version", "4.0.1", "-tx", "n/a"],
                          capture_output=True, text=True, timeout=_TIMEOUT_S, check=False)
     out = run.stdout + run.stderr
