@@ -131,9 +131,11 @@ def test_hl7v2_checks_reject_a_code_outside_table_0078(sample_case: Case) -> Non
     assert any("table 0078" in e for e in conformance.hl7v2_strict(broken).errors)
 
 
-def test_every_private_code_has_a_reason() -> None:
+def test_every_private_code_has_a_reason_listed_in_the_readme() -> None:
     assert all(len(reason) > 20 for reason in PRIVATE_CODES.values())
     assert private_code_table().count("\n") == len(PRIVATE_CODES) + 1
+    readme = Path(conformance.__file__).with_name("README.md").read_text(encoding="utf-8")
+    assert private_code_table() in readme
 
 
 _FILES = shared_ecg_files(SHARED_DATA)

@@ -221,8 +221,8 @@ FINDINGS: dict[FlagId, FindingCode] = {
     FlagId.RIGHT_AXIS_DEVIATION: FindingCode("47665007", "Right axis deviation"),
     FlagId.LVH_VOLTAGE: FindingCode("55827005", "Left ventricular high voltage", "VCLVH",
                                     "voltage criteria (QRS) for left ventricular hypertrophy"),
-    FlagId.LOW_QRS_VOLTAGE: FindingCode("251146004", "Low QRS voltages", "LVOLT",
-                                        "low QRS voltages in the frontal and horizontal leads"),
+    # not SCP-ECG LVOLT ("in the frontal and horizontal leads"): the rule needs either
+    FlagId.LOW_QRS_VOLTAGE: FindingCode("251146004", "Low QRS voltages"),
     FlagId.PACED_RHYTHM: FindingCode("10370003", "Pacing rhythm"),
 }
 
@@ -236,8 +236,8 @@ PRIVATE_CODES: dict[str, str] = {
                            "IVCD): no CinC 2021 concept for the measurement alone",
     FlagId.WIDE_COMPLEX_TACHYCARDIA.value: "wide and fast without a rhythm diagnosis (ventricular "
                                            "or aberrant): no CinC 2021 concept",
-    FlagId.EXTREME_AXIS.value: "a QRS axis between -90 and 180 degrees: CinC 2021 has left, right "
-                               "and indeterminate axis only",
+    FlagId.EXTREME_AXIS.value: "a QRS axis between -90 and -180 degrees (northwest): CinC 2021 has "
+                               "left, right and indeterminate axis only",
     FlagId.POOR_SIGNAL_QUALITY.value: "about the recording, not the heart: no clinical concept",
     FlagId.INCONSISTENT_AMPLITUDES.value: "about the recording (limb-lead arithmetic), not the "
                                           "heart: no clinical concept",
