@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from fhir.resources.R4B.observation import Observation
 
-from workstation.core.record import DeviceMeasurement, DeviceReport
+from workstation.core.record import DeviceMeasurement, DeviceReport, ECGRecord, Lead, SourceInfo
 from workstation.delivery.case import Case, build_case
 from workstation.delivery.codes import (
     LOCAL_SYSTEM,
@@ -109,3 +109,14 @@ def test_the_devices_measurements_travel_beside_ours(sample_case: Case) -> None:
     assert "8633-0" in ours  # ours beside the device's
     notes = [c.valueString for c in observation.component if c.valueString]
     assert any(n.startswith("Beside the device: QRS") for n in notes)
+
+
+def test_a_gap_is_written_as_no_valid_value(tmp_path) -> None:
+    signals = np.zeros((1, 500), np.float32)
+    signals[0, 100:103] = np.nan
+    record = ECGRecord.from_array(signals, 500.0, [Lead("II")], SourceInfo(tmp_path / "g", "test"))
+    data = to_fhir(build_case(record, None))
+    sampled = next(c for c in data["component"] if "valueSampledData" in c)
+    values = sampled["valueSampledData"]["data"].split()
+    assert values[99:104] == ["0", "E", "E", "E", "0"]
+    Observation.model_validate(data)

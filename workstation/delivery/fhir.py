@@ -8,7 +8,7 @@ interpretation); one component per rule flag (LOINC 8601-7 "EKG impression" whos
 the finding in SNOMED CT, SCP-ECG where it has a statement, and the flag's local id; its lead-wise
 reason as text; interpretation A or AA); one component per lead (MDC_ECG_ELEC_POTL_<lead>)
 whose ``valueSampledData`` holds the signal as integers in microvolts (``factor`` 0.001 mV,
-``period`` in ms); ``interpretation`` the worst of the flags (AA for an alert, A otherwise;
+``period`` in ms; a gap is ``E``, SampledData's "no valid value"); ``interpretation`` the worst of the flags (AA for an alert, A otherwise;
 absent without a flag); the triage category, the confidence and the review decision as
 components with local codes (see ``codes.PRIVATE_CODES``); ``status`` preliminary until the
 reviewing clinician signed, then final; the narrative and "Decision support - clinician
@@ -188,10 +188,12 @@ def _waveforms(case: Case) -> list[dict[str, Any]]:
         coding = ({"system": MDC_SYSTEM, "code": code, "display": f"MDC_ECG_ELEC_POTL_{lead.name}"}
                   if code else {"system": LOCAL_SYSTEM, "code": f"lead-{lead.name}",
                                 "display": lead.name})
-        digits = np.rint(np.nan_to_num(record.signals[index]) / FACTOR_MV).astype(np.int64)
+        signal = record.signals[index]
+        digits = np.rint(np.nan_to_num(signal) / FACTOR_MV).astype(np.int64).astype(str)
+        digits[~np.isfinite(signal)] = "E"  # SampledData's code for "no valid value"
         out.append({"code": {"coding": [coding], "text": f"Lead {lead.name}"},
                     "valueSampledData": {
                         "origin": {"value": 0, "unit": "mV", "system": UCUM_SYSTEM, "code": "mV"},
                         "period": round(1000.0 / record.fs, 6), "factor": FACTOR_MV,
-                        "dimensions": 1, "data": " ".join(map(str, digits.tolist()))}})
+                        "dimensions": 1, "data": " ".join(digits.tolist())}})
     return out
