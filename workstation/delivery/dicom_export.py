@@ -20,7 +20,8 @@ Checked with ``dciodvfy`` (dicom3tools): no errors. Warnings it gives, and why t
   ID": both are Type 2 and written empty when the record has none; the workstation does not
   invent a patient identity, and a DICOMDIR is built by the archive that assigns them.
 * "Unrecognized defined term <99ECGWS>": only for a lead outside the SCP-ECG lead table
-  (General ECG), coded locally with its own label (see ``codes.PRIVATE_CODES``).
+  (General ECG), coded locally with its own label (see ``codes.PRIVATE_CODES``), and for the
+  Coding Scheme Identification Sequence that then declares the local scheme.
 
 No MultiplexGroupTimeOffset is written (its condition, synchronised acquisition time, is not
 met: the acquisition date-time stands for the group's start), and the Acquisition Context is
@@ -70,7 +71,19 @@ def to_dicom(case: Case) -> Dataset:
     ds.AcquisitionContextSequence = Sequence()  # Type 2: electrode placement not known
     ds.WaveformSequence = Sequence([_rhythm_group(case)])
     ds.WaveformAnnotationSequence = Sequence(_annotations(case))
+    if any(c.ChannelSourceSequence[0].CodingSchemeDesignator == LOCAL_V2
+           for c in ds.WaveformSequence[0].ChannelDefinitionSequence):
+        ds.CodingSchemeIdentificationSequence = Sequence([_local_scheme()])
     return ds
+
+
+def _local_scheme() -> Dataset:
+    """The local coding scheme declared, as PS3.3 C.12.1.1.5 asks of a private designator."""
+    item = Dataset()
+    item.CodingSchemeDesignator = LOCAL_V2
+    item.CodingSchemeName = "ECG Workstation local codes"
+    item.CodingSchemeResponsibleOrganization = "ECG Workstation"
+    return item
 
 
 def write_dicom(case: Case, path: Path) -> Path:
