@@ -1,4 +1,5 @@
-"""The coded vocabulary every export shares: LOINC measurements, MDC leads, flag codes.
+"""The coded vocabulary every export shares: LOINC measurements, SNOMED CT and SCP-ECG findings,
+MDC and SCP-ECG leads, and the few local codes (README.md beside this file lists them all).
 
 * Measurements: LOINC codes of the EKG.MEAS class (QTc by the named formula where LOINC has
   one: 76635-2 Bazett, 76634-5 Fridericia; 8636-3 otherwise, with the formula in the text),
