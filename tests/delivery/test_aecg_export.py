@@ -41,7 +41,7 @@ def test_our_reader_gets_signal_measurements_and_statements(sample_case: Case, w
     np.testing.assert_allclose(back.signals, record.signals, atol=0.0005 + 1e-6)
     qt = back.device_report.measurement("QT")
     assert qt is not None and qt.unit == "ms"
-    assert qt.value == pytest.approx(sample_case.analysis.measurements.intervals.qt_ms.value)
+    assert qt.value == round(sample_case.analysis.measurements.intervals.qt_ms.value)
     statements = " ".join(back.device_report.statements)
     assert all(flag.reason in statements for flag in sample_case.analysis.flags)
 

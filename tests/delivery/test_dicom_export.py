@@ -8,6 +8,7 @@ import pytest
 
 from workstation.core.record import ECGRecord, Lead, SourceInfo
 from workstation.delivery.case import Case, build_case
+from workstation.delivery.codes import finding_code
 from workstation.delivery.dicom_export import GENERAL_ECG, TWELVE_LEAD_ECG, write_dicom
 from workstation.io import read_ecg
 
@@ -35,7 +36,7 @@ def test_our_reader_gets_signal_measurements_and_flags(sample_case: Case, writte
     np.testing.assert_allclose(back.signals, record.signals, atol=0.0005 + 1e-6)
     qrs = back.device_report.measurement("QRS")
     assert qrs is not None
-    assert qrs.value == pytest.approx(sample_case.analysis.measurements.intervals.qrs_ms.value)
+    assert qrs.value == round(sample_case.analysis.measurements.intervals.qrs_ms.value)
     statements = " ".join(back.device_report.statements)
     for flag in sample_case.analysis.flags:
         assert flag.reason in statements
@@ -68,10 +69,27 @@ def test_beat_boundaries_travel_as_fiducials(sample_case: Case, written) -> None
     back = read_ecg(written)
     fiducials = back.device_report.fiducials
     beats = sample_case.analysis.measurements.beats
-    qrs_onsets = sorted(f.sample for f in fiducials if f.kind == "QRS onset")
+    qrs_onsets = sorted(f.sample for f in fiducials if f.kind == "QRS Onset")
     assert qrs_onsets == sorted(b.qrs.onset.sample for b in beats)
     first = beats[0]
     got = {f.kind: f.sample for f in fiducials if f.beat == first.index + 1}
-    assert got["QRS offset"] == first.qrs.offset.sample
+    assert got["QRS Offset"] == first.qrs.offset.sample
     if first.t is not None:
-        assert got["T offset"] == first.t.offset.sample
+        assert got["T Offset"] == first.t.offset.sample
+
+
+def test_boundaries_findings_and_leads_use_standard_codes(sample_case: Case, written) -> None:
+    ds = pydicom.dcmread(written)
+    schemes = {c.CodingSchemeDesignator for a in ds.WaveformAnnotationSequence
+               for c in [*a.get("ConceptNameCodeSequence", []), *a.get("ConceptCodeSequence", [])]}
+    assert schemes <= {"LN", "SCPECG", "DCM", "SCT"}
+    boundary = next(a for a in ds.WaveformAnnotationSequence if "ReferencedSamplePositions" in a)
+    assert boundary.ConceptNameCodeSequence[0].CodeValue.startswith("5.10.3-")
+    findings = [a.ConceptCodeSequence[0].CodeValue for a in ds.WaveformAnnotationSequence
+                if "ConceptCodeSequence" in a]
+    assert len(findings) == sum(1 for f in sample_case.analysis.flags
+                                if finding_code(f) is not None)
+    sources = [c.ChannelSourceSequence[0] for c in ds.WaveformSequence[0].ChannelDefinitionSequence]
+    assert {s.CodingSchemeDesignator for s in sources} == {"SCPECG"}
+    assert "MultiplexGroupTimeOffset" not in ds.WaveformSequence[0]
+    assert ds.AcquisitionContextSequence == []

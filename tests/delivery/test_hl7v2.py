@@ -8,7 +8,8 @@ from hl7apy.parser import parse_message
 
 from rules.types import QtcFormula
 from workstation.delivery.case import Case
-from workstation.delivery.codes import reported_values
+from workstation.delivery.codes import finding_code, reported_values
+from workstation.delivery.conformance import TABLE_0078
 from workstation.delivery.hl7v2 import escape, to_hl7v2, write_hl7v2
 
 
@@ -36,13 +37,14 @@ def test_message_is_a_valid_oru_r01(sample_case: Case) -> None:
 def test_measurements_are_loinc_coded_with_their_values(sample_case: Case) -> None:
     _, observations = _observations(_parse(to_hl7v2(sample_case)))
     numeric = {o.obx.obx_3.obx_3_1.to_er7(): o.obx for o in observations
-               if o.obx.obx_3.obx_3_3.to_er7() == "LN"}
+               if o.obx.obx_2.to_er7() == "NM" and o.obx.obx_3.obx_3_3.to_er7() == "LN"}
     expected = reported_values(sample_case.analysis)
     assert len(numeric) == len(expected) >= 6
     for value in expected:
         obx = numeric[value.code.loinc]
         assert obx.obx_2.to_er7() == "NM"
-        assert float(obx.obx_5.to_er7()) == pytest.approx(value.value, abs=1e-3)
+        assert obx.obx_5.to_er7() == value.text  # at the measurement's precision
+        assert float(obx.obx_5.to_er7()) == pytest.approx(value.value, abs=0.5)
         assert obx.obx_6.obx_6_1.to_er7() == value.code.ucum
         assert obx.obx_11.to_er7() == "P"
     qtc = {QtcFormula.BAZETT: "76635-2", QtcFormula.FRIDERICIA: "76634-5"}.get(
@@ -52,10 +54,17 @@ def test_measurements_are_loinc_coded_with_their_values(sample_case: Case) -> No
 
 def test_every_flag_is_an_obx_with_interpretation_and_its_reason(sample_case: Case) -> None:
     _, observations = _observations(_parse(to_hl7v2(sample_case)))
-    flags = [o for o in observations if o.obx.obx_3.obx_3_1.to_er7() == "FLAG"]
+    flags = [o for o in observations if o.obx.obx_3.obx_3_1.to_er7() == "8601-7"]
     assert len(flags) == len(sample_case.analysis.flags) >= 1
     for observation, flag in zip(flags, sample_case.analysis.flags):
-        assert observation.obx.obx_5.obx_5_1.to_er7() == flag.id.value
+        value = observation.obx.obx_5
+        code = finding_code(flag)
+        if code is None:
+            assert value.obx_5_1.to_er7() == flag.id.value
+            assert value.obx_5_3.to_er7() == "99ECGWS"
+        else:  # the SNOMED CT finding, the local id as the alternate code
+            assert (value.obx_5_1.to_er7(), value.obx_5_3.to_er7()) == (code.snomed, "SCT")
+            assert (value.obx_5_4.to_er7(), value.obx_5_6.to_er7()) == (flag.id.value, "99ECGWS")
         assert observation.obx.obx_8.to_er7() in ("A", "AA")
         note = observation.nte.nte_3.to_er7()
         assert flag.severity.value in note
@@ -74,6 +83,13 @@ def test_signed_case_is_final_and_awkward_text_survives(signed_case: Case, tmp_p
     assert pid.pid_7.to_er7() == "19500203" and pid.pid_8.to_er7() == "F"
     assert order.obr.obr_32.to_er7() == escape("Dr Ana Ruiz~Lopez\\")
     assert order.obr.obr_7.to_er7() == "20260304050607"
+
+
+def test_abnormal_flags_are_from_table_0078(sample_case: Case, signed_case: Case) -> None:
+    for case in (sample_case, signed_case):
+        _, observations = _observations(_parse(to_hl7v2(case)))
+        flags = {o.obx.obx_8.to_er7() for o in observations} - {""}
+        assert flags and flags <= TABLE_0078
 
 
 def test_escape_covers_every_delimiter() -> None:

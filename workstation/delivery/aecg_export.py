@@ -2,8 +2,10 @@
 
 One RHYTHM series with one sequence set: a ``TIME_RELATIVE`` ``GLIST_PQ`` time axis (0 s,
 one sampling period) and one ``SLIST_PQ`` sequence per lead in integer microvolts. Its
-annotation set carries the measurements (MDC codes, PQ values), every rule flag, the triage
-and review decision and the narrative as interpretation statements, and every wave of the
+annotation set carries the measurements (MDC codes, PQ values at the measurement's precision),
+every rule flag, the triage and review decision, the assessment notes (not assessed, device
+concordance) and the narrative as interpretation statements, each flag with a standard code
+also as a coded finding (SNOMED CT, ``MDC_ECG_INTERPRETATION`` with a CE value), and every wave of the
 delineation as a lead-specific ``MDC_ECG_WAVC`` annotation (P, QRS, T: onset-offset region
 with the peak inside), the way the aECG Implementation Guide (HL7, 2005) describes them.
 Times of annotations are relative to the series start, in seconds. The demographics known
@@ -22,12 +24,13 @@ from rules.report import supplementary_lines
 from rules.reasoning import DISCLAIMER
 from workstation.core.delineation import Wave, WaveKind
 from workstation.delivery.case import Case
-from workstation.delivery.codes import flag_statement, reported_values
+from workstation.delivery.codes import finding_code, flag_statement, reported_values
 
 HL7_NS = "urn:hl7-org:v3"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 ACT_CODE = "2.16.840.1.113883.5.4"
 MDC = "2.16.840.1.113883.6.24"
+SNOMED_OID = "2.16.840.1.113883.6.96"
 _WAVES = {WaveKind.P: "MDC_ECG_WAVC_PWAVE", WaveKind.QRS: "MDC_ECG_WAVC_QRSWAVE",
           WaveKind.T: "MDC_ECG_WAVC_TWAVE"}
 _LEAD_CODES = {"aVR": "AVR", "aVL": "AVL", "aVF": "AVF"}
@@ -49,7 +52,7 @@ def to_aecg(case: Case) -> ET.ElementTree:
     _author(series, case)
     _sequence_set(_el(_el(series, "component"), "sequenceSet"), case)
     annotations = _el(_el(series, "subjectOf"), "annotationSet")
-    for element in _measurements(case) + _statements(case) + _waves(case):
+    for element in _measurements(case) + _statements(case) + _findings(case) + _waves(case):
         _el(annotations, "component").append(element)
     ET.indent(root, space=" ")
     return ET.ElementTree(root)
@@ -121,7 +124,7 @@ def _measurements(case: Case) -> list[ET.Element]:
     for v in reported_values(case.analysis):
         ann = _el(None, "annotation")
         _el(ann, "code", code=v.code.mdc, codeSystem=MDC)
-        _el(ann, "value", xsi_type="PQ", value=f"{v.value:.6g}", unit=v.code.ucum)
+        _el(ann, "value", xsi_type="PQ", value=v.text, unit=v.code.ucum)
         out.append(ann)
     return out
 
@@ -138,6 +141,20 @@ def _statements(case: Case) -> list[ET.Element]:
         ann = _el(None, "annotation")
         _el(ann, "code", code="MDC_ECG_INTERPRETATION_STATEMENT", codeSystem=MDC)
         _el(ann, "value", text, xsi_type="ST")
+        out.append(ann)
+    return out
+
+
+def _findings(case: Case) -> list[ET.Element]:
+    out = []
+    for flag in case.analysis.flags:
+        code = finding_code(flag)
+        if code is None or code.snomed is None:
+            continue  # in its statement only: no standard code
+        ann = _el(None, "annotation")
+        _el(ann, "code", code="MDC_ECG_INTERPRETATION", codeSystem=MDC)
+        _el(ann, "value", xsi_type="CE", code=code.snomed, codeSystem=SNOMED_OID,
+            codeSystemName="SNOMED CT", displayName=code.snomed_display)
         out.append(ann)
     return out
 

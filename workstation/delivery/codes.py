@@ -1,4 +1,5 @@
-"""The coded vocabulary every export shares: LOINC measurements, MDC leads, flag codes.
+"""The coded vocabulary every export shares: LOINC measurements, SNOMED CT and SCP-ECG findings,
+MDC and SCP-ECG leads, and the few local codes (README.md beside this file lists them all).
 
 * Measurements: LOINC codes of the EKG.MEAS class (QTc by the named formula where LOINC has
   one: 76635-2 Bazett, 76634-5 Fridericia; 8636-3 otherwise, with the formula in the text),
@@ -6,12 +7,20 @@
 * Leads: MDC_ECG_LEAD_* (ISO/IEEE 11073-10101), as FHIR codes (partition 2, 0x100 + lead
   number: 131329 = lead I, the numbering of the FHIR ECG example) and as SCP-ECG codes for
   DICOM (``5.6.3-9-<lead number>``).
-* Interpretation: HL7 table 0078 / v3 ObservationInterpretation (``H``, ``L``, ``A``, ``AA``).
-  A measurement beyond the threshold of a rule that judges it is ``H`` or ``L``; each rule
-  flag is ``AA`` at alert severity and ``A`` otherwise (a borderline flag says so in its
-  text: neither table has a borderline code).
-* Flags, triage and confidence have no standard code: they use the local code system
-  :data:`LOCAL_SYSTEM` with the stable ids of rules/README.md.
+* Interpretation: HL7 table 0078 / v3 ObservationInterpretation (``N``, ``H``, ``L``, ``A``,
+  ``AA``). A measurement beyond the threshold of a rule that judges it is ``H`` or ``L``
+  (``A`` for an axis), ``N`` otherwise; each rule flag is ``AA`` at alert severity and ``A``
+  otherwise (a borderline flag says so in its text: neither table has a borderline code).
+* Findings (the rule flags): SNOMED CT concepts as the PhysioNet/CinC Challenge 2021 label set
+  uses them (``dx_mapping_scored.csv`` / ``dx_mapping_unscored.csv``), and the SCP-ECG
+  (EN 1064) statement acronym where the PTB-XL statement table has one with the same meaning;
+  their observation is LOINC 8601-7 "EKG impression".
+* Precision: each measurement is reported with the decimals of :attr:`MeasurementCode.decimals`
+  (whole ms, bpm and degrees, as devices report them and clinicians read them; the sampling
+  period at 500 Hz is 2 ms).
+* The local code system :data:`LOCAL_SYSTEM` (``99ECGWS`` in HL7 v2 and DICOM) is used only
+  for what has no standard code: :data:`PRIVATE_CODES` lists each use with its reason, and
+  every flag keeps its stable id of rules/README.md as an alternate local code.
 """
 
 from __future__ import annotations
@@ -29,6 +38,13 @@ UCUM_SYSTEM = "http://unitsofmeasure.org"
 MDC_SYSTEM = "urn:oid:2.16.840.1.113883.6.24"
 INTERPRETATION_SYSTEM = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 LOCAL_SYSTEM = "urn:ecg-workstation:rules"
+SNOMED_SYSTEM = "http://snomed.info/sct"
+#: CEN (EN 1064, SCP-ECG) ECG diagnostic codes: HL7 OID 2.16.840.1.113883.6.80, v2 table 0396 "CE".
+SCP_STATEMENT_SYSTEM = "urn:oid:2.16.840.1.113883.6.80"
+#: LOINC "EKG impression": the observation whose value is a coded finding.
+ECG_IMPRESSION = ("8601-7", "EKG impression")
+#: ISO/IEEE 11073-10101 (MDC) as FHIR names it, for the numeric MDC codes.
+MDC_FHIR_SYSTEM = "urn:iso:std:iso:11073:10101"
 #: HL7 v2 coding system name of the local codes ("99" prefix: a locally defined table).
 LOCAL_V2 = "99ECGWS"
 #: LOINC "EKG study" (the whole ECG observation).
@@ -50,6 +66,18 @@ class MeasurementCode:
     ucum: str
     mdc: str  # aECG annotation code
     dicom_meaning: str  # DICOM code meaning, as device files (and our reader) name it
+    decimals: int = 0  # the precision every export reports it with
+    mdc_numeric: str | None = None  # ISO/IEEE 11073-10101 numeric code, where FHIR uses one
+
+    def text(self, value: float) -> str:
+        """``value`` at the measurement's precision ("-0" written as "0")."""
+        text = f"{value:.{self.decimals}f}"
+        return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+    def rounded(self, value: float) -> float | int:
+        """``value`` at the measurement's precision, as a JSON number."""
+        number = float(self.text(value))
+        return int(number) if self.decimals == 0 else number
 
 
 @dataclass(frozen=True)
@@ -61,9 +89,14 @@ class ReportedValue:
     interpretation: str | None
     note: str = ""
 
+    @property
+    def text(self) -> str:
+        """The value at its precision, as every export writes it."""
+        return self.code.text(self.value)
+
 
 _HR = MeasurementCode("hr_bpm", "Heart rate", "8867-4", "Heart rate", "/min", "MDC_ECG_HEART_RATE",
-                      "Heart Rate")
+                      "Heart Rate", mdc_numeric="147842")
 _PR = MeasurementCode("pr_ms", "PR interval", "8625-6", "P-R Interval", "ms", "MDC_ECG_TIME_PD_PR",
                       "PR Interval")
 _QRS = MeasurementCode("qrs_ms", "QRS duration", "8633-0", "QRS duration", "ms",
@@ -121,6 +154,20 @@ def reported_precision(value: float) -> float:
     return float(math.floor(abs(value) * scale + 0.5) / scale * math.copysign(1.0, value))
 
 
+#: The device's measurement names (rules/device.py) and their codes; a QTc of the device by
+#: an unstated formula gets the generic LOINC QTc code.
+_DEVICE_CODES = {"Ventricular rate": _HR, "PR": _PR, "QRS": _QRS, "QT": _QT, "P axis": _P_AXIS,
+                 "QRS axis": _QRS_AXIS, "T axis": _T_AXIS}
+
+
+def device_code(name: str) -> MeasurementCode | None:
+    """The code of a device measurement named as rules/device.py names it (None: no code)."""
+    if name == "QTc":
+        return MeasurementCode("qtc_ms", "QTc (device)", "8636-3", "Q-T interval corrected", "ms",
+                               "MDC_ECG_TIME_PD_QTc", "QTc Interval")
+    return _DEVICE_CODES.get(name)
+
+
 def _interpretations(flags: tuple[Flag, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for flag in flags:
@@ -157,3 +204,75 @@ def lead_code_fhir(lead: str) -> str | None:
     """MDC_ECG_ELEC_POTL_<lead> as the FHIR ECG example codes it (131329 = lead I)."""
     number = LEAD_NUMBERS.get(lead)
     return None if number is None else str(2 * 65536 + 256 + number)
+
+
+@dataclass(frozen=True)
+class FindingCode:
+    """The standard codes of one rule flag's finding (None where the standard has none)."""
+
+    snomed: str | None
+    snomed_display: str | None
+    scp: str | None = None  # SCP-ECG statement acronym (PTB-XL statement table)
+    scp_display: str | None = None
+
+
+#: Each flag's finding: SNOMED CT as in the CinC 2021 label set, SCP-ECG where it says the same.
+FINDINGS: dict[FlagId, FindingCode] = {
+    FlagId.BRADYCARDIA: FindingCode("426627000", "Bradycardia"),
+    FlagId.POSSIBLE_ATRIAL_FIBRILLATION: FindingCode("164889003", "Atrial fibrillation", "AFIB",
+                                                     "atrial fibrillation"),
+    FlagId.FIRST_DEGREE_AV_BLOCK: FindingCode("270492004", "1st degree AV block", "1AVB",
+                                              "first degree AV block"),
+    FlagId.SHORT_PR: FindingCode("49578007", "Shortened PR interval"),
+    FlagId.LONG_QTC: FindingCode("111975006", "Prolonged QT interval", "LNGQT", "long QT-interval"),
+    FlagId.SHORT_QT: FindingCode("77867006", "Decreased QT interval"),
+    FlagId.ST_ELEVATION: FindingCode("164931005", "ST elevation", "STE_",
+                                     "non-specific ST elevation"),
+    FlagId.ST_DEPRESSION: FindingCode("429622005", "ST depression", "STD_",
+                                      "non-specific ST depression"),
+    FlagId.T_WAVE_INVERSION: FindingCode("59931005", "T wave inversion", "INVT", "inverted T-waves"),
+    FlagId.LEFT_AXIS_DEVIATION: FindingCode("39732003", "Left axis deviation"),
+    FlagId.RIGHT_AXIS_DEVIATION: FindingCode("47665007", "Right axis deviation"),
+    FlagId.LVH_VOLTAGE: FindingCode("55827005", "Left ventricular high voltage", "VCLVH",
+                                    "voltage criteria (QRS) for left ventricular hypertrophy"),
+    # not SCP-ECG LVOLT ("in the frontal and horizontal leads"): the rule needs either
+    FlagId.LOW_QRS_VOLTAGE: FindingCode("251146004", "Low QRS voltages"),
+    FlagId.PACED_RHYTHM: FindingCode("10370003", "Pacing rhythm"),
+}
+
+#: Everything coded in the local scheme, with the reason no standard code is used.
+PRIVATE_CODES: dict[str, str] = {
+    FlagId.TACHYCARDIA.value: "a rate above the threshold whatever the rhythm: the CinC 2021 set "
+                              "has sinus and supraventricular tachycardia, which the flag does "
+                              "not establish",
+    FlagId.IRREGULAR_RHYTHM.value: "RR irregularity without a rhythm diagnosis: no CinC 2021 concept",
+    FlagId.WIDE_QRS.value: "QRS duration above the threshold without naming the block (LBBB, RBBB, "
+                           "IVCD): no CinC 2021 concept for the measurement alone",
+    FlagId.WIDE_COMPLEX_TACHYCARDIA.value: "wide and fast without a rhythm diagnosis (ventricular "
+                                           "or aberrant): no CinC 2021 concept",
+    FlagId.EXTREME_AXIS.value: "a QRS axis between -90 and -180 degrees (northwest): CinC 2021 has "
+                               "left, right and indeterminate axis only",
+    FlagId.POOR_SIGNAL_QUALITY.value: "about the recording, not the heart: no clinical concept",
+    FlagId.INCONSISTENT_AMPLITUDES.value: "about the recording (limb-lead arithmetic), not the "
+                                          "heart: no clinical concept",
+    "triage": "the workstation's routing category (acute, abnormal, normal, ...): no standard "
+              "vocabulary",
+    "confidence": "the workstation's confidence in its own analysis: no standard concept",
+    "review": "whether a clinician must review the result: no standard concept (the value is "
+              "HL7 table 0136 Y/N)",
+    "assessment-note": "what was not assessed and the device concordance, as text",
+    "lead-<name>": "a lead that neither the SCP-ECG lead table nor MDC names (e.g. the MLII of a "
+                   "Holter): its label is kept",
+}
+
+
+def finding_code(flag: Flag) -> FindingCode | None:
+    """The standard codes of ``flag``'s finding; None when it has none (see PRIVATE_CODES)."""
+    return FINDINGS.get(flag.id)
+
+
+def private_code_table() -> str:
+    """The private codes and their reasons as a Markdown table (documentation)."""
+    rows = ["| local code | why no standard code |", "| --- | --- |"]
+    rows += [f"| `{code}` | {why} |" for code, why in PRIVATE_CODES.items()]
+    return "\n".join(rows)

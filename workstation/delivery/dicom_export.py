@@ -5,11 +5,27 @@ ECG IOD's limits) is stored as 12-Lead ECG Waveform Storage, anything else as Ge
 Waveform Storage. One RHYTHM multiplex group holds every lead as signed 16-bit samples; the
 channel sensitivity is 1 µV per bit, or coarser only when a lead would not fit (then the
 round-trip error is half a bit). NaN gaps are written as the waveform padding value.
-Channel sources are SCP-ECG lead codes (``5.6.3-9-<MDC lead number>``); the measurements are
-LOINC-coded numeric annotations, each beat's global P/QRS/T boundaries are sample-position
-annotations grouped by beat, the rule flags (with their lead-wise reasons), triage,
-confidence, review decision and narrative are unformatted-text annotations, as ECG carts
-write their statements.
+Channel sources are SCP-ECG lead codes (``5.6.3-9-<SCP lead id>``, DICOM CID 3001); the
+measurements are LOINC-coded numeric annotations at their precision with UCUM units; each
+beat's global P/QRS/T boundaries are sample-position annotations grouped by beat, coded as
+SCP-ECG does (``5.10.3-1`` P onset ... ``5.10.3-5`` T offset, the codes ECG carts write); each
+rule flag with a standard code is a coded annotation (concept name DCM 121071 "Finding",
+value the SNOMED CT concept); the flags (with their lead-wise reasons), triage, confidence,
+review decision, device concordance and narrative are unformatted-text annotations, as ECG
+carts write their statements.
+
+Checked with ``dciodvfy`` (dicom3tools): no errors. Warnings it gives, and why they stay:
+
+* "Missing attribute or value that would be needed to build DICOMDIR - Patient ID / Study
+  ID": both are Type 2 and written empty when the record has none; the workstation does not
+  invent a patient identity, and a DICOMDIR is built by the archive that assigns them.
+* "Unrecognized defined term <99ECGWS>": only for a lead outside the SCP-ECG lead table
+  (General ECG), coded locally with its own label (see ``codes.PRIVATE_CODES``), and for the
+  Coding Scheme Identification Sequence that then declares the local scheme.
+
+No MultiplexGroupTimeOffset is written (its condition, synchronised acquisition time, is not
+met: the acquisition date-time stands for the group's start), and the Acquisition Context is
+an empty Type 2 sequence (the workstation does not know the electrode placement).
 """
 
 from __future__ import annotations
@@ -27,12 +43,20 @@ from rules.reasoning import DISCLAIMER
 from workstation import __version__
 from workstation.core.layout import has_standard_leads
 from workstation.delivery.case import Case
-from workstation.delivery.codes import LEAD_NUMBERS, flag_statement, reported_values
+from workstation.delivery.codes import LOCAL_V2, finding_code, flag_statement, reported_values
+from workstation.io.scp_sections import LEAD_CODES
 
 TWELVE_LEAD_ECG = "1.2.840.10008.5.1.4.1.1.9.1.1"
 GENERAL_ECG = "1.2.840.10008.5.1.4.1.1.9.1.2"
 PADDING = -32768
 _MAX_TEXT = 1024  # VR ST
+#: SCP lead id of each lead name (DICOM CID 3001 codes are 5.6.3-9-<id>).
+_SCP_LEADS = {name: code for code, name in LEAD_CODES.items() if code and not name.endswith("-cal")}
+#: SCP-ECG codes of the global wave boundaries (as ECG carts write them in DICOM).
+_BOUNDARIES = {("P", "onset"): ("5.10.3-1", "P Onset"), ("P", "offset"): ("5.10.3-2", "P Offset"),
+               ("QRS", "onset"): ("5.10.3-3", "QRS Onset"),
+               ("QRS", "offset"): ("5.10.3-4", "QRS Offset"), ("T", "offset"): ("5.10.3-5", "T Offset")}
+FINDING = ("121071", "DCM", "Finding")
 
 
 def to_dicom(case: Case) -> Dataset:
@@ -44,9 +68,22 @@ def to_dicom(case: Case) -> Dataset:
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID
     _patient(ds, case)
     _study_and_series(ds, case)
+    ds.AcquisitionContextSequence = Sequence()  # Type 2: electrode placement not known
     ds.WaveformSequence = Sequence([_rhythm_group(case)])
     ds.WaveformAnnotationSequence = Sequence(_annotations(case))
+    if any(c.ChannelSourceSequence[0].CodingSchemeDesignator == LOCAL_V2
+           for c in ds.WaveformSequence[0].ChannelDefinitionSequence):
+        ds.CodingSchemeIdentificationSequence = Sequence([_local_scheme()])
     return ds
+
+
+def _local_scheme() -> Dataset:
+    """The local coding scheme declared, as PS3.3 C.12.1.1.5 asks of a private designator."""
+    item = Dataset()
+    item.CodingSchemeDesignator = LOCAL_V2
+    item.CodingSchemeName = "ECG Workstation local codes"
+    item.CodingSchemeResponsibleOrganization = "ECG Workstation"
+    return item
 
 
 def write_dicom(case: Case, path: Path) -> Path:
@@ -72,7 +109,7 @@ def _file_meta(sop_class: str) -> FileMetaDataset:
 
 def _patient(ds: Dataset, case: Case) -> None:
     p = case.record.patient
-    ds.PatientName = (p.name or "").replace(" ", "^", 1)
+    ds.PatientName = person_name(p.name or "")
     ds.PatientID = p.patient_id or ""
     ds.PatientBirthDate = (p.birth_date or "").replace("-", "")
     ds.PatientSex = p.sex or ""
@@ -98,7 +135,15 @@ def _study_and_series(ds: Dataset, case: Case) -> None:
                            case.analysis.ruleset.label]
     ds.SeriesDescription = f"ECG analysis {case.name}"[:64]
     if case.reviewer is not None:
-        ds.OperatorsName = case.reviewer.name.replace(" ", "^", 1)
+        ds.OperatorsName = person_name(case.reviewer.name)
+
+
+def person_name(text: str) -> str:
+    """A DICOM PN: the first space separates the components; a backslash (DICOM's value
+    separator) becomes a space; a single name is the family name ("Clark^": dciodvfy reads
+    "Clark" as the retired form)."""
+    name = " ".join(text.replace("\\", " ").split()).replace(" ", "^", 1)
+    return name + "^" if name and "^" not in name else name
 
 
 def _rhythm_group(case: Case) -> Dataset:
@@ -109,7 +154,6 @@ def _rhythm_group(case: Case) -> Dataset:
     digits = np.rint(np.nan_to_num(signals_uv / sensitivity, nan=PADDING))
     digits[np.isnan(signals_uv)] = PADDING
     group = Dataset()
-    group.MultiplexGroupTimeOffset = 0.0
     group.WaveformOriginality = "ORIGINAL"
     group.NumberOfWaveformChannels = record.n_leads
     group.NumberOfWaveformSamples = record.n_samples
@@ -126,9 +170,9 @@ def _rhythm_group(case: Case) -> Dataset:
 
 def _channel(lead: str, sensitivity: float, record) -> Dataset:  # noqa: ANN001 - ECGRecord
     ch = Dataset()
-    number = LEAD_NUMBERS.get(lead)
+    number = _SCP_LEADS.get(lead)
     ch.ChannelSourceSequence = Sequence([_code(
-        f"5.6.3-9-{number}" if number else lead, "SCPECG" if number else "99ECGWS",
+        f"5.6.3-9-{number}" if number else f"lead-{lead}"[:16], "SCPECG" if number else LOCAL_V2,
         f"Lead {lead}" if number else lead, "1.3" if number else None)])
     ch.ChannelLabel = lead
     ch.ChannelSensitivity = f"{sensitivity:g}"
@@ -163,10 +207,11 @@ def _annotations(case: Case) -> list[Dataset]:
     for v in reported_values(a):
         item = _annotation()
         item.ConceptNameCodeSequence = Sequence([_code(v.code.loinc, "LN", v.code.dicom_meaning)])
-        item.NumericValue = f"{v.value:.6g}"
+        item.NumericValue = v.text
         item.MeasurementUnitsCodeSequence = Sequence([_code(v.code.ucum, "UCUM", v.code.ucum, "1.4")])
         items.append(item)
     items += _fiducials(case)
+    items += _findings(case)
     texts = [flag_statement(f) for f in a.flags]
     texts += supplementary_lines(a)
     texts += [f"Triage: {a.routing.triage.value}; confidence {a.confidence.value:.2f}; "
@@ -195,13 +240,27 @@ def _fiducials(case: Case) -> list[Dataset]:
             for edge, boundary in (("onset", wave.onset), ("offset", wave.offset)):
                 if name == "T" and edge == "onset":
                     continue  # a T onset is not a boundary readers (or clinicians) use
+                code, meaning = _BOUNDARIES[(name, edge)]
                 item = _annotation()
                 item.AnnotationGroupNumber = beat.index + 1
-                item.ConceptNameCodeSequence = Sequence([_code(f"{name}-{edge}".upper(), "99ECGWS",
-                                                               f"{name} {edge}")])
+                item.ConceptNameCodeSequence = Sequence([_code(code, "SCPECG", meaning, "1.3")])
                 item.TemporalRangeType = "POINT"
                 item.ReferencedSamplePositions = boundary.sample + 1
                 items.append(item)
+    return items
+
+
+def _findings(case: Case) -> list[Dataset]:
+    """One coded annotation per flag with a standard code: "Finding" = the SNOMED CT concept."""
+    items = []
+    for flag in case.analysis.flags:
+        code = finding_code(flag)
+        if code is None or code.snomed is None:
+            continue  # said in its text statement; no standard code (codes.PRIVATE_CODES)
+        item = _annotation()
+        item.ConceptNameCodeSequence = Sequence([_code(FINDING[0], FINDING[1], FINDING[2])])
+        item.ConceptCodeSequence = Sequence([_code(code.snomed, "SCT", code.snomed_display)])
+        items.append(item)
     return items
 
 

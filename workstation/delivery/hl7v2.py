@@ -3,9 +3,13 @@
 Structure: MSH, PID, OBR (LOINC 11524-6 "EKG study"; result status P until the reviewing
 clinician signed, then F; the reviewer as principal result interpreter), NTE (narrative and
 "Decision support - clinician review required"), then one OBX per measurement (NM, LOINC,
-UCUM, abnormal flag H/L/A from the rules), one OBX per rule flag (CWE, local code, abnormal
-flag A/AA) followed by an NTE with its lead-wise reason, and OBX for the triage category,
-the confidence and the review decision. Segments end with a carriage return (HL7 2.5 ch. 2).
+the value at the measurement's precision, UCUM, abnormal flag N/H/L/A from the rules), one
+OBX per rule flag (LOINC 8601-7 "EKG impression", CWE value: the SNOMED CT finding (``SCT``)
+with the flag's local id as the alternate code, or the local code alone where no standard
+one exists; abnormal flag A/AA) followed by an NTE with its lead-wise reason, and OBX for the
+triage category (with the assessment notes: not assessed, device concordance), the
+confidence and the review decision. Every abnormal flag (OBX-8) is from HL7 table 0078.
+Segments end with a carriage return (HL7 2.5 ch. 2).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from rules.reasoning import DISCLAIMER
 from rules.report import supplementary_lines
 from workstation.delivery.case import Case
 from workstation.delivery.codes import (
+    ECG_IMPRESSION,
     ECG_STUDY,
     LOCAL_V2,
+    finding_code,
     flag_interpretation,
     flag_title,
     reported_values,
@@ -86,13 +92,12 @@ def _observations(case: Case, status: str) -> list[str]:
     rows: list[tuple[str, str, str, str, str, str]] = []  # type, id, sub, value, unit, flag
     for v in reported_values(a):
         rows.append(("NM", f"{v.code.loinc}^{escape(v.code.loinc_display)}^LN", "",
-                     _number(v.value), f"{v.code.ucum}^{v.code.ucum}^UCUM",
+                     v.text, f"{v.code.ucum}^{v.code.ucum}^UCUM",
                      v.interpretation or "N"))
     notes: dict[int, str] = {}
     for n, flag in enumerate(a.flags, 1):
-        rows.append(("CWE", f"FLAG^ECG rule flag^{LOCAL_V2}", str(n),
-                     f"{flag.id.value}^{escape(flag_title(flag))}^{LOCAL_V2}", "",
-                     flag_interpretation(flag)))
+        rows.append(("CWE", f"{ECG_IMPRESSION[0]}^{ECG_IMPRESSION[1]}^LN", str(n),
+                     _finding(flag), "", flag_interpretation(flag)))
         notes[len(rows)] = f"[{flag.severity.value}] {flag.reason}"
     rows.append(("CWE", f"TRIAGE^Triage category^{LOCAL_V2}", "",
                  f"{a.routing.triage.value}^{a.routing.triage.value.replace('_', ' ')}^{LOCAL_V2}",
@@ -111,6 +116,15 @@ def _observations(case: Case, status: str) -> list[str]:
     return segments
 
 
+def _finding(flag) -> str:  # noqa: ANN001 - rules.flag.Flag
+    """CWE: the SNOMED CT finding with the local id as alternate, or the local code alone."""
+    local = f"{flag.id.value}^{escape(flag_title(flag))}^{LOCAL_V2}"
+    code = finding_code(flag)
+    if code is None or code.snomed is None:
+        return local
+    return f"{code.snomed}^{escape(code.snomed_display)}^SCT^{local}"
+
+
 def _seg(name: str, *fields: str) -> str:
     if name == "MSH":  # MSH-1 is the field separator itself
         return "MSH|" + "|".join(fields)
@@ -120,6 +134,3 @@ def _seg(name: str, *fields: str) -> str:
 def _ts(when: dt.datetime) -> str:
     return when.strftime("%Y%m%d%H%M%S")
 
-
-def _number(value: float) -> str:
-    return f"{value:.3f}".rstrip("0").rstrip(".")

@@ -130,7 +130,7 @@ def read(path: Path) -> ECGRecord:
     if median_axis is not None:
         _collect(median_series, median_axis, on_median=True, found=found)
     record = ECGRecord.from_array(
-        rhythm.signals, rhythm.axis.fs, [Lead(normalise_lead_name(n), n) for n in rhythm.names],
+        rhythm.signals, rhythm.axis.fs, [Lead(_lead_name(n), n) for n in rhythm.names],
         SourceInfo(path, FORMAT_NAME, f"{_code(series) or 'unlabelled'} series"),
         patient=_patient(root),
         acquisition=_acquisition(root, series),
@@ -194,7 +194,7 @@ def _read_sequence_set(series: Element, what: str) -> _Sequences:
         detail = ", ".join(f"{n}: {len(r)}" for n, r in zip(names, rows))
         raise ValueError(f"{what}: leads have different lengths ({detail})")
     axis.n_samples = lengths.pop()
-    order = sorted(range(len(names)), key=lambda i: sort_key(normalise_lead_name(names[i])))
+    order = sorted(range(len(names)), key=lambda i: sort_key(_lead_name(names[i])))
     digits = np.vstack([rows[i] for i in order])
     origin, scale = (np.array([[scales[i][k]] for i in order]) for k in (0, 1))
     return _Sequences(origin + scale * digits, [names[i] for i in order], axis, digits)
@@ -262,7 +262,7 @@ def _read_median(series: Element) -> tuple[MedianBeats, _Axis]:
     if not signals.size or peak > MAX_ABS_MV:
         raise ValueError(f"representative beats: peak {peak:.1f} mV is not plausible")
     beats.axis.n_samples = end
-    names = tuple(normalise_lead_name(n) for n in beats.names)
+    names = tuple(_lead_name(n) for n in beats.names)
     return MedianBeats(signals.astype(np.float32), beats.axis.fs, names), beats.axis
 
 
@@ -325,6 +325,13 @@ def _place_wave(ann: Element, wave: str, is_peak: bool, ctx: _Context, found: _F
             found.fiducials.append(Fiducial(kind, sample, beat=ctx.beat, on_median=ctx.on_median))
 
 
+def _lead_name(code: str) -> str:
+    """The lead's standard name; a code outside the standard leads loses its MDC prefix
+    ("MDC_ECG_LEAD_MLII" -> "MLII", as the sequence's lead is named)."""
+    name = normalise_lead_name(code)
+    return name.removeprefix("MDC_ECG_LEAD_") if name == code.strip() else name
+
+
 def _boundaries(ann: Element, axis: _Axis) -> tuple[int | None, int | None, str | None]:
     """Sample positions (inside the signal) and lead of an annotation's region of interest."""
     low = high = lead = None
@@ -333,7 +340,7 @@ def _boundaries(ann: Element, axis: _Axis) -> tuple[int | None, int | None, str 
         boundary = find_local(comp, "boundary")
         code, value = _code(boundary), find_local(boundary, "value")
         if code.startswith("MDC_ECG_LEAD_"):
-            lead = normalise_lead_name(code)
+            lead = _lead_name(code)
         elif code.upper() in _TIME_CODES and value is not None:
             if _xsi_type(value) in ("PQ", "TS"):
                 low = _sample(value, axis)

@@ -15,6 +15,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.waveforms.numpy_handler import multiplex_array
 
 from workstation.core.leads import normalise_lead_name
 from workstation.core.record import (
@@ -97,6 +98,10 @@ def _group_signals(ds: Dataset, groups: list[Dataset], index: int) -> tuple[np.n
     group = groups[index]
     fs = float(group.SamplingFrequency)
     data = np.asarray(ds.waveform_array(index), dtype=np.float64).T  # (channels, samples)
+    padding = _padding_value(group)
+    if padding is not None:  # samples written as the padding value are gaps, not signal
+        raw = multiplex_array(ds, index, as_raw=True).T
+        data[raw == padding] = np.nan
     channels = list(group.ChannelDefinitionSequence)
     if data.shape[0] != len(channels):
         raise ValueError(f"{data.shape[0]} channels of data for {len(channels)} channel definitions")
@@ -106,6 +111,16 @@ def _group_signals(ds: Dataset, groups: list[Dataset], index: int) -> tuple[np.n
         leads.append(Lead(normalise_lead_name(raw_name), raw_name))
         factors.append(_channel_factor(ch, raw_name))
     return (data * np.asarray(factors)[:, None]).astype(np.float32), fs, leads
+
+
+def _padding_value(group: Dataset) -> int | None:
+    """Waveform Padding Value (OB, in the group's sample interpretation), or None."""
+    raw = group.get("WaveformPaddingValue")
+    kind = str(group.get("WaveformSampleInterpretation", ""))
+    if not raw or kind not in ("SS", "US", "SB", "UB"):
+        return None
+    width = int(group.get("WaveformBitsAllocated", 16)) // 8
+    return int.from_bytes(bytes(raw)[:width], "little", signed=kind in ("SS", "SB"))
 
 
 def _channel_name(ch: Dataset) -> str:
