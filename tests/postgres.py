@@ -192,9 +192,10 @@ def start_server() -> PostgresServer:
         _initdb(binaries, data, pwfile, run_as)
         pwfile.unlink()
         _configure(data, server.port, cert, key, folder, server.tls)
-        server.process = subprocess.Popen(
-            [str(binaries / "postgres"), "-D", str(data)], stdout=subprocess.DEVNULL,
-            stderr=open(folder / "server.log", "wb"), start_new_session=True, **run_as)
+        with open(folder / "server.log", "wb") as log_file:  # the child keeps its own copy
+            server.process = subprocess.Popen(
+                [str(binaries / "postgres"), "-D", str(data)], stdout=subprocess.DEVNULL,
+                stderr=log_file, start_new_session=True, **run_as)
         _wait_ready(server)
         server.set_password(ADMIN, password)
         server.admin_sql("CREATE DATABASE ecgws", database="postgres")

@@ -79,3 +79,24 @@ def parse_location(text: str | Path | ServerUrl) -> StoreLocation:
 def store_exists(location: StoreLocation) -> bool:
     """A file that is there; a server is taken to exist (opening it tells otherwise)."""
     return isinstance(location, ServerUrl) or Path(location).is_file()
+
+
+class StoreParam:
+    """A click parameter type for STORE: a file path or a ``postgresql://`` URL.
+
+    Built on first use so that this module does not import click for the window.
+    """
+
+    def __new__(cls):  # type: ignore[misc]
+        import click
+
+        class _StoreType(click.ParamType):
+            name = "store"
+
+            def convert(self, value, param, ctx):  # noqa: ANN001
+                try:
+                    return parse_location(value)
+                except LocationError as exc:
+                    self.fail(str(exc), param, ctx)
+
+        return _StoreType()

@@ -131,5 +131,6 @@ def _sync(db: Database) -> None:
             remote_event_id INTEGER,
             direction TEXT NOT NULL CHECK (direction IN ('push', 'pull', 'held'))
         ) STRICT""")
-    db["sync_applied"].create({"origin": str, "local_event_id": int, "remote_event_id": int},
+    db["sync_applied"].create({"origin": str, "local_event_id": int, "first_event_id": int,
+                               "last_event_id": int},
                               pk=("origin", "local_event_id"), strict=True)

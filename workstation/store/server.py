@@ -34,6 +34,7 @@ _OVERRIDES = {
     "SELECT hash FROM events ORDER BY id DESC LIMIT 1": "SELECT hash FROM ecgws_chain_head()",
 }
 _GROUP_CONCAT = re.compile(r"group_concat\((\w+)\)")
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
 _OFFSET = re.compile(r'(?<![\w"])offset(?![\w"])')
 
 
@@ -108,8 +109,11 @@ class ServerDatabase:
                 self.raw.execute("BEGIN")
                 self.raw.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             return _Cursor(self.raw.cursor())
+        text = translate(sql)
+        if isinstance(params, dict):  # SQLite's :name placeholders
+            text = _NAMED.sub(r"%(\1)s", text)
         with self.errors():
-            return _Cursor(self.raw.execute(translate(sql), params))
+            return _Cursor(self.raw.execute(text, params))
 
     def rollback(self) -> None:
         try:

@@ -98,8 +98,8 @@ CREATE TABLE sync_log (
     event_id bigint PRIMARY KEY, remote_event_id bigint, direction text NOT NULL
         CHECK (direction IN ('push', 'pull', 'held')));
 CREATE TABLE sync_applied (
-    origin text NOT NULL, local_event_id bigint NOT NULL, remote_event_id bigint,
-    PRIMARY KEY (origin, local_event_id));
+    origin text NOT NULL, local_event_id bigint NOT NULL, first_event_id bigint,
+    last_event_id bigint, PRIMARY KEY (origin, local_event_id));
 """
 
 _ROLES = f"""
@@ -213,7 +213,7 @@ def migrate(db, *, now: Callable[[], str] | None = None) -> list[str]:
     clock = now or utc_now
     names: list[str] = []
     try:
-        with write_transaction(db):
+        with write_transaction(db), db.errors():
             db.raw.execute("CREATE TABLE IF NOT EXISTS ecgws_migrations ("
                            "name text PRIMARY KEY, applied_at text NOT NULL)")
             done = applied(db) or set()
