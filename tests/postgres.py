@@ -195,7 +195,8 @@ def start_server() -> PostgresServer:
         with open(folder / "server.log", "wb") as log_file:  # the child keeps its own copy
             server.process = subprocess.Popen(
                 [str(binaries / "postgres"), "-D", str(data)], stdout=subprocess.DEVNULL,
-                stderr=log_file, start_new_session=True, **run_as)
+                stderr=log_file, start_new_session=True, preexec_fn=_die_with_parent,
+                **run_as)
         _wait_ready(server)
         server.set_password(ADMIN, password)
         server.admin_sql("CREATE DATABASE ecgws", database="postgres")
@@ -207,6 +208,17 @@ def start_server() -> PostgresServer:
             raise ServerUnavailable(f"PostgreSQL did not start: {exc} {log}") from exc
         raise
     return server
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the test run dies, killed or not."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _open_up(prefix: Path) -> None:
