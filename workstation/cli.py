@@ -489,6 +489,7 @@ _COMMAND_MODULES = (
     "workstation.panel.cli",     # import-annotations, agreement, export, finetune, monitor
     "workstation.scan.cli",      # digitize, digitize-eval
     "workstation.delivery.cli",  # export-report, export-hl7 / fhir / dicom / aecg
+    "workstation.store.cli",     # server init / add-member, sync
 )
 
 

@@ -153,3 +153,28 @@ def test_a_tampered_local_chain_is_not_pushed(postgres, server_db, admin_url, tm
     with AnnotationStore.open(url) as server, pytest.raises(StoreError, match="broken"):
         synchronise(local, server)
     local.close()
+
+
+def test_ecgws_server_and_sync_commands(postgres, server_db, admin_url, tmp_path, capsys):
+    assert main(["server", "init", admin_url]) == 0
+    if "r3" not in postgres.passwords:
+        postgres.create_login("r3", "pw-r3-secret")
+    assert main(["server", "add-member", admin_url, "r3"]) == 0
+    with AnnotationStore.open(admin_url) as admin:
+        admin.add_record(synthetic_record())
+        admin.add_proposal("rec-1", synthetic_delineation())
+    local = tmp_path / "mine.ecgws"
+    with AnnotationStore.open(local) as store:
+        store.add_annotator("r3", "R3")
+    capsys.readouterr()
+    assert main(["sync", str(local), postgres.url("r3", database=server_db), "--user", "r3",
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["pushed"] == 1 and report["pulled"] == 2  # the profile; the record, proposal
+    with AnnotationStore.open(local) as store:
+        store.switch_user("r3")
+        _offline_edits(store)
+    assert main(["sync", str(local), postgres.url("r3", database=server_db), "--user", "r3"]) == 0
+    assert "pushed 8 events" in capsys.readouterr().out  # created, 6 moves, submitted
+    with AnnotationStore.open(admin_url) as admin:
+        assert admin.find_sets(annotator_id="r3")[0].status.value == "submitted"
