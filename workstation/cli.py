@@ -490,6 +490,7 @@ _COMMAND_MODULES = (
     "workstation.scan.cli",      # digitize, digitize-eval
     "workstation.delivery.cli",  # export-report, export-hl7 / fhir / dicom / aecg
     "workstation.store.cli",     # server init / add-member, sync
+    "workstation.batch.cli",     # batch (Dask; the [batch] extra)
 )
 
 
