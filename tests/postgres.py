@@ -113,6 +113,7 @@ class PostgresServer:
     process: subprocess.Popen | None = None
     tls: bool = True
     passwords: dict[str, str] = field(default_factory=dict)
+    relays: set[int] = field(default_factory=set)
 
     def url(self, user: str = ADMIN, *, tls: bool | None = None,
             database: str = "ecgws") -> str:
@@ -126,10 +127,14 @@ class PostgresServer:
     def passfile(self) -> Path:
         return self.folder / "pgpass"
 
-    def set_password(self, user: str, password: str) -> None:
-        """Remember ``user``'s password in this server's pgpass file (libpq's own mechanism)."""
+    def set_password(self, user: str, password: str, *, port: int | None = None) -> None:
+        """Remember ``user``'s password in this server's pgpass file (libpq's own mechanism);
+        ``port``: also for connections through a relay on that port."""
         self.passwords[user] = password
-        lines = [f"127.0.0.1:{self.port}:*:{u}:{p}" for u, p in self.passwords.items()]
+        if port is not None:
+            self.relays.add(port)
+        lines = [f"127.0.0.1:{p}:*:{u}:{pw}" for u, pw in self.passwords.items()
+                 for p in (self.port, *sorted(self.relays))]
         self.passfile.write_text("\n".join(lines) + "\n")
         self.passfile.chmod(0o600)
 
@@ -269,3 +274,74 @@ def _wait_ready(server: PostgresServer, timeout_s: float = 60) -> None:
         except Exception:  # noqa: BLE001  not accepting connections yet
             time.sleep(0.3)
     raise ServerUnavailable(f"the server did not accept connections within {timeout_s:.0f} s")
+
+
+class LoopbackProxy:
+    """A TCP relay on 127.0.0.1 in front of the server: ``close()`` is the network going away
+    (every connection through it drops, new ones are refused), ``open()`` brings it back on
+    the same port."""
+
+    def __init__(self, target_port: int) -> None:
+        import threading
+
+        self.target_port = target_port
+        self.port = _free_port()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.open()
+
+    def open(self) -> None:
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self._lock:
+                self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        if self._listener is not None:
+            try:  # wakes the thread in accept() (close alone would leave it listening)
+                self._listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            for s in self._sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+            self._sockets = []

@@ -178,3 +178,76 @@ def test_ecgws_server_and_sync_commands(postgres, server_db, admin_url, tmp_path
     assert "pushed 8 events" in capsys.readouterr().out  # created, 6 moves, submitted
     with AnnotationStore.open(admin_url) as admin:
         assert admin.find_sets(annotator_id="r3")[0].status.value == "submitted"
+
+
+def test_the_window_s_fallback_is_this_computer_s_copy(postgres, server_db, admin_url, tmp_path,
+                                                         monkeypatch, capsys):
+    from tests.postgres import LoopbackProxy
+    from workstation.store.sync import open_store_or_replica, replica_path
+
+    monkeypatch.setenv("ECGWS_REPLICAS", str(tmp_path / "replicas"))
+    _panel_server(postgres, admin_url)
+    _as(postgres, server_db, "r2").close()  # r2's profile, made online
+    network = LoopbackProxy(postgres.port)  # the workstation reaches the server through it
+    url = postgres.url("r2", database=server_db).replace(f":{postgres.port}/", f":{network.port}/")
+    postgres.set_password("r2", postgres.passwords["r2"], port=network.port)
+    try:
+        network.close()
+        with pytest.raises(StoreError, match="cannot be reached"):  # no local copy yet
+            open_store_or_replica(ServerUrl(url))
+        network.open()
+        assert main(["sync", url, "--user", "r2"]) == 0  # makes this computer's copy
+        network.close()  # the server goes away: the same URL opens the copy, which says so
+        store, note = open_store_or_replica(ServerUrl(url))
+        assert note and note.startswith("offline")
+        assert store.path == replica_path(ServerUrl(url))
+        store.switch_user("r2")
+        set_id = _offline_edits(store)
+        store.close()
+        network.open()
+        capsys.readouterr()
+        assert main(["sync", url, "--user", "r2"]) == 0
+        assert "pushed 8 events" in capsys.readouterr().out
+    finally:
+        network.close()
+    with AnnotationStore.open(admin_url) as admin:
+        assert admin.set_info(set_id).status.value == "submitted"
+
+
+def test_the_network_dropping_mid_push_loses_and_doubles_nothing(postgres, server_db, admin_url,
+                                                                 tmp_path):
+    from tests.postgres import LoopbackProxy
+
+    _panel_server(postgres, admin_url)
+    network = LoopbackProxy(postgres.port)
+    url = ServerUrl(postgres.url("r2", database=server_db)
+                    .replace(f":{postgres.port}/", f":{network.port}/"))
+    postgres.set_password("r2", postgres.passwords["r2"], port=network.port)
+    local = AnnotationStore.open(tmp_path / "b.ecgws")
+    try:
+        local.add_annotator("r2", "R2")
+        local.switch_user("r2")
+        follow(local, url)
+        with AnnotationStore.open(url) as server:
+            synchronise(local, server)
+        set_id = _offline_edits(local)
+        drops = []
+
+        def drop(_event_id: int) -> None:
+            drops.append(_event_id)
+            if len(drops) == 3:
+                network.close()  # between the server's commit and the next event
+
+        with AnnotationStore.open(url) as server, pytest.raises(StoreError, match="reached"):
+            synchronise(local, server, after_push=drop)
+        network.open()
+        with AnnotationStore.open(url) as server:
+            report = synchronise(local, server)
+        assert report.pushed == 8 - 3 and report.already_there == 0
+        with AnnotationStore.open(admin_url) as admin:
+            assert admin.load(set_id) == local.load(set_id)
+            assert admin.database.execute(
+                "SELECT count(*) FROM events WHERE set_id = ?", [set_id]).fetchone()[0] == 8
+    finally:
+        network.close()
+        local.close()

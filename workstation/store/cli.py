@@ -81,27 +81,38 @@ def server_add_member_cmd(url: object, user: str, role: str) -> None:
 
 
 @click.command("sync")
-@click.argument("local", type=click.Path(path_type=Path, dir_okay=False))
-@click.argument("url", type=StoreParam())
+@click.argument("stores", nargs=-1, required=True, metavar="[LOCAL] URL")
 @click.option("--user", "user_id", required=True,
               help="The annotator (the URL's user when it names none).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-def sync_cmd(local: Path, url: object, user_id: str, as_json: bool) -> None:
+def sync_cmd(stores: tuple[str, ...], user_id: str, as_json: bool) -> None:
     """Synchronise the local store LOCAL with the server store URL: push LOCAL's events
-    (made offline), then pull the others'. LOCAL starts following URL on its first sync
-    (it must then be new or empty). Exits 1 when some edits were held back by a conflict,
-    2 when either store cannot be used (the server unreachable: work goes on locally)."""
+    (made offline), then pull the others'. Without LOCAL, this computer's own copy of URL
+    (~/.ecg-workstation/replicas, or $ECGWS_REPLICAS), which the window works on when the
+    server cannot be reached. LOCAL starts following URL on its first sync (it must then be
+    new or without sets). Exits 1 when some edits were held back by a conflict, 2 when
+    either store cannot be used (the server unreachable: work goes on locally)."""
     from workstation.store import AnnotationStore, StoreError
-    from workstation.store.sync import follow, synchronise
+    from workstation.store.location import LocationError, parse_location
+    from workstation.store.sync import adopt_profile, follow, replica_path, synchronise
 
+    if len(stores) > 2:
+        raise click.UsageError("give at most LOCAL and URL")
+    try:
+        url = parse_location(stores[-1])
+    except LocationError as exc:
+        raise click.BadParameter(str(exc)) from exc
     server_url = _server_url(url)
     if server_url.user is None:
         server_url = server_url.with_user(user_id)
+    local = Path(stores[0]) if len(stores) == 2 else replica_path(server_url)
+    local.parent.mkdir(parents=True, exist_ok=True)
     try:
         with AnnotationStore.open(local) as store:
-            store.switch_user(user_id)
             follow(store, server_url)
             with AnnotationStore.open(server_url) as server:
+                adopt_profile(store, server, user_id)
+                store.switch_user(user_id)
                 report = synchronise(store, server)
     except StoreError as exc:
         click.echo(f"error: {exc}", err=True)

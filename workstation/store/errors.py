@@ -12,8 +12,8 @@ from pathlib import Path
 
 from workstation.core.commands import ConflictError  # re-exported: the store raises it too
 
-__all__ = ["BackendError", "ConflictError", "DATABASE_ERRORS", "IdentityError", "SetLockedError",
-           "StoreError", "store_error"]
+__all__ = ["BackendError", "ConflictError", "DATABASE_ERRORS", "IdentityError",
+           "ServerUnreachableError", "SetLockedError", "StoreError", "store_error"]
 
 
 class StoreError(Exception):
@@ -41,6 +41,11 @@ class BackendError(Exception):
 
 #: What a store method turns into a StoreError: SQLite's, the server's and the OS's errors.
 DATABASE_ERRORS = (sqlite3.Error, BackendError, OSError)
+
+
+class ServerUnreachableError(StoreError):
+    """The store's server cannot be reached now (network, server down): work can go on in a
+    local store that follows it (:mod:`workstation.store.sync`)."""
 
 
 class SetLockedError(StoreError):
@@ -77,8 +82,7 @@ def store_error(path: object, exc: BaseException) -> StoreError:
         return exc
     if isinstance(exc, BackendError):
         if exc.unreachable:
-            return StoreError(path, f"the server cannot be reached now; work continues on a "
-                                    f"local store and synchronises later ({exc})")
+            return ServerUnreachableError(path, f"the server cannot be reached now ({exc})")
         if exc.refused:
             return StoreError(path, f"the server refused: your role does not allow this ({exc})")
         return StoreError(path, f"server error: {exc}")

@@ -41,6 +41,12 @@ class ServerUrl:
         return urlsplit(self.url).username
 
     @property
+    def name(self) -> str:
+        """A short name for titles and status lines (as a file's name is): host/database."""
+        parts = urlsplit(self.url)
+        return f"{parts.hostname or 'server'}{parts.path or '/'}"
+
+    @property
     def redacted(self) -> str:
         """The URL as shown in messages (it holds no password; query options are kept)."""
         return self.url

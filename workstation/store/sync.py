@@ -29,15 +29,20 @@ forced; so is a pulled one that conflicts with local edits not yet pushed.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sqlite3
 import uuid
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Callable
 
 from workstation.core.annotation import AnnotationState, SetStatus, Stamp
 from workstation.core.commands import CommandError, ConflictError, command_from_dict
 from workstation.store import sets
 from workstation.store.connection import outer_transaction, write_transaction
-from workstation.store.errors import SetLockedError, StoreError
+from workstation.store.errors import (BackendError, ServerUnreachableError, SetLockedError,
+                                      StoreError, store_error)
 from workstation.store.events import (GENESIS_HASH, Event, EventKind, append_event, event_hash,
                                       events_of_record, verify_chain)
 from workstation.store.location import ServerUrl
@@ -62,6 +67,33 @@ class SyncReport:
                 "held_sets": sorted(self.held_sets)}
 
 
+#: Where this computer keeps its local stores that follow servers (default ~/.ecg-workstation/replicas).
+REPLICAS_ENV = "ECGWS_REPLICAS"
+
+
+def replica_path(url: ServerUrl, folder: Path | None = None) -> Path:
+    """This computer's local store that follows ``url`` (one per server, database and user)."""
+    base = folder or Path(os.environ.get(REPLICAS_ENV) or Path.home() / ".ecg-workstation" /
+                          "replicas")
+    return base / f"{hashlib.sha256(url.url.encode()).hexdigest()[:20]}.sqlite"
+
+
+def open_store_or_replica(location: Path | ServerUrl, folder: Path | None = None
+                          ) -> tuple[AnnotationStore, str | None]:
+    """The store at ``location``; when it is a server that cannot be reached and this computer
+    has a local store following it, that one, with a line saying so (else the error)."""
+    try:
+        return AnnotationStore.open(location), None
+    except ServerUnreachableError:
+        if not isinstance(location, ServerUrl):
+            raise
+        local = replica_path(location, folder)
+        if not local.is_file():
+            raise
+    return AnnotationStore.open(local), (f"offline: working on this computer's copy of "
+                                         f"{location.name}; `ecgws sync` when it is back")
+
+
 def follow(local: AnnotationStore, url: ServerUrl) -> str:
     """Make ``local`` follow the server at ``url`` (once); return this store's origin id.
 
@@ -82,6 +114,24 @@ def follow(local: AnnotationStore, url: ServerUrl) -> str:
         db.execute("INSERT INTO sync_remote (remote, origin, pulled_through) VALUES (?, ?, 0)",
                    [url.url, origin])
     return origin
+
+
+def adopt_profile(local: AnnotationStore, server: AnnotationStore, annotator_id: str) -> None:
+    """Copy ``annotator_id``'s profile (its creation event) from the server into a local store
+    that lacks it, so that a new local copy can be signed in to before its first pull."""
+    if annotator_id in {a.id for a in local.annotators()}:
+        return
+    rows = server.database.execute(f"SELECT {_EVENT_COLUMNS} FROM events "
+                                   "WHERE kind = 'annotator_added' ORDER BY id").fetchall()
+    for row in rows:
+        event = Event(row[0], row[1], row[2], row[3], row[4], EventKind(row[5]), _json(row[6]),
+                      row[7], row[8])
+        if event.payload.get("id") == annotator_id:
+            with write_transaction(local.database):
+                _replicate(local, server, event)
+            return
+    raise StoreError(server.path, f"no annotator {annotator_id!r} on the server: create the "
+                                  "profile first (the window's first-run dialog)")
 
 
 def _remote(local: AnnotationStore, server: AnnotationStore) -> tuple[str, int]:
@@ -108,12 +158,17 @@ def synchronise(local: AnnotationStore, server: AnnotationStore, *,
     if server.current_user is not None and server.current_user.id != user.id:
         raise StoreError(server.path, f"the server is open as {server.current_user.id}, "
                                       f"the local store as {user.id}")
-    _check_local_chain(local)
-    report = SyncReport()
-    origin, _ = _remote(local, server)
-    _push(local, server, origin, report, after_push)
-    _ensure_user(server, user.id)
-    _pull(local, server, origin, report)
+    try:
+        _check_local_chain(local)
+        report = SyncReport()
+        origin, _ = _remote(local, server)
+        _push(local, server, origin, report, after_push)
+        _ensure_user(server, user.id)
+        _pull(local, server, origin, report)
+    except BackendError as exc:  # the server's, read outside a store method
+        raise store_error(server.path, exc) from exc
+    except sqlite3.Error as exc:  # the local file's
+        raise store_error(local.path, exc) from exc
     return report
 
 

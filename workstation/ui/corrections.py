@@ -26,6 +26,7 @@ from workstation.core.record import ECGRecord
 from workstation.store import (AnnotationStore, Annotator, EditingSession, IdentityError, Role,
                                SetInfo, SetLockedError, StoreError)
 from workstation.store.location import LocationError, StoreLocation, parse_location
+from workstation.store.sync import open_store_or_replica
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ class Corrections(QtCore.QObject):
         self.store: AnnotationStore | None = None
         self.store_path = parse_location(store_path)
         self.store_error: str | None = None
+        self.offline_note: str | None = None  # working on a local copy of an unreachable server
         self.blind = False
         self.hide_proposal = False
         self._open: _Open | None = None
@@ -103,15 +105,16 @@ class Corrections(QtCore.QObject):
 
     # -- the store and the user ---------------------------------------------------------------
     def open_store(self, path: StoreLocation) -> bool:
-        """Use the store at ``path`` (a file or a server's URL); on failure keep working in
-        memory and say why."""
+        """Use the store at ``path`` (a file or a server's URL; when the server cannot be
+        reached, this computer's local store following it, if there is one); on failure keep
+        working in memory and say why."""
         if self.store is not None:
             self.store.close()
         self.store, self.store_path, self._sessions = None, parse_location(path), {}
         try:
             if isinstance(self.store_path, Path):
                 self.store_path.parent.mkdir(parents=True, exist_ok=True)
-            self.store = AnnotationStore.open(self.store_path)
+            self.store, self.offline_note = open_store_or_replica(self.store_path)
             self.store.annotators()  # reads the schema: a foreign file fails here, not mid-edit
             self.store_error = None
         except (StoreError, OSError) as exc:
@@ -354,8 +357,9 @@ class Corrections(QtCore.QObject):
                     f"starts with your first edit{mode}")
         mode = " · blind" if info.blind else ""
         mode += " · model hidden" if info.hide_proposal else ""
+        offline = f" · {self.offline_note}" if self.offline_note else ""
         return (f"{info.status.value.capitalize()} set {info.id} of {self.user.id}{mode} · "
-                f"every edit saved to {self.store_path.name}")
+                f"every edit saved to {self.store_path.name}{offline}")
 
     # -- edits -----------------------------------------------------------------------------------
     def execute(self, command: Command, merge: bool = False) -> bool:
