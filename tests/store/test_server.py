@@ -99,6 +99,12 @@ def test_the_server_enforces_blind_reading(postgres, server_db, admin_url):
         with pytest.raises(StoreError, match="does not allow|row-level security"):
             _guarded_sql(r1, "INSERT INTO annotators (id, name, role, key_id, created_at) "
                              "VALUES ('r9', 'x', 'adjudicator', 'k', 't')")
+        # nor write an event in someone else's name, or in nobody's
+        for author in ("'r2'", "NULL"):
+            with pytest.raises(StoreError, match="does not allow|row-level security"):
+                _guarded_sql(r1, "INSERT INTO events (id, at, annotator_id, record_id, set_id, "
+                                 f"kind, payload, prev_hash, hash) VALUES (999, 't', {author}, "
+                                 f"'rec-1', {own2.id}, 'command', '{{}}', 'x', 'y')")
         # and the role a profile claims is the role the server gives
         with pytest.raises(StoreError):
             r1.add_annotator("r1-boss", "Boss", Role.ADJUDICATOR)

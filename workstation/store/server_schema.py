@@ -158,8 +158,12 @@ CREATE POLICY own_or_adjudicator ON annotation_sets FOR UPDATE
 ALTER TABLE events ENABLE ROW LEVEL SECURITY;
 CREATE POLICY of_visible_sets ON events FOR SELECT USING (set_id IS NULL
     OR EXISTS (SELECT 1 FROM annotation_sets s WHERE s.id = events.set_id));
-CREATE POLICY by_oneself ON events FOR INSERT WITH CHECK (
-    annotator_id IS NULL OR annotator_id = current_user);
+-- one's own events; without an author only what a store does before anyone signs in:
+-- registering oneself, adding a record, storing a model's proposal
+CREATE POLICY by_oneself ON events FOR INSERT WITH CHECK (annotator_id = current_user
+    OR (annotator_id IS NULL AND (kind IN ('annotator_added', 'record_added')
+        OR (kind = 'set_created' AND EXISTS (SELECT 1 FROM ecgws_set_owner(events.set_id) o
+                                            WHERE o.model IS NOT NULL)))));
 """
 
 # content tables: read where the set is visible, written in one's own sets (and, once, in a

@@ -10,12 +10,13 @@ and leaves the store as it was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, ParamSpec, TypeVar
+from typing import Callable, Iterator, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
@@ -82,6 +83,17 @@ class AnnotationStore:
 
             return cls(open_server(location), location, clock)  # type: ignore[arg-type]
         return cls(open_database(location), location, clock)
+
+    @contextlib.contextmanager
+    def clock_fixed_at(self, at: str) -> Iterator[None]:
+        """Stamp every change made inside with ``at`` (an event synchronised from another
+        store keeps the time it was made)."""
+        clock = self._clock
+        self._clock = lambda: at
+        try:
+            yield
+        finally:
+            self._clock = clock
 
     @property
     def on_server(self) -> bool:

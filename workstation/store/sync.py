@@ -46,7 +46,7 @@ from workstation.store.errors import (BackendError, ServerUnreachableError, SetL
 from workstation.store.events import (GENESIS_HASH, Event, EventKind, append_event, event_hash,
                                       events_of_record, verify_chain)
 from workstation.store.location import ServerUrl
-from workstation.store.rebuild import state_from_payload, _created
+from workstation.store.rebuild import created_state, state_from_payload
 from workstation.store.records import RecordInfo
 from workstation.store.store import AnnotationStore
 
@@ -254,17 +254,12 @@ def _head_id(server: AnnotationStore) -> int:
 def _push_one(server: AnnotationStore, origin: str, event: Event) -> None:
     """Apply one local event on the server, with the row that says it came from here."""
     db = server.database
-    clock = server._clock
-    server._clock = lambda: event.at  # the event keeps the time it was made
-    try:
-        with outer_transaction(db):
-            first = _head_id(server)
-            _apply_on_server(server, event)
-            db.execute("INSERT INTO sync_applied (origin, local_event_id, first_event_id, "
-                       "last_event_id) VALUES (?, ?, ?, ?)", [origin, event.id, first + 1,
-                                                              _head_id(server)])
-    finally:
-        server._clock = clock
+    with server.clock_fixed_at(event.at), outer_transaction(db):  # it keeps its time
+        first = _head_id(server)
+        _apply_on_server(server, event)
+        db.execute("INSERT INTO sync_applied (origin, local_event_id, first_event_id, "
+                   "last_event_id) VALUES (?, ?, ?, ?)", [origin, event.id, first + 1,
+                                                          _head_id(server)])
 
 
 def _apply_on_server(server: AnnotationStore, event: Event) -> None:
@@ -298,7 +293,7 @@ def _create_on_server(server: AnnotationStore, event: Event) -> None:
     p, record_id, set_id = event.payload, event.record_id or "", event.set_id
     state = AnnotationState(float(p["fs"]), tuple(p["lead_names"]), int(p["n_samples"]))
     if p.get("model"):
-        proposal = _created(_NoDatabase(), event, {})
+        proposal = created_state(_NoDatabase(), event, {})
         made = server.store_proposal(record_id, p["model"], proposal, set_id=set_id)
         if made.id != set_id:
             raise ConflictError(f"proposal {p['model']} on {record_id}", f"set {set_id}",
@@ -328,7 +323,7 @@ def _server_proposal(server: AnnotationStore, record_id: str, from_set: int | No
 
 
 class _NoDatabase:
-    """:func:`rebuild._created` needs a database only to replay a copied proposal."""
+    """:func:`rebuild.created_state` needs a database only to replay a copied proposal."""
 
     def execute(self, *_args: object) -> None:  # pragma: no cover - never reached
         raise AssertionError("a proposal's creation reads nothing")
@@ -435,5 +430,5 @@ def _replicate_creation(db, event: Event) -> None:
         sets.write_changes(db, set_id, empty, replace(content, lead_names=empty.lead_names), {},
                            p.get("annotator"), event.at)
     elif "proposal" in p:
-        sets.insert_waves(db, set_id, _created(_NoDatabase(), event, {}).waves.values())
+        sets.insert_waves(db, set_id, created_state(_NoDatabase(), event, {}).waves.values())
         sets.keep_packed(db, set_id)
