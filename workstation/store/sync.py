@@ -204,35 +204,52 @@ def _pending(local: AnnotationStore) -> list[Event]:
 def _push(local: AnnotationStore, server: AnnotationStore, origin: str, report: SyncReport,
           after_push: Callable[[int], None] | None) -> None:
     user = local.current_user
-    for event in _pending(local):
-        if event.set_id in report.held_sets:
-            continue
-        if event.annotator_id not in (None, user.id):  # type: ignore[union-attr]
-            report.conflicts.append(f"event {event.id} is {event.annotator_id}'s: "
-                                    f"synchronise as {event.annotator_id} to push it")
-            _hold(report, event)
-            continue
-        if event.kind is not EventKind.ANNOTATOR_ADDED:
-            _ensure_user(server, user.id)  # type: ignore[union-attr]
-        known = server.database.execute(
-            "SELECT last_event_id FROM sync_applied WHERE origin = ? AND local_event_id = ?",
-            [origin, event.id]).fetchone()
-        if known is not None:
-            report.already_there += 1
-        else:
-            try:
-                _push_one(server, origin, event)
-            except (ConflictError, SetLockedError, CommandError) as exc:
-                report.conflicts.append(f"set {event.set_id}: event {event.id} was not pushed: "
-                                        f"{exc}; the set is held back (reload it from the server)")
+    applied = {row[0] for row in server.database.execute(
+        "SELECT local_event_id FROM sync_applied WHERE origin = ?", [origin])}
+    done: list[int] = []  # recorded locally in batches: the server's rows make a rerun safe
+    try:
+        for event in _pending(local):
+            if event.set_id in report.held_sets:
+                continue
+            if event.annotator_id not in (None, user.id):  # type: ignore[union-attr]
+                report.conflicts.append(f"event {event.id} is {event.annotator_id}'s: "
+                                        f"synchronise as {event.annotator_id} to push it")
                 _hold(report, event)
                 continue
-            report.pushed += 1
-            if after_push is not None:
-                after_push(event.id)
+            if event.kind is not EventKind.ANNOTATOR_ADDED:
+                _ensure_user(server, user.id)  # type: ignore[union-attr]
+            if event.id in applied:
+                report.already_there += 1
+            else:
+                try:
+                    _push_one(server, origin, event)
+                except (ConflictError, SetLockedError, CommandError) as exc:
+                    report.conflicts.append(f"set {event.set_id}: event {event.id} was not "
+                                            f"pushed: {exc}; the set is held back (reload it "
+                                            "from the server)")
+                    _hold(report, event)
+                    continue
+                report.pushed += 1
+                if after_push is not None:
+                    after_push(event.id)
+            done.append(event.id)
+            if len(done) >= _LOG_BATCH:
+                _log_pushed(local, done)
+    finally:
+        _log_pushed(local, done)
+
+
+#: Pushed events recorded in the local log per transaction (each is one fsync).
+_LOG_BATCH = 64
+
+
+def _log_pushed(local: AnnotationStore, done: list[int]) -> None:
+    if done:
         with write_transaction(local.database):
-            local.database.execute("INSERT INTO sync_log (event_id, remote_event_id, direction) "
-                                   "VALUES (?, NULL, 'push')", [event.id])
+            local.database.conn.executemany(
+                "INSERT INTO sync_log (event_id, remote_event_id, direction) "
+                "VALUES (?, NULL, 'push')", [(i,) for i in done])
+        done.clear()
 
 
 def _ensure_user(server: AnnotationStore, user_id: str) -> None:
