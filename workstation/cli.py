@@ -19,6 +19,7 @@ from workstation import __version__
 from workstation.core.summary import summarise
 from workstation.io import ECGReadError, iter_ecg_files, read_ecg
 from workstation.io.registry import resolve_path
+from workstation.store.location import StoreParam, store_exists
 
 EXIT_BAD_INPUT = 2
 EXIT_AUDIT_FAILED = 1  # the store was read and something in it is wrong
@@ -410,7 +411,7 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.option("--quick", is_flag=True,
               help="Skip replaying every set from its history (the slowest check).")
 @click.option("--allow-unverified", is_flag=True,
@@ -427,7 +428,7 @@ def audit_verify_cmd(store: Path, quick: bool, allow_unverified: bool) -> None:
     from workstation.store import StoreError
     from workstation.store.audit import verify_store
 
-    if not store.is_file():  # opening would create an empty store
+    if not store_exists(store):  # opening would create an empty store
         click.echo(f"error: {store}: no such store file", err=True)
         raise SystemExit(EXIT_BAD_INPUT)
     try:
@@ -459,7 +460,7 @@ def _refuse_unverified(store: Path, unchecked: int) -> None:
 
 
 @audit_group.command("log")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.option("--record", "record_id", default=None,
               help="Only this record's history: its id, a start of it (6+ characters), its file "
                    "name or its stem.")
@@ -468,7 +469,7 @@ def audit_log_cmd(store: Path, record_id: str | None) -> None:
     from workstation.store import AnnotationStore, StoreError
     from workstation.store.audit import history
 
-    if not store.is_file():
+    if not store_exists(store):
         click.echo(f"error: {store}: no such store file", err=True)
         raise SystemExit(EXIT_BAD_INPUT)
     try:
@@ -490,6 +491,8 @@ _COMMAND_MODULES = (
     "workstation.panel.cli",     # import-annotations, agreement, export, finetune, monitor
     "workstation.scan.cli",      # digitize, digitize-eval
     "workstation.delivery.cli",  # export-report, export-hl7 / fhir / dicom / aecg
+    "workstation.store.cli",     # server init / add-member, sync
+    "workstation.batch.cli",     # batch (Dask; the [batch] extra)
 )
 
 

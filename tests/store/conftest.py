@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import keyring
 import keyring.backends.fail
@@ -13,6 +13,9 @@ from tests.store.file_keyring import ENV_VAR, use_file_keyring
 from workstation.core.annotation import AnnotationState
 from workstation.core.delineation import Delineation, Wave, WaveKind
 from workstation.store import AnnotationStore, RecordInfo, Role
+
+if TYPE_CHECKING:
+    from tests.postgres import PostgresServer
 
 LEADS = ("I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6")
 FS = 500.0
@@ -67,3 +70,34 @@ def store(store_path: Path) -> Iterator[AnnotationStore]:
 
 def first_wave(state: AnnotationState, lead: str = "II", kind: WaveKind = WaveKind.QRS) -> Wave:
     return state.waves_in(lead, kind)[0]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["PostgresServer"]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole run (skips, saying why, without one)."""
+    pytest.importorskip("psycopg", reason="the [server] extra (psycopg) is not installed")
+    from tests.postgres import ServerUnavailable, start_server
+
+    try:
+        server = start_server()
+    except ServerUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server could be started here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def server_db(postgres, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
+    """A fresh database on the test server; returns its name. Passwords come from the
+    server's pgpass file ($PGPASSFILE), as a workstation's would from ~/.pgpass."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.admin_sql(f"CREATE DATABASE {name}", database="postgres")
+    monkeypatch.setenv("PGPASSFILE", str(postgres.passfile))
+    return name
+
+
+@pytest.fixture
+def admin_url(postgres, server_db: str) -> str:
+    return postgres.url(database=server_db)

@@ -21,11 +21,12 @@ from workstation.store.schema import MIGRATIONS
 
 def test_schema_comes_from_migrations_and_is_not_reapplied(store, store_path):
     assert [m.name for m in MIGRATIONS.applied(store.database)] == ["0001_initial",
-                                                                    "0002_set_cache"]
+                                                                    "0002_set_cache",
+                                                                    "0003_sync"]
     with AnnotationStore.open(store_path) as again:
         assert again.database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert again.database.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-        assert len(MIGRATIONS.applied(again.database)) == 2
+        assert len(MIGRATIONS.applied(again.database)) == 3
 
 
 def test_an_annotator_set_starts_from_the_proposal(store):

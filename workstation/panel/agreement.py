@@ -196,23 +196,28 @@ def source_rows(data: PanelData, record_index: dict[str, int], stride: int
                 ) -> dict[str, SourceRows]:
     """Every source's :class:`SourceRows`, from one pass over the wave table."""
     table, n_leads = data.waves, len(data.waves.lead_names)
-    top = max([int(table.set_id.max()) if len(table.set_id) else 0]
-              + [info.id for by_record in data.sets.values() for info in by_record.values()]) + 1
-    source_of_set = np.full(top, -1, dtype=np.int64)
-    record_of_set = np.full(top, -1, dtype=np.int64)
+    # sets by position among the ids present, not by id: ids need not be dense (a set made
+    # offline on a workstation that synchronises with a server has an id above 2**30)
+    ids = np.unique(np.concatenate([table.set_id.astype(np.int64), np.asarray(
+        [info.id for by_record in data.sets.values() for info in by_record.values()],
+        dtype=np.int64)]))
+    source_of_set = np.full(len(ids), -1, dtype=np.int64)
+    record_of_set = np.full(len(ids), -1, dtype=np.int64)
     for k, source in enumerate(data.sources):
         for record, info in data.sets[source.name].items():
-            source_of_set[info.id], record_of_set[info.id] = k, record_index[record]
-    source_of_row = source_of_set[table.set_id]
-    return {source.name: _rows_of(table, np.flatnonzero(source_of_row == k), record_of_set,
-                                  len(record_index) * n_leads, stride)
+            at = np.searchsorted(ids, info.id)
+            source_of_set[at], record_of_set[at] = k, record_index[record]
+    position = np.searchsorted(ids, table.set_id)
+    source_of_row = source_of_set[position]
+    return {source.name: _rows_of(table, np.flatnonzero(source_of_row == k),
+                                  record_of_set[position], len(record_index) * n_leads, stride)
             for k, source in enumerate(data.sources)}
 
 
-def _rows_of(table: WaveTable, rows: np.ndarray, record_of_set: np.ndarray, n_seg: int,
+def _rows_of(table: WaveTable, rows: np.ndarray, record_of_row: np.ndarray, n_seg: int,
              stride: int) -> SourceRows:
     n_leads = len(table.lead_names)
-    segment = record_of_set[table.set_id[rows]] * n_leads + table.lead[rows]
+    segment = record_of_row[rows] * n_leads + table.lead[rows]
     order = np.argsort(segment, kind="stable")
     rows, segment = rows[order], segment[order]
     span_lo = np.full(n_seg, np.iinfo(np.int64).max)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from workstation.store.location import StoreParam, store_exists
+
 EXIT_BAD_INPUT = 2
 
 
@@ -28,7 +30,7 @@ def _fail(where: object, problem: str) -> None:
 def _open_existing(path: Path):
     from workstation.store import AnnotationStore, StoreError
 
-    if not path.is_file():
+    if not store_exists(path):
         _fail(path, "no such store file")
     try:
         return AnnotationStore.open(path)
@@ -49,7 +51,7 @@ _PROGRESS = click.option("--progress/--no-progress", default=None,
 
 
 @click.command("import-annotations")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--annotator", required=True,
               help="The reader these annotations are from (created when new).")
@@ -89,7 +91,7 @@ def import_annotations_cmd(store: Path, folder: Path, annotator: str, records_di
 
 
 @click.command("agreement")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.argument("names", nargs=-1)
 @click.option("--annotators", "chosen", is_flag=True,
               help="Compare only the sources named after STORE: annotator ids, model tags "
@@ -131,7 +133,7 @@ def _split_names(names: tuple[str, ...]) -> list[str]:
 
 
 @click.command("export")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--format", "formats", multiple=True, type=click.Choice(["wfdb", "csv", "arrays"]),
               help="What to write (repeat for several; default wfdb).")
@@ -254,7 +256,7 @@ def finetune_cmd(export_dir: Path, out: Path, base: Path | None, epochs: int, pa
 
 
 @click.command("monitor")
-@click.argument("store", type=click.Path(path_type=Path))
+@click.argument("store", type=StoreParam())
 @click.option("--records", "records_dirs", multiple=True,
               type=click.Path(path_type=Path, file_okay=False),
               help="Folders holding the incoming ECG files (for devices, quality, amplitudes).")

@@ -8,13 +8,11 @@ person reads: who, what, when, before -> after.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from workstation.core.commands import CommandError, command_from_dict
 from workstation.store import sets
-from workstation.store.errors import IdentityError, PassphraseError, StoreError
+from workstation.store.errors import DATABASE_ERRORS, IdentityError, PassphraseError, StoreError
 from workstation.store.events import Event, EventKind, events_of_record, verify_chain
 from workstation.store.rebuild import rebuild, rebuild_status
 from workstation.store.store import AnnotationStore
@@ -24,7 +22,7 @@ from workstation.store.store import AnnotationStore
 class AuditReport:
     """What :func:`verify_store` found; ``problems`` is empty when everything holds."""
 
-    path: Path
+    path: object  # a file's Path or a server's URL
     events: int
     sets: int  # sets in the store; replayed and compared unless the check was quick
     integrity: str
@@ -49,7 +47,7 @@ class HistoryEntry:
     text: str
 
 
-def verify_store(path: Path, *, replay: bool = True) -> AuditReport:
+def verify_store(path: object, *, replay: bool = True) -> AuditReport:
     """Check integrity, the hash chain, signatures and (``replay``) every set against its history.
 
     Raises StoreError when the file cannot be read at all.
@@ -57,18 +55,18 @@ def verify_store(path: Path, *, replay: bool = True) -> AuditReport:
     with AnnotationStore.open(path) as store:
         db = store.database
         try:
-            integrity = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+            integrity = store.integrity()
             count, broken = verify_chain(db)
             set_problems = _set_problems(store) if replay and broken is None else []
             checked, unchecked, bad_signatures = _signature_problems(store)
             n_sets = db.execute("SELECT count(*) FROM annotation_sets").fetchone()[0]
-        except sqlite3.Error as exc:  # a damaged page surfaces here, mid-walk
+        except DATABASE_ERRORS as exc:  # a damaged page surfaces here, mid-walk
             raise StoreError(path, f"cannot be checked: {exc}") from exc
     problems = [] if integrity == ["ok"] else [f"integrity check: {'; '.join(integrity[:5])}"]
     if broken is not None:
         problems.append(f"event {broken.event_id}: {broken.problem}")
     problems += set_problems + bad_signatures
-    return AuditReport(Path(path), count, n_sets, "; ".join(integrity[:5]),
+    return AuditReport(store.path, count, n_sets, "; ".join(integrity[:5]),
                        broken.event_id if broken else None, tuple(problems), checked, unchecked)
 
 

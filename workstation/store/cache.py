@@ -10,14 +10,16 @@ store that cannot be written (read-only file, busy) just goes without them.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 
 from sqlite_utils import Database
 
 from workstation.store.connection import write_transaction
+from workstation.store.errors import DATABASE_ERRORS
 
 _CHUNK = 500  # set ids per query: under SQLite's bound-parameter limit
+_UPSERT = ("INSERT INTO set_cache (set_id, name, data) VALUES (?, ?, ?) "
+           "ON CONFLICT (set_id, name) DO UPDATE SET data = excluded.data")
 
 
 def read(db: Database, name: str, set_ids: Iterable[int]) -> dict[int, bytes]:
@@ -34,8 +36,7 @@ def read(db: Database, name: str, set_ids: Iterable[int]) -> dict[int, bytes]:
 
 def put(db: Database, name: str, set_id: int, data: bytes) -> None:
     """Keep one entry inside the caller's write transaction (made from what it just wrote)."""
-    db.execute("INSERT OR REPLACE INTO set_cache (set_id, name, data) VALUES (?, ?, ?)",
-               [set_id, name, data])
+    db.execute(_UPSERT, [set_id, name, data])
 
 
 def write(db: Database, name: str, entries: dict[int, bytes], read_heads: dict[int, int]) -> int:
@@ -52,9 +53,8 @@ def write(db: Database, name: str, entries: dict[int, bytes], read_heads: dict[i
         with write_transaction(db):
             now = heads(db, sorted(entries))
             rows = [(k, name, v) for k, v in entries.items() if now.get(k, 0) == read_heads.get(k)]
-            db.conn.executemany("INSERT OR REPLACE INTO set_cache (set_id, name, data) "
-                                "VALUES (?, ?, ?)", rows)
-    except sqlite3.Error:
+            db.conn.executemany(_UPSERT, rows)
+    except DATABASE_ERRORS:
         return 0
     return len(rows)
 

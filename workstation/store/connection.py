@@ -85,6 +85,9 @@ def write_transaction(db: Database) -> Iterator[Database]:
     with "database is locked", without waiting, when another connection committed in between;
     taking the write lock up front makes it wait on the busy timeout and then read fresh rows.
     """
+    if getattr(db, "ecgws_outer", False):  # inside :func:`outer_transaction`: part of it
+        yield db
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -96,3 +99,15 @@ def write_transaction(db: Database) -> Iterator[Database]:
     except BaseException:
         db.rollback()
         raise
+
+
+@contextlib.contextmanager
+def outer_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction around several store calls (each one's own becomes part of it):
+    synchronisation writes an event and the record that it was applied, or neither."""
+    with write_transaction(db):
+        db.ecgws_outer = True  # type: ignore[attr-defined]
+        try:
+            yield db
+        finally:
+            db.ecgws_outer = False  # type: ignore[attr-defined]

@@ -12,16 +12,40 @@ from pathlib import Path
 
 from workstation.core.commands import ConflictError  # re-exported: the store raises it too
 
-__all__ = ["ConflictError", "IdentityError", "SetLockedError", "StoreError", "store_error"]
+__all__ = ["BackendError", "ConflictError", "DATABASE_ERRORS", "IdentityError",
+           "ServerUnreachableError", "SetLockedError", "StoreError", "store_error"]
 
 
 class StoreError(Exception):
-    """The annotation store at ``path`` cannot do what was asked; nothing was changed."""
+    """The annotation store at ``path`` cannot do what was asked; nothing was changed.
 
-    def __init__(self, path: Path | str, problem: str) -> None:
+    ``path`` is a file, or a server's URL (:class:`~workstation.store.location.ServerUrl`,
+    shown without any password).
+    """
+
+    def __init__(self, path: object, problem: str) -> None:
         super().__init__(f"{path}: {problem}")
-        self.path = Path(path)
+        self.path = path if hasattr(path, "redacted") else Path(str(path))
         self.problem = problem
+
+
+class BackendError(Exception):
+    """A PostgreSQL server's error, as the store's server backend raises it (the text of the
+    driver's error; the driver itself is an optional dependency, imported only there)."""
+
+    def __init__(self, text: str, *, unreachable: bool = False, refused: bool = False) -> None:
+        super().__init__(text)
+        self.unreachable = unreachable
+        self.refused = refused
+
+
+#: What a store method turns into a StoreError: SQLite's, the server's and the OS's errors.
+DATABASE_ERRORS = (sqlite3.Error, BackendError, OSError)
+
+
+class ServerUnreachableError(StoreError):
+    """The store's server cannot be reached now (network, server down): work can go on in a
+    local store that follows it (:mod:`workstation.store.sync`)."""
 
 
 class SetLockedError(StoreError):
@@ -52,10 +76,16 @@ _MEANINGS = (
 )
 
 
-def store_error(path: Path | str, exc: BaseException) -> StoreError:
-    """A :class:`StoreError` for ``path`` explaining the ``sqlite3`` or OS error ``exc``."""
+def store_error(path: object, exc: BaseException) -> StoreError:
+    """A :class:`StoreError` for ``path`` explaining the ``sqlite3``, server or OS error ``exc``."""
     if isinstance(exc, StoreError):
         return exc
+    if isinstance(exc, BackendError):
+        if exc.unreachable:
+            return ServerUnreachableError(path, f"the server cannot be reached now ({exc})")
+        if exc.refused:
+            return StoreError(path, f"the server refused: your role does not allow this ({exc})")
+        return StoreError(path, f"server error: {exc}")
     text = str(exc)
     lowered = text.lower()
     for needle, meaning in _MEANINGS:

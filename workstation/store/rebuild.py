@@ -29,7 +29,7 @@ def rebuild(db: Database, set_id: int,
     state: AnnotationState | None = None
     for event in events_of_set(db, set_id):
         if event.kind is EventKind.SET_CREATED:
-            state = _created(db, event, proposals)
+            state = created_state(db, event, proposals)
             if event.payload.get("model"):
                 proposals[set_id] = state
         elif event.kind is EventKind.COMMAND:
@@ -55,7 +55,10 @@ def rebuild_status(db: Database, set_id: int) -> SetStatus:
     return status
 
 
-def _created(db: Database, event: Event, proposals: dict[int, AnnotationState]) -> AnnotationState:
+def created_state(db: Database, event: Event,
+                  proposals: dict[int, AnnotationState]) -> AnnotationState:
+    """A set's content as its creation event made it (a copied proposal is replayed from
+    ``db`` unless memoised in ``proposals``)."""
     payload = event.payload
     if payload.get("from_set") is not None:
         # a proposal set never changes after its creation, so replaying it gives the copy made

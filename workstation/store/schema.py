@@ -114,3 +114,23 @@ def _set_cache(db: Database) -> None:
     # an update can move a wave to another set in principle: drop that set's entries too
     db.execute("CREATE TRIGGER set_cache_on_wave_move AFTER UPDATE OF set_id ON waves "
                "BEGIN DELETE FROM set_cache WHERE set_id = NEW.set_id; END")
+
+
+@MIGRATIONS(name="0003_sync")
+def _sync(db: Database) -> None:
+    # a workstation's local store synchronising with a server (workstation/store/sync.py):
+    # the server it follows, its own origin id and the last server event pulled; which local
+    # events were pushed (or pulled in, or held back by a conflict); and, on the server, which
+    # workstation's event each pushed change came from (written in the same transaction, so a
+    # push cut off after the server committed is recognised instead of applied twice)
+    db["sync_remote"].create({"remote": str, "origin": str, "pulled_through": int},
+                             pk="remote", not_null={"origin", "pulled_through"}, strict=True)
+    db.execute("""
+        CREATE TABLE sync_log (
+            event_id INTEGER PRIMARY KEY,
+            remote_event_id INTEGER,
+            direction TEXT NOT NULL CHECK (direction IN ('push', 'pull', 'held'))
+        ) STRICT""")
+    db["sync_applied"].create({"origin": str, "local_event_id": int, "first_event_id": int,
+                               "last_event_id": int},
+                              pk=("origin", "local_event_id"), strict=True)

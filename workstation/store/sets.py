@@ -54,8 +54,8 @@ class SetInfo:
 def insert_record(db: Database, info: RecordInfo, at: str) -> bool:
     """Add ``info`` unless the record is there already; True when it was added."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO records (id, format, fs, leads, n_samples, duration_s, "
-        "source_name, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO records (id, format, fs, leads, n_samples, duration_s, "
+        "source_name, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         [info.id, info.format, info.fs, json.dumps(list(info.leads)), info.n_samples,
          info.duration_s, info.source_name, at])
     return cursor.rowcount == 1
@@ -113,14 +113,18 @@ def latest_proposal(db: Database, record_id: str) -> SetInfo | None:
     return _set(row) if row else None
 
 
-def insert_set(db: Database, info: SetInfo) -> int:
-    """Add a set (``info.id`` is ignored); return its id."""
-    cursor = db.execute(
-        "INSERT INTO annotation_sets (record_id, annotator_id, model, proposal_set_id, status, "
-        "blind, hide_proposal, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [info.record_id, info.annotator_id, info.model, info.proposal_set_id, info.status.value,
-         int(info.blind), int(info.hide_proposal), info.created_at])
-    return int(cursor.lastrowid)
+def insert_set(db: Database, info: SetInfo, set_id: int | None = None) -> int:
+    """Add a set (under ``set_id`` when given, else the next free id; ``info.id`` is ignored);
+    return its id."""
+    values = [info.record_id, info.annotator_id, info.model, info.proposal_set_id,
+              info.status.value, int(info.blind), int(info.hide_proposal), info.created_at]
+    columns = "record_id, annotator_id, model, proposal_set_id, status, blind, hide_proposal, " \
+              "created_at"
+    if set_id is not None:
+        columns, values = f"id, {columns}", [set_id, *values]
+    cursor = db.execute(f"INSERT INTO annotation_sets ({columns}) VALUES "
+                        f"({', '.join('?' * len(values))}) RETURNING id", values)
+    return int(cursor.fetchone()[0])
 
 
 def update_status(db: Database, set_id: int, status: SetStatus, *, submitted_at: str | None,
@@ -203,7 +207,7 @@ def _scoped(sql: str, params: list, scope: Scope) -> tuple[str, list]:
         terms.append(f"id IN ({','.join('?' * len(ids))})")
     if leads:
         terms.append(f"lead IN ({','.join('?' * len(leads))})")
-    where = " OR ".join(terms) or "0"
+    where = " OR ".join(terms) or "1 = 0"
     return f"{sql} AND ({where})", params + ids + leads
 
 
@@ -216,8 +220,10 @@ def write_changes(db: Database, set_id: int, before: AnnotationState, after: Ann
         db.conn.executemany("INSERT INTO labels (set_id, kind, code) VALUES (?, ?, ?)",
                             [(set_id, lb.kind.value, lb.code) for lb in after.labels])
     if before.note != after.note:
-        db.execute("INSERT OR REPLACE INTO notes (set_id, text, changed_by, changed_at) "
-                   "VALUES (?, ?, ?, ?)", [set_id, after.note, who, at])
+        db.execute("INSERT INTO notes (set_id, text, changed_by, changed_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (set_id) DO UPDATE SET text = excluded.text, "
+                   "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+                   [set_id, after.note, who, at])
     for lead in set(before.lead_status) | set(after.lead_status):
         if before.status_of(lead) is not after.status_of(lead):
             db.execute("DELETE FROM lead_status WHERE set_id = ? AND lead = ?", [set_id, lead])

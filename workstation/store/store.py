@@ -1,4 +1,5 @@
-"""The annotation store: one SQLite file holding records, annotators, sets and their history.
+"""The annotation store: one SQLite file (or a PostgreSQL server's database) holding records,
+annotators, sets and their history.
 
 :class:`AnnotationStore` is what the workstation talks to. Every change is one write
 transaction holding both the new rows and the event that explains them, committed before the
@@ -9,12 +10,13 @@ and leaves the store as it was.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-import sqlite3
+import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, ParamSpec, TypeVar
+from typing import Callable, Iterator, ParamSpec, TypeVar
 
 from sqlite_utils import Database
 
@@ -25,9 +27,11 @@ from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
 from workstation.store import cache, identity, sets
 from workstation.store.connection import open_database, write_transaction
-from workstation.store.errors import IdentityError, SetLockedError, StoreError, store_error
+from workstation.store.errors import (DATABASE_ERRORS, IdentityError, SetLockedError, StoreError,
+                                      store_error)
 from workstation.store.events import EventKind, append_event, chain_head
 from workstation.store.identity import Annotator, Role
+from workstation.store.location import ServerUrl, StoreLocation, parse_location
 from workstation.store.rebuild import content_payload, rebuild, waves_payload
 from workstation.store.records import RecordInfo, record_info
 from workstation.store.sets import SetInfo, WaveTable
@@ -38,12 +42,12 @@ _ANNOTATOR_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 def _guarded(method: Callable[P, T]) -> Callable[P, T]:
-    """Turn a ``sqlite3`` or OS error inside a store method into a StoreError naming the file."""
+    """Turn a database or OS error inside a store method into a StoreError naming the store."""
     @functools.wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return method(*args, **kwargs)
-        except (sqlite3.Error, OSError) as exc:
+        except DATABASE_ERRORS as exc:
             raise store_error(args[0].path, exc) from exc  # type: ignore[attr-defined]
     return wrapper
 
@@ -61,17 +65,55 @@ class SignatureCheck:
 class AnnotationStore:
     """An open store file. Use :meth:`open`; close it (or use ``with``) when done."""
 
-    def __init__(self, db: Database, path: Path, clock: Callable[[], str] = utc_now) -> None:
+    def __init__(self, db: Database, path: StoreLocation,
+                 clock: Callable[[], str] = utc_now) -> None:
         self._db = db
         self.path = path
         self._clock = clock
         self._user: Annotator | None = None
 
     @classmethod
-    def open(cls, path: Path | str, *, clock: Callable[[], str] = utc_now) -> "AnnotationStore":
-        """Open (or create) the store at ``path``; StoreError naming the file when it cannot."""
-        path = Path(path)
-        return cls(open_database(path), path, clock)
+    def open(cls, path: Path | str | ServerUrl, *,
+             clock: Callable[[], str] = utc_now) -> "AnnotationStore":
+        """Open (or create) the store at ``path``, a file or a ``postgresql://`` URL;
+        StoreError naming it when it cannot."""
+        location = parse_location(path)
+        if isinstance(location, ServerUrl):
+            from workstation.store.server import open_server
+
+            return cls(open_server(location), location, clock)  # type: ignore[arg-type]
+        return cls(open_database(location), location, clock)
+
+    @contextlib.contextmanager
+    def clock_fixed_at(self, at: str) -> Iterator[None]:
+        """Stamp every change made inside with ``at`` (an event synchronised from another
+        store keeps the time it was made)."""
+        clock = self._clock
+        self._clock = lambda: at
+        try:
+            yield
+        finally:
+            self._clock = clock
+
+    @property
+    def on_server(self) -> bool:
+        return isinstance(self.path, ServerUrl)
+
+    def _new_set_id(self) -> int | None:
+        """None (the next id) for a store of its own; a random id in [2**30, 2**31) for a
+        local store that synchronises with a server, so that sets made offline never take
+        an id the server gives out (its ids count up from 1)."""
+        if self.on_server:
+            return None
+        follows = self._db.execute("SELECT count(*) FROM sync_remote").fetchone()[0]
+        return secrets.randbelow(2**30) + 2**30 if follows else None
+
+    def integrity(self) -> list[str]:
+        """The engine's own check of its files: SQLite's ``integrity_check`` (["ok"] when
+        sound); a server keeps its own checks, and answers ["ok"]."""
+        if self.on_server:
+            return ["ok"]
+        return [r[0] for r in self._db.execute("PRAGMA integrity_check").fetchall()]
 
     def close(self) -> None:
         self._db.close()
@@ -205,13 +247,19 @@ class AnnotationStore:
         model = model_tag(delineation.model_name, delineation.model_version)
         state = AnnotationState.from_proposal(replace(delineation, lead_names=info.leads),
                                               info.n_samples)
+        return self.store_proposal(record_id, model, state)
+
+    @_guarded
+    def store_proposal(self, record_id: str, model: str, state: AnnotationState, *,
+                       set_id: int | None = None) -> SetInfo:
+        """Store a proposal's waves (``state``) as ``model``'s set (once per record and model)."""
         with write_transaction(self._db):
             existing = sets.find_set(self._db, record_id, model=model)
             if existing is not None:
                 return existing
             new = SetInfo(0, record_id, None, model, None, SetStatus.SUBMITTED, False, False,
                           self._clock())
-            set_id = sets.insert_set(self._db, new)
+            set_id = sets.insert_set(self._db, new, set_id or self._new_set_id())
             sets.insert_waves(self._db, set_id, state.waves.values())
             self._log_creation(new, set_id, state, waves_payload(model, state.waves.values()))
             sets.keep_packed(self._db, set_id)
@@ -219,12 +267,13 @@ class AnnotationStore:
 
     @_guarded
     def open_set(self, record_id: str, *, blind: bool = False, hide_proposal: bool = False,
-                 proposal_set_id: int | None = None) -> SetInfo:
+                 proposal_set_id: int | None = None, set_id: int | None = None) -> SetInfo:
         """The current user's set on a record, created on first opening.
 
         A new set starts from the record's latest model proposal (or ``proposal_set_id``),
         unless ``hide_proposal``; ``blind`` and ``hide_proposal`` are stored with it and keep
-        their first values.
+        their first values. ``set_id`` is the id a new set takes (a set made offline keeps
+        its id on the server).
         """
         user = self._require_user()
         info = self.record(record_id)
@@ -235,7 +284,7 @@ class AnnotationStore:
             proposal = None if hide_proposal else self._proposal(record_id, proposal_set_id)
             new = SetInfo(0, record_id, user.id, None, proposal.id if proposal else None,
                           SetStatus.DRAFT, blind or hide_proposal, hide_proposal, self._clock())
-            set_id = sets.insert_set(self._db, new)
+            set_id = sets.insert_set(self._db, new, set_id or self._new_set_id())
             if proposal is not None:
                 sets.copy_waves(self._db, proposal.id, set_id)
             state = AnnotationState(info.fs, info.leads, info.n_samples)
@@ -263,7 +312,8 @@ class AnnotationStore:
                      annotator_id=self._user_id(), record_id=new.record_id, set_id=set_id)
 
     @_guarded
-    def import_set(self, record_id: str, state: AnnotationState, *, origin: dict) -> SetInfo:
+    def import_set(self, record_id: str, state: AnnotationState, *, origin: dict,
+                   set_id: int | None = None) -> SetInfo:
         """Add the current user's set on a record holding ``state`` as it is, signed and submitted.
 
         For content made elsewhere: another tool's annotation files read in as an annotator's
@@ -283,7 +333,7 @@ class AnnotationStore:
                 raise StoreError(self.path, f"{user.id} already has a set on record {record_id}")
             new = SetInfo(0, record_id, user.id, None, None, SetStatus.DRAFT, False, True,
                           self._clock())
-            set_id = sets.insert_set(self._db, new)
+            set_id = sets.insert_set(self._db, new, set_id or self._new_set_id())
             empty = AnnotationState(info.fs, info.leads, info.n_samples)
             sets.write_changes(self._db, set_id, empty, replace(state, lead_names=info.leads),
                                {}, user.id, new.created_at)

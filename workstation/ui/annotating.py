@@ -21,6 +21,7 @@ from workstation.core.commands import (ChangeWaveType, Command, DeleteWave, Mark
 from workstation.core.delineation import WaveKind
 from workstation.core.selection import Selection
 from workstation.store import Role
+from workstation.store.location import parse_location
 from workstation.ui import passphrase_dialog
 from workstation.ui.annotation_panel import AnnotationPanel
 from workstation.ui.annotator_dialogs import HistoryDialog, ProfileDialog
@@ -47,7 +48,7 @@ def initial_store_and_user(settings: QtCore.QSettings, store_path: Path | None,
     """
     if store_path is None:
         env = os.environ.get(STORE_ENV)
-        store_path = Path(env) if env else settings_store_path(settings)
+        store_path = parse_location(env) if env else settings_store_path(settings)
     if user is None:
         user = str(settings.value(SETTINGS_USER, "") or "") or None
     return store_path, user

@@ -25,6 +25,8 @@ from workstation.core.delineation import Delineation, write_json, write_wfdb_ann
 from workstation.core.record import ECGRecord
 from workstation.store import (AnnotationStore, Annotator, EditingSession, IdentityError, Role,
                                SetInfo, SetLockedError, StoreError)
+from workstation.store.location import LocationError, StoreLocation, parse_location
+from workstation.store.sync import open_store_or_replica
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,14 @@ def _is_long(record: ECGRecord) -> bool:
     return record.n_samples * len(record.leads) > HASH_AT_OPEN_MAX_VALUES
 
 
-def settings_store_path(settings: QtCore.QSettings) -> Path:
+def settings_store_path(settings: QtCore.QSettings) -> StoreLocation:
+    """The store the preferences name: a file, or a ``postgresql://`` URL (without password)."""
     value = settings.value(SETTINGS_STORE, "")
-    return Path(str(value)) if value else default_store_path()
+    try:
+        return parse_location(str(value)) if value else default_store_path()
+    except LocationError as exc:
+        log.warning("preferences name an unusable store: %s", exc)
+        return default_store_path()
 
 
 @dataclass
@@ -85,8 +92,9 @@ class Corrections(QtCore.QObject):
                  parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self.store: AnnotationStore | None = None
-        self.store_path = Path(store_path)
+        self.store_path = parse_location(store_path)
         self.store_error: str | None = None
+        self.offline_note: str | None = None  # working on a local copy of an unreachable server
         self.blind = False
         self.hide_proposal = False
         self._open: _Open | None = None
@@ -96,14 +104,17 @@ class Corrections(QtCore.QObject):
             self.switch_user(user, quiet=True)
 
     # -- the store and the user ---------------------------------------------------------------
-    def open_store(self, path: Path) -> bool:
-        """Use the store at ``path``; on failure keep working in memory and say why."""
+    def open_store(self, path: StoreLocation) -> bool:
+        """Use the store at ``path`` (a file or a server's URL; when the server cannot be
+        reached, this computer's local store following it, if there is one); on failure keep
+        working in memory and say why."""
         if self.store is not None:
             self.store.close()
-        self.store, self.store_path, self._sessions = None, Path(path), {}
+        self.store, self.store_path, self._sessions = None, parse_location(path), {}
         try:
-            self.store_path.parent.mkdir(parents=True, exist_ok=True)
-            self.store = AnnotationStore.open(self.store_path)
+            if isinstance(self.store_path, Path):
+                self.store_path.parent.mkdir(parents=True, exist_ok=True)
+            self.store, self.offline_note = open_store_or_replica(self.store_path)
             self.store.annotators()  # reads the schema: a foreign file fails here, not mid-edit
             self.store_error = None
         except (StoreError, OSError) as exc:
@@ -351,8 +362,9 @@ class Corrections(QtCore.QObject):
                     f"starts with your first edit{mode}")
         mode = " · blind" if info.blind else ""
         mode += " · model hidden" if info.hide_proposal else ""
+        offline = f" · {self.offline_note}" if self.offline_note else ""
         return (f"{info.status.value.capitalize()} set {info.id} of {self.user.id}{mode} · "
-                f"every edit saved to {self.store_path.name}")
+                f"every edit saved to {self.store_path.name}{offline}")
 
     # -- edits -----------------------------------------------------------------------------------
     def execute(self, command: Command, merge: bool = False) -> bool:

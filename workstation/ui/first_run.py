@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from resources import sample_ecg_path
 from workstation.store import AnnotationStore, Role, StoreError, identity
+from workstation.store.location import LocationError, is_server, parse_location
 from workstation.ui.corrections import SETTINGS_STORE, SETTINGS_USER, settings_store_path
 from workstation.ui.dialogs import wrappable
 
@@ -145,12 +146,14 @@ class FirstRunDialog(QtWidgets.QDialog):
     def accept(self) -> None:
         """Create the profile; stay open with the reason when it cannot be created."""
         name, user_id = self.name.text().strip(), self.user_id.text().strip()
-        store_path = Path(self.store.text().strip()).expanduser()
+        text = self.store.text().strip()
         try:
-            store_path.parent.mkdir(parents=True, exist_ok=True)
+            store_path = parse_location(text) if is_server(text) else Path(text).expanduser()
+            if isinstance(store_path, Path):
+                store_path.parent.mkdir(parents=True, exist_ok=True)
             with AnnotationStore.open(store_path) as store:
                 store.add_annotator(user_id, name, self.role.currentData())
-        except (StoreError, OSError) as exc:  # keyring refusals arrive as IdentityError
+        except (StoreError, OSError, LocationError) as exc:  # keyring refusals: IdentityError
             self.error.setText(wrappable(f"The profile could not be created: {exc}"))
             return
         self.settings.setValue(SETTINGS_USER, user_id)

@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtWidgets
 from rules.qtc import FORMULA_NAMES
 from rules.ruleset import RuleSet, RuleSetError, load_ruleset
 from rules.types import QtcFormula
+from workstation.store.location import LocationError, StoreLocation, is_server, parse_location
 from workstation.core.conditioning import ConditioningSettings
 from workstation.core.layout import GAINS_MM_MV, PAPER_SPEEDS_MM_S, PaperSettings
 
@@ -56,7 +57,7 @@ class Preferences:
     qtc_formula: QtcFormula | None = None
     ruleset_path: Path | None = None
     review_threshold: float | None = None
-    store_path: Path | None = None
+    store_path: StoreLocation | None = None  # a file, or a postgresql:// URL
     user: str = ""
 
     def paper(self) -> PaperSettings:
@@ -94,7 +95,7 @@ def load_preferences(settings: QtCore.QSettings) -> Preferences:
         qtc_formula=_formula(settings.value(KEYS["qtc_formula"])),
         ruleset_path=_path(settings.value(KEYS["ruleset_path"])),
         review_threshold=_threshold(settings.value(KEYS["review_threshold"])),
-        store_path=_path(settings.value(KEYS["store_path"])),
+        store_path=_store(settings.value(KEYS["store_path"])),
         user=str(settings.value(KEYS["user"], "") or ""),
     )
 
@@ -215,8 +216,16 @@ class PreferencesDialog(QtWidgets.QDialog):
             ruleset_path=self.rules_file.path(),
             review_threshold=(round(self.threshold.value(), 2)
                               if self.threshold_override.isChecked() else None),
-            store_path=self.store.path(), user=self.user.text().strip(),
+            store_path=self._store_location(), user=self.user.text().strip(),
         )
+
+    def _store_location(self) -> StoreLocation | None:
+        """The store field: a file, or a server's ``postgresql://`` URL typed in."""
+        text = self.store.edit.text().strip()
+        try:
+            return parse_location(text) if is_server(text) else self.store.path()
+        except LocationError:
+            return None
 
     def accept(self) -> None:
         """Close only when the rule file loads and the store path is a file path."""
@@ -226,7 +235,12 @@ class PreferencesDialog(QtWidgets.QDialog):
         except RuleSetError as exc:
             self.error.setText(f"Rule file: {exc}")
             return
-        if prefs.store_path is not None and prefs.store_path.is_dir():
+        try:
+            parse_location(self.store.edit.text().strip() or ".")
+        except LocationError as exc:
+            self.error.setText(f"Store: {exc}")
+            return
+        if isinstance(prefs.store_path, Path) and prefs.store_path.is_dir():
             self.error.setText(f"Store: {prefs.store_path} is a folder; choose a file")
             return
         self.error.setText("")
@@ -301,6 +315,13 @@ def _formula(value: object) -> QtcFormula | None:
 
 def _path(value: object) -> Path | None:
     return Path(str(value)) if value else None
+
+
+def _store(value: object) -> StoreLocation | None:
+    try:
+        return parse_location(str(value)) if value else None
+    except LocationError:  # a URL with a password never comes back from the preferences
+        return None
 
 
 def _threshold(value: object) -> float | None:
