@@ -19,6 +19,7 @@ Nothing here imports Qt or torch.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -30,11 +31,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from workstation.core.record import DeviceMeasurement, DeviceReport, Patient
-
-#: DeviceReport.program of a report read off the page, so that it is never taken for a
-#: device file's own.
-PROGRAM = "printed on the page (read from the image)"
+from workstation.core.record import (PRINTED_PROGRAM, DeviceMeasurement, DeviceReport, ECGRecord,
+                                     Patient)
 #: The page is scaled so that its longer side is this many pixels before reading: 2.2 mm
 #: capitals on an A4 page are then about 15 px high, and a 72-dpi fax is enlarged.
 READ_SIDE_PX = 2200
@@ -96,7 +94,7 @@ class PageText:
         """The device's measurements and statements, marked as read from the image."""
         if not (self.measurements or self.statements):
             return DeviceReport()
-        return DeviceReport(PROGRAM, self.measurements, self.statements)
+        return DeviceReport(PRINTED_PROGRAM, self.measurements, self.statements)
 
     @property
     def identity_boxes(self) -> tuple[Box, ...]:
@@ -203,6 +201,39 @@ def read_page_text(image: np.ndarray) -> PageText:
     return PageText(parsed.boxes, parsed.measurements, parsed.not_measured, parsed.statements,
                     parsed.patient, parsed.acquired, parsed.fields,
                     round(time.perf_counter() - start, 3))
+
+
+def with_page_text(record: ECGRecord, text: PageText) -> ECGRecord:
+    """``record`` (digitised from a page) with what the page's text says: the device's
+    measurements and statements (marked as read from the image), the patient and the
+    acquisition time, where the record does not already have them, and the confidence of each
+    field and the identifying boxes in its digitisation."""
+    if record.digitisation is None:
+        raise ValueError("only a record digitised from an image has a printed page")
+    report = record.device_report if not record.device_report.is_empty else text.device_report
+    patient = record.patient if not record.patient.is_empty else text.patient
+    acquisition = record.acquisition
+    if acquisition.time is None and text.acquired is not None:
+        acquisition = dataclasses.replace(acquisition, time=text.acquired)
+    digitisation = dataclasses.replace(record.digitisation, printed=text.confidences,
+                                       identity_boxes=text.identity_boxes)
+    comments = record.comments
+    if not text.device_report.is_empty:
+        comments = (*comments, "device measurements and statements read from the printed page")
+    return dataclasses.replace(record, device_report=report, patient=patient, acquisition=acquisition,
+                               digitisation=digitisation, comments=comments, _cache=record._cache)
+
+
+def carry_page_text(before: ECGRecord, after: ECGRecord) -> ECGRecord:
+    """``after`` (the same page digitised again, with corrections) with what ``before`` read
+    from the page's text: the text does not change when the calibration does."""
+    if before.digitisation is None or after.digitisation is None:
+        return after
+    digitisation = dataclasses.replace(after.digitisation, printed=before.digitisation.printed,
+                                       identity_boxes=before.digitisation.identity_boxes)
+    return dataclasses.replace(after, device_report=before.device_report, patient=before.patient,
+                               acquisition=before.acquisition, digitisation=digitisation,
+                               comments=before.comments, _cache=after._cache)
 
 
 def redact(image: np.ndarray, boxes: tuple[Box, ...] | list[Box]) -> np.ndarray:

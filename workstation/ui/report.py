@@ -272,6 +272,29 @@ def _device_summary(a) -> str:  # noqa: ANN001 - rules.analysis.Analysis
     return "; ".join(parts)
 
 
+def _printed_lines(case: Case) -> list[tuple[str, str, str]]:
+    """What the page's printed text says, beside ours: the device's measurements and its
+    statements, read off the image (only for a digitised page that had them)."""
+    report, a = case.record.device_report, case.analysis
+    if not report.read_from_image:
+        return []
+    values = []
+    for p in a.device_measurements:
+        ours = "" if p.ours is None else f" (ours {p.ours:.0f})"
+        values.append(f"{p.name} {p.device:.0f} {p.unit}{ours}")
+    statements = [f"{c.statement} ({c.agreement.value.replace('_', ' ')})"
+                  for c in a.device_concordance if c.statement]
+    lines = []
+    if values:
+        lines.append(("Printed values", ", ".join(values), theme.INK))
+    if statements:
+        lines.append(("Printed statements", "; ".join(statements), theme.INK))
+    if a.page_reasons and any(r.startswith("digitised ") for r in a.page_reasons):
+        lines.append(("Page vs printed", "; ".join(r for r in a.page_reasons if r.startswith("digitised ")),
+                      "#b30000"))
+    return lines
+
+
 
 
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
@@ -292,6 +315,7 @@ def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
         ("Triage", a.routing.label.upper(), _TRIAGE_COLOURS[a.routing.triage]),
         *([("Not assessed", "; ".join(missing), "#b30000")] if missing else []),
         *([("Device", device, theme.INK)] if device else []),
+        *_printed_lines(case),
         ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
                        f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
                        f"completeness {a.confidence.completeness:.2f})", theme.INK),
