@@ -236,6 +236,24 @@ def carry_page_text(before: ECGRecord, after: ECGRecord) -> ECGRecord:
                                comments=before.comments, _cache=after._cache)
 
 
+def page_image(record: ECGRecord, *, keep_identity: bool = False) -> np.ndarray | None:
+    """The page a digitised record was read from (BGR), with the patient's printed name, id
+    and birth date blacked out unless ``keep_identity``; None for a record from a file."""
+    from workstation.scan.ingest import pages_from_bytes
+
+    d = record.digitisation
+    if d is None:
+        return None
+    page = pages_from_bytes(d.image)[d.page]
+    return page if keep_identity else redact(page, d.identity_boxes)
+
+
+def redacted(image: np.ndarray) -> np.ndarray:
+    """``image`` (any picture of a page: an overlay, a corrected page) with the identifying
+    text that reading it finds blacked out."""
+    return redact(image, read_page_text(image).identity_boxes)
+
+
 def redact(image: np.ndarray, boxes: tuple[Box, ...] | list[Box]) -> np.ndarray:
     """A copy of ``image`` with each box (and a margin) painted black."""
     out = image.copy()
