@@ -210,3 +210,19 @@ def test_real_printed_headers_are_read(name, rate, pr, qrs, qt_qtc, axes, statem
     assert values == {"Ventricular rate": rate, "PR": pr, "QRS": qrs, "QT": qt_qtc[0],
                       "QTc": qt_qtc[1], "P axis": axes[0], "QRS axis": axes[1], "T axis": axes[2]}
     assert tuple(s.replace(" ,", ",") for s in text.statements) == statements
+
+
+def test_the_networks_ship_in_the_package_and_nothing_is_downloaded(monkeypatch):
+    import socket
+
+    from workstation.scan import page_text
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the OCR tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(page_text._Engine, "_instance", None)
+    page = np.full((100, 700, 3), 255, np.uint8)
+    cv2.putText(page, "QT/QTc  464/410  ms", (20, 60), cv2.FONT_HERSHEY_DUPLEX, 1.0, (0, 0, 0), 2)
+    text = read_page_text(page)
+    assert {m.name: m.value for m in text.measurements} == {"QT": 464, "QTc": 410}

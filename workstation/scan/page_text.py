@@ -318,10 +318,12 @@ _POS = r"(\*|\d{1,4})"
 #: a duration or rate the device left blank or starred: the label followed by its unit alone
 _OPT = r"(\*|\d{1,4}|(?=\s+(?:ms|bpm)\b))"
 _SEP = r"\s*[:=]?\s*"
+#: between two numbers of a column: a space, or none before a minus sign ("48-21" is 48, -21)
+_GAP = r"(?:\s+|(?=[-\u2212]))"
 #: (canonical names, pattern, unit) in the order they are tried: axes before durations, so
 #: that "QRS -41" in an axis line is never read as a QRS duration.
 MEASUREMENT_PATTERNS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("P axis", "QRS axis", "T axis"), rf"\bp\s*-\s*r\s*-\s*t\s*ax[ei]s{_SEP}{_NUM}\s+{_NUM}\s+{_NUM}", "deg"),
+    (("P axis", "QRS axis", "T axis"), rf"\bp\s*-\s*r\s*-\s*t\s*ax[ei]s{_SEP}{_NUM}{_GAP}{_NUM}{_GAP}{_NUM}", "deg"),
     (("P axis", "QRS axis", "T axis"),
      rf"\b(?:ax[ei]s\s*)?p\s*/\s*qrs\s*/\s*t(?:\s*ax[ei]s)?{_SEP}{_NUM}\s*/\s*{_NUM}\s*/\s*{_NUM}", "deg"),
     (("P axis", "QRS axis", "T axis"),
