@@ -226,3 +226,34 @@ def test_the_networks_ship_in_the_package_and_nothing_is_downloaded(monkeypatch)
     cv2.putText(page, "QT/QTc  464/410  ms", (20, 60), cv2.FONT_HERSHEY_DUPLEX, 1.0, (0, 0, 0), 2)
     text = read_page_text(page)
     assert {m.name: m.value for m in text.measurements} == {"QT": 464, "QTc": 410}
+
+
+def test_the_report_shows_the_printed_values_and_a_blacked_out_thumbnail(qapp, photographed, tmp_path):
+    import pypdfium2 as pdfium
+
+    from workstation.delivery.case import Case
+    from workstation.ui.report import GRID_TOP_MM, report_layout, thumbnail_rect, write_pdf
+
+    _, _, record = photographed
+    case = Case(record, None, analyze(record, None))
+    pdf = pdfium.PdfDocument(str(write_pdf(case, tmp_path / "report.pdf")))
+    try:
+        page = pdf[0]
+        textpage = page.get_textpage()
+        text = " ".join(textpage.get_text_range().split())
+        scale = 300 / 72
+        image = np.asarray(page.render(scale=scale).to_pil().convert("L"))
+        textpage.close()
+        page.close()
+    finally:
+        pdf.close()
+    assert "Printed values" in text and "Ventricular rate 47 bpm" in text
+    assert "Sinus rhythm with 2nd degree A-V block (device only)" in text
+    px_per_mm = 300 / 25.4
+    height, width = page_image(record).shape[:2]
+    x, y, w, _ = thumbnail_rect(GRID_TOP_MM + report_layout(case).height_mm + 2.0, width, height)
+    assert w >= 20.0
+    x0, y0, k = x * px_per_mm, y * px_per_mm, w * px_per_mm / width
+    for bx0, by0, bx1, by1 in record.digitisation.identity_boxes:
+        cx, cy = x0 + k * (bx0 + bx1) / 2, y0 + k * (by0 + by1) / 2
+        assert image[int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2].mean() < 60  # blacked out

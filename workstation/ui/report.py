@@ -126,9 +126,41 @@ def render(case: Case, device: QtGui.QPagedPaintDevice) -> None:
         layout = report_layout(case)
         _header(page, case)
         _grid_and_traces(page, case, layout)
-        _findings(page, case, GRID_TOP_MM + layout.height_mm + 2.0)
+        top = GRID_TOP_MM + layout.height_mm + 2.0
+        shown = _page_thumbnail(page, case, top)
+        _findings(page, case, top, PAGE_W_MM - 2 * MARGIN_MM - shown)
     finally:
         painter.end()
+
+
+#: Width (mm) of the thumbnail of the page a digitised record was read from.
+THUMBNAIL_MM = 62.0
+
+
+def _page_thumbnail(page: "_Page", case: Case, top: float) -> float:
+    """The paper ECG a digitised record was read from, small, at the right of the findings,
+    with the patient's printed name, id and birth date always blacked out; the width it takes
+    (0 for a record from a file)."""
+    from workstation.scan.page_text import page_image
+
+    if case.record.digitisation is None:
+        return 0.0
+    image = page_image(case.record)
+    height, width = image.shape[:2]
+    x, y, w, h = thumbnail_rect(top, width, height)
+    if w < 20.0:
+        return 0.0
+    rgb = np.ascontiguousarray(image[..., ::-1])
+    qimage = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888)
+    page.painter.drawImage(page.rect(x, y, w, h), qimage)
+    return w + 2.0
+
+
+def thumbnail_rect(top: float, width_px: int, height_px: int) -> tuple[float, float, float, float]:
+    """Where (mm: x, y, width, height) a page of this size is drawn below ``top``."""
+    bottom = PAGE_H_MM - MARGIN_MM - 5.0
+    w = min(THUMBNAIL_MM, (bottom - top - 3.0) * width_px / height_px)
+    return PAGE_W_MM - MARGIN_MM - w, top + 3.0, w, w * height_px / width_px
 
 
 class _Page:
@@ -373,7 +405,7 @@ def _grid(page: _Page, width: float, height: float) -> None:
     page.lines(major, page.pen(theme.GRID_MAJOR, 0.14))
 
 
-def _findings(page: _Page, case: Case, top: float) -> None:
+def _findings(page: _Page, case: Case, top: float, width: float = PAGE_W_MM - 2 * MARGIN_MM) -> None:
     a = case.analysis
     y = top + 3.0
     bottom = PAGE_H_MM - MARGIN_MM - 4.0
@@ -387,10 +419,10 @@ def _findings(page: _Page, case: Case, top: float) -> None:
                                             "workstation or the exports", size=7)
             y += 3.5
             break
-        y += page.text(MARGIN_MM, y, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, "• " +
+        y += page.text(MARGIN_MM, y, width, bottom - y, "• " +
                        flag_statement(flag), size=7, colour=_SEVERITY_COLOURS[flag.severity]) + 0.5
     if y < bottom:
-        page.text(MARGIN_MM, y + 0.5, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, a.narrative,
+        page.text(MARGIN_MM, y + 0.5, width, bottom - y, a.narrative,
                   size=7, colour=theme.RULER)
     footer = (f"{case.name}  |  created {case.created.strftime('%Y-%m-%d %H:%M UTC')}  |  "
               f"{'final' if case.final else 'preliminary: not signed'}  |  {DISCLAIMER}  |  page 1/1")
