@@ -57,6 +57,8 @@ class TextBox:
     text: str
     score: float
     box: Box
+    #: the slope (dy/dx) of the line the text sits on: a photographed page is seldom level
+    slope: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,9 @@ def read_boxes(image: np.ndarray) -> list[TextBox]:
         quad = np.asarray(quad, np.float64) / scale
         box = (int(quad[:, 0].min()), int(quad[:, 1].min()),
                int(np.ceil(quad[:, 0].max())), int(np.ceil(quad[:, 1].max())))
-        out.append(TextBox(str(text).strip(), float(score), box))
+        run = quad[1, 0] - quad[0, 0]  # the top edge, left to right
+        slope = float((quad[1, 1] - quad[0, 1]) / run) if run > 0 else 0.0
+        out.append(TextBox(str(text).strip(), float(score), box, slope))
     return [b for b in out if b.text]
 
 
@@ -298,15 +302,22 @@ def _digits(text: str) -> str:
 
 
 def rows_of(boxes: list[TextBox]) -> list[_Row]:
-    """Boxes grouped into rows (vertical centres within half a box height), left to right."""
+    """Boxes grouped into rows (vertical centres within 0.4 of a box height, measured along
+    the text's median slope: a photographed page's lines are not level), left to right."""
+    long = [b.slope for b in boxes if b.box[2] - b.box[0] > 3 * (b.box[3] - b.box[1])]
+    slope = float(np.median(long)) if long else 0.0
+
+    def level(b: TextBox) -> float:  # the box's centre, brought level
+        return (b.box[1] + b.box[3]) / 2 - slope * (b.box[0] + b.box[2]) / 2
+
     rows: list[list[TextBox]] = []
-    for b in sorted(boxes, key=lambda b: (b.box[1] + b.box[3]) / 2):
-        centre, height = (b.box[1] + b.box[3]) / 2, b.box[3] - b.box[1]
+    for b in sorted(boxes, key=level):
+        centre, height = level(b), b.box[3] - b.box[1] - abs(slope) * (b.box[2] - b.box[0])
         if rows:
             last = rows[-1]
-            c = np.mean([(x.box[1] + x.box[3]) / 2 for x in last])
-            h = np.median([x.box[3] - x.box[1] for x in last])
-            if abs(centre - c) < 0.4 * min(h, height):
+            c = np.mean([level(x) for x in last])
+            h = np.median([x.box[3] - x.box[1] - abs(slope) * (x.box[2] - x.box[0]) for x in last])
+            if abs(centre - c) < 0.4 * max(1.0, min(h, height)):
                 last.append(b)
                 continue
         rows.append([b])
