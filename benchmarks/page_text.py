@@ -13,7 +13,7 @@ or the same words for a statement outside our vocabulary), and the share of page
 images, once the identifying boxes found are blacked out, no longer give the patient's name or
 id to the same reader.
 
-``--real``: every real scan and photo of the shared data in which a measurement or a statement
+``--real [NAMES]``: every real scan and photo (or those named) of the shared data in which a measurement or a statement
 is read, as read (compare by eye with the image). ``--speed``: the time to digitise a 300-dpi
 page and to read its text, median of 3. ``--engine`` swaps the recogniser (the parse is the same):
 ``rapidocr-v4`` (PP-OCRv4 of the older rapidocr_onnxruntime wheel) and ``tesseract``
@@ -182,14 +182,14 @@ def _share(values: list[bool]) -> str:
     return f"{100 * np.mean(values):.1f}%" if values else "-"
 
 
-def real(engine: str) -> None:
+def real(engine: str, names: list[str]) -> None:
     folder = SHARED / "images" / "ecg-image-kit_real_samples"
     if not folder.is_dir():
         print(f"no {folder}: the shared data is not here")
         return
     print("\nreal scans and photos with printed text read (compare with the image)")
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+        if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp") or names and path.name not in names:
             continue
         image = cv2.imread(str(path))
         if image is None:
@@ -240,7 +240,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=15)
     parser.add_argument("--levels", default="clean,scan,photo")
     parser.add_argument("--engine", default="rapidocr", choices=("rapidocr", "rapidocr-v4", "tesseract"))
-    parser.add_argument("--real", action="store_true")
+    parser.add_argument("--real", nargs="?", const="", default=None,
+                        help="the real samples (all, or these comma-separated file names)")
     parser.add_argument("--speed", action="store_true")
     args = parser.parse_args()
     if args.engine == "rapidocr-v4":
@@ -248,8 +249,8 @@ def main() -> None:
     records = load_records(args.records)
     if args.records:
         generated(records, [lv for lv in args.levels.split(",") if lv], args.engine)
-    if args.real:
-        real(args.engine)
+    if args.real is not None:
+        real(args.engine, [n for n in args.real.split(",") if n])
     if args.speed:
         speed(records)
 
