@@ -54,13 +54,13 @@ PATIENT = ("patient_id", "birth_date", "age", "sex", "acquisition time", "name")
 def _rapidocr_v4():
     """PP-OCRv4 (the rapidocr_onnxruntime wheel's models) run by the same rapidocr 3 engine."""
     import rapidocr_onnxruntime
-    from rapidocr import RapidOCR
+    from rapidocr import OCRVersion, RapidOCR
 
     models = Path(rapidocr_onnxruntime.__file__).parent / "models"
     engine = RapidOCR(params={
         "Global.log_level": "error", "Global.use_cls": False, "Global.max_side_len": 4400,
-        "Det.model_path": str(models / "ch_PP-OCRv4_det_infer.onnx"), "Det.ocr_version": "PP-OCRv4",
-        "Rec.model_path": str(models / "ch_PP-OCRv4_rec_infer.onnx"), "Rec.ocr_version": "PP-OCRv4",
+        "Det.model_path": str(models / "ch_PP-OCRv4_det_infer.onnx"), "Det.ocr_version": OCRVersion.PPOCRV4,
+        "Rec.model_path": str(models / "ch_PP-OCRv4_rec_infer.onnx"), "Rec.ocr_version": OCRVersion.PPOCRV4,
         "Det.limit_type": "max", "Det.limit_side_len": page_text.DETECT_SIDE_PX})
     page_text._Engine._instance = engine
 

@@ -327,7 +327,8 @@ def rows_of(boxes: list[TextBox]) -> list[_Row]:
 _NUM = r"(\*|[-\u2212]?\d{1,4})"
 _POS = r"(\*|\d{1,4})"
 #: a duration or rate the device left blank or starred: the label followed by its unit alone
-_OPT = r"(\*|\d{1,4}|(?=\s+(?:ms|bpm)\b))"
+#: (a star photographed or faxed is often read as another small mark: ' ` " ^ . ,)
+_OPT = r"(\*|\d{1,4}|[*'`\"^.,\u00b0]{1,3}(?=\s*(?:ms|bpm)\b)|(?=\s+(?:ms|bpm)\b))"
 _SEP = r"\s*[:=]?\s*"
 #: between two numbers of a column: a space, or none before a minus sign ("48-21" is 48, -21)
 _GAP = r"(?:\s+|(?=[-\u2212]))"
@@ -443,7 +444,7 @@ def _measurements(row: _Row, out: _Parsed) -> None:
 
 def _value(text: str, name: str) -> float | None | bool:
     """The number, None for "*" (not measured), False when implausible."""
-    if text in ("*", ""):
+    if not any(c.isdigit() for c in text):
         return None
     value = float(text.replace("\u2212", "-"))
     lo, hi = PLAUSIBLE[name]
