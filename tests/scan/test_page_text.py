@@ -202,6 +202,8 @@ def test_images_written_have_the_name_blacked_out_unless_identity_is_kept(photog
     ("ecg00025.jpg", 82, 160, 92, (392, 457), (52, -41, 23),
      ("*** Poor data quality, interpretation may be adversely affected", "Normal sinus rhythm",
       "Left axis deviation", "Nonspecific ST and T wave abnormality", "Abnormal ECG")),
+    ("ecg00053.png", 61, 146, 128, (490, 493), (67, 44, 68),
+     ("Atrial-sensed ventricular-paced rhythm", "Abnormal ECG", "No previous ECGs available")),
 ])
 def test_real_printed_headers_are_read(name, rate, pr, qrs, qt_qtc, axes, statements):
     path = shared_path("images", "ecg-image-kit_real_samples", name)

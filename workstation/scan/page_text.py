@@ -370,7 +370,8 @@ _SEX = r"\b(?:sex\s*:?\s*([mf])\b|(male|female))"
 _NOT_STATEMENT = re.compile(
     r"mm/s|mm/mv|\bhz\b|\bkg\b|\bcm\b|^(i|ii|iii|avr|avl|avf|v[1-6])$|^(ms|bpm|deg|mv)$|"
     r"^(vent\.? rate|pr interval|qrs duration|qt/qtc|p-r-t axes)$|"
-    r"\b(technician|referred|room|location|order|page|confirmed|unconfirmed|reviewed|ward)\b|"
+    r"\b(technician|referred|room|location|loc|order|page|confirmed|unconfirmed|reviewed|ward|"
+    r"operator|physician|department|dept|bed|indication|test ind|under \d+)\b|:\s*$|"
     r"\b(filter|speed|gain|version|device)\b", re.IGNORECASE)
 #: Words of device statements: a misread word this close to one of them is corrected
 #: ("Abnommal" -> "Abnormal") before the statement is matched to a meaning.
