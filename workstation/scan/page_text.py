@@ -38,9 +38,10 @@ from workstation.core.record import (PRINTED_PROGRAM, DeviceMeasurement, DeviceR
 READ_SIDE_PX = 2200
 #: Text detection runs on the page reduced to this longer side (recognition on the full
 #: scaled page): detection is most of the time, and finds header text of a 150-300 dpi page
-#: at this size. A smaller page (a 72-dpi fax or screenshot) is detected at up to
-#: :data:`DETECT_ENLARGE` times its own size, where its closely spaced lines stay apart.
-DETECT_SIDE_PX = 960
+#: at this size. A page under :data:`SMALL_PAGE_PX` (a 72-120 dpi fax or screenshot) is
+#: detected at :data:`DETECT_ENLARGE` times its own size, where its close lines stay apart.
+DETECT_SIDE_PX = 1280
+SMALL_PAGE_PX = 1400
 DETECT_ENLARGE = 1.8
 #: Boxes the recogniser reads below this confidence are dropped.
 MIN_SCORE = 0.5
@@ -174,7 +175,8 @@ def read_boxes(image: np.ndarray) -> list[TextBox]:
     scaled = cv2.resize(image, None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
     light = scaled.max(axis=2) if scaled.ndim == 3 else scaled
-    detect = int(min(READ_SIDE_PX, max(DETECT_SIDE_PX, DETECT_ENLARGE * max(image.shape[:2]))))
+    side = max(image.shape[:2])
+    detect = int(min(READ_SIDE_PX, DETECT_ENLARGE * side)) if side < SMALL_PAGE_PX else DETECT_SIDE_PX
     engine = _Engine.get()
     with _Engine._lock:
         _detector(engine).limit_side_len = detect  # read by the detector on every call
@@ -536,7 +538,7 @@ def _iso(text: str) -> str:
 
 def _statements(row: _Row, out: _Parsed) -> None:
     for b, (start, stop) in zip(row.boxes, row.spans):
-        rest = _untaken(row, start, stop).strip(" ,;")
+        rest = re.sub(r"^[^\w*(]+", "", _untaken(row, start, stop)).strip(" ,;")  # a speck before it
         words = re.findall(r"[A-Za-z]{3,}", rest)
         if len(rest) < 6 or len(words) < 2 and len(rest) < 10 or _NOT_STATEMENT.search(rest):
             continue
