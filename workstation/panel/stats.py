@@ -6,9 +6,12 @@
   1971;76:378-382); its 95 % interval by bootstrap over subjects (statsmodels gives none).
 * Krippendorff's alpha (nominal, missing ratings allowed): the ``krippendorff`` package
   (Krippendorff, Content Analysis, 2004); 95 % interval by bootstrap over units.
-* Intraclass correlation: ``pingouin.intraclass_corr`` (Shrout & Fleiss, Psychol Bull
-  1979;86:420-428); we report ICC(2,1), two-way random effects, absolute agreement, single
-  rater, with its F-based 95 % interval.
+* Intraclass correlation ICC(2,1), two-way random effects, absolute agreement, single rater
+  (Shrout & Fleiss, Psychol Bull 1979;86:420-428), from the two-way ANOVA mean squares, with the
+  F-based 95 % interval of McGraw & Wong (Psychol Methods 1996;1:30-46; F quantiles from
+  ``scipy.stats.f``). The tests check it against ``pingouin.intraclass_corr`` and the published
+  table; it is computed here because that package would bring plotting and machine-learning
+  libraries into the desktop app for one formula.
 * Bland-Altman bias and 95 % limits of agreement (Bland & Altman, Lancet 1986;i:307-310).
 
 Each returns a frozen result with NaN where the statistic is undefined (one category only,
@@ -136,25 +139,47 @@ def krippendorff_alpha(reliability: np.ndarray) -> Estimate:
 
 def icc(ratings: np.ndarray) -> Estimate:
     """ICC(2,1) of ``ratings`` (subjects x raters, complete rows only are used)."""
-    import pandas as pd
-    import pingouin
-
     data = np.asarray(ratings, dtype=float)
     data = data[~np.isnan(data).any(axis=1)]
     if data.shape[0] < 3 or data.shape[1] < 2 or np.ptp(data) == 0:
         return Estimate(NAN, NAN, NAN, int(data.shape[0]))
-    subjects, raters = np.meshgrid(np.arange(data.shape[0]), np.arange(data.shape[1]),
-                                   indexing="ij")
-    long = pd.DataFrame({"subject": subjects.ravel(), "rater": raters.ravel(),
-                         "rating": data.ravel()})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pandas/pingouin internals on tiny tables
-        table = pingouin.intraclass_corr(long, targets="subject", raters="rater",
-                                         ratings="rating")
-    types = table.set_index("Type")
-    row = types.loc["ICC(A,1)" if "ICC(A,1)" in types.index else "ICC2"]  # pingouin >= 0.7 names
-    low, high = row["CI95"]
-    return Estimate(float(row["ICC"]), float(low), float(high), int(data.shape[0]))
+    n, k = data.shape
+    msr, msc, mse = _two_way_mean_squares(data)
+    denominator = msr + (k - 1) * mse + k * (msc - mse) / n
+    if denominator == 0:
+        return Estimate(NAN, NAN, NAN, n)
+    value = (msr - mse) / denominator
+    low, high = _icc_a1_interval(value, msr, msc, mse, n, k)
+    return Estimate(float(value), low, high, n)
+
+
+def _two_way_mean_squares(data: np.ndarray) -> tuple[float, float, float]:
+    """Rows (subjects), columns (raters) and residual mean squares of a complete table."""
+    n, k = data.shape
+    grand = data.mean()
+    ss_rows = k * float(np.sum((data.mean(axis=1) - grand) ** 2))
+    ss_cols = n * float(np.sum((data.mean(axis=0) - grand) ** 2))
+    ss_error = float(np.sum((data - grand) ** 2)) - ss_rows - ss_cols
+    return ss_rows / (n - 1), ss_cols / (k - 1), ss_error / ((n - 1) * (k - 1))
+
+
+def _icc_a1_interval(value: float, msr: float, msc: float, mse: float, n: int,
+                     k: int) -> tuple[float, float]:
+    """95 % interval of ICC(A,1) (McGraw & Wong 1996, Table 7, case 2A)."""
+    from scipy.stats import f
+
+    if mse <= 0:
+        return NAN, NAN
+    fj = msc / mse
+    a = k * value * fj + n * (1 + (k - 1) * value) - k * value
+    b = n * (1 + (k - 1) * value) - k * value
+    dof = ((k - 1) * (n - 1) * a ** 2) / ((n - 1) * k ** 2 * value ** 2 * fj ** 2 + b ** 2)
+    f_low = f.ppf(0.975, n - 1, dof)
+    f_high = f.ppf(0.975, dof, n - 1)
+    spread = k * msc + (k * n - k - n) * mse
+    low = n * (msr - f_low * mse) / (f_low * spread + n * msr)
+    high = n * (f_high * msr - mse) / (spread + n * f_high * msr)
+    return float(low), float(high)
 
 
 def bland_altman(a: Sequence[float], b: Sequence[float]) -> BlandAltman:
