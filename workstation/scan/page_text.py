@@ -204,9 +204,77 @@ def read_page_text(image: np.ndarray) -> PageText:
     start = time.perf_counter()
     boxes = read_boxes(image)
     parsed = parse(boxes)
+    regions = unread_values(boxes, parsed)
+    if regions:  # a second look, closer, where a label's values were missed
+        boxes = reread(image, boxes, regions)
+        parsed = parse(boxes)
     return PageText(parsed.boxes, parsed.measurements, parsed.not_measured, parsed.statements,
                     parsed.patient, parsed.acquired, parsed.fields,
                     round(time.perf_counter() - start, 3))
+
+
+#: A box that is only a measurement's label, with the names it prints.
+_LABELS = ((re.compile(r"^vent\.?\s*rate$", re.I), ("Ventricular rate",)),
+           (re.compile(r"^pr\s*interval$", re.I), ("PR",)),
+           (re.compile(r"^qrs\s*duration$", re.I), ("QRS",)),
+           (re.compile(r"^qt\s*/\s*qtc$", re.I), ("QT", "QTc")),
+           (re.compile(r"^p-r-t\s*axes$", re.I), ("P axis", "QRS axis", "T axis")))
+#: Enlargement of the second look at a row whose values were missed.
+REREAD_SCALE = 2.0
+
+
+def unread_values(boxes: list[TextBox], text: PageText) -> list[Box]:
+    """Where a label stands alone in a column of labels with (some of) its values unread: from
+    the label's right end to the next statement-like box of its row (at most five label widths
+    further), over the row's height."""
+    read = {m.name for m in text.measurements} | set(text.not_measured)
+    regions = []
+    for row in rows_of(list(boxes)):
+        for k, b in enumerate(row.boxes):
+            names = next((n for pattern, n in _LABELS if pattern.match(b.text)), None)
+            if names is None or all(n in read for n in names):
+                continue
+            x0, y0, x1, y1 = b.box
+            right = x1 + 5 * (x1 - x0)
+            for other in row.boxes[k + 1:]:
+                if len(other.text) >= 8:
+                    right = min(right, other.box[0] - 1)
+                    break
+            margin = (y1 - y0) // 3
+            regions.append((x1 + 1, y0 - margin, right, y1 + margin))
+    return regions
+
+
+def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[TextBox]:
+    """``boxes`` with those inside each region replaced by what reading the region alone,
+    enlarged :data:`REREAD_SCALE` times, finds."""
+    kept = [b for b in boxes if not any(_inside(b.box, r) for r in regions)]
+    engine = _Engine.get()
+    for x0, y0, x1, y1 in regions:
+        x0, y0 = max(0, x0), max(0, y0)
+        crop = image[y0:y1, x0:x1]
+        if crop.size == 0:
+            continue
+        scale = REREAD_SCALE * READ_SIDE_PX / max(image.shape[:2])
+        big = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        light = big.max(axis=2) if big.ndim == 3 else big
+        pad = cv2.copyMakeBorder(light, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=255)
+        with _Engine._lock:
+            _detector(engine).limit_side_len = max(pad.shape[:2])
+            result = engine(cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR))
+        if result.boxes is None:
+            continue
+        for quad, text, score in zip(result.boxes, result.txts, result.scores):
+            quad = (np.asarray(quad, np.float64) - 16) / scale
+            kept.append(TextBox(str(text).strip(), float(score),
+                                (x0 + int(quad[:, 0].min()), y0 + int(quad[:, 1].min()),
+                                 x0 + int(np.ceil(quad[:, 0].max())), y0 + int(np.ceil(quad[:, 1].max())))))
+    return [b for b in kept if b.text]
+
+
+def _inside(box: Box, region: Box) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
 
 
 def with_page_text(record: ECGRecord, text: PageText) -> ECGRecord:
