@@ -106,8 +106,12 @@ def read(image: np.ndarray, engine: str, level: str | None = None):
     """What ``engine`` reads on ``image``, and the wall time (the CPU time, all threads
     together, is kept by level: on a shared machine it is the steadier figure)."""
     start, cpu = time.perf_counter(), time.process_time()
-    boxes = _tesseract_boxes(image) if engine == "tesseract" else page_text.read_boxes(image)
-    text = parse(boxes)
+    if engine == "tesseract":
+        boxes = _tesseract_boxes(image)
+        text = parse(boxes)
+    else:  # the workstation's own path, with its second look at rows whose values were missed
+        text = page_text.read_page_text(image)
+        boxes = list(text.boxes)
     if level:
         CPU_SECONDS[level].append(time.process_time() - cpu)
     return text, boxes, time.perf_counter() - start
