@@ -258,7 +258,7 @@ def main() -> None:
     if args.real is not None:
         real(args.engine, [n for n in args.real.split(",") if n])
     if args.speed:
-        speed(records)
+        speed(records or load_records(1))
 
 
 if __name__ == "__main__":
