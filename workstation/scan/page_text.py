@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import os
 import re
 import threading
 import time
@@ -161,6 +162,8 @@ def _create_engine():
         "Global.max_side_len": 2 * READ_SIDE_PX,
         "Det.model_path": str(folder / DETECTION_MODEL), "Rec.model_path": str(folder / RECOGNITION_MODEL),
         "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE_PX,
+        # every core (rapidocr's default leaves ONNX Runtime's own choice, one thread here)
+        "EngineConfig.onnxruntime.intra_op_num_threads": os.cpu_count() or 1,
     })
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     return engine
