@@ -19,7 +19,7 @@ from workstation.cli import cli
 from workstation.io import read_ecg
 from workstation.scan.page_text import (TextBox, correct, page_image, parse, read_boxes,
                                         read_page_text)
-from workstation.scan.synth import Header, make_header, render
+from workstation.scan.synth import Header, degrade, make_header, render
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -130,13 +130,13 @@ def test_identifying_boxes_cover_the_printed_name_id_and_birth_date(printed_page
 
 @pytest.fixture(scope="module")
 def photographed(ludb_record, tmp_path_factory):
-    """The issue's case: a page printed with "Vent. rate 47 BPM" and an A-V block statement."""
+    """A phone photo of a page printed with "Vent. rate 47 BPM" and an A-V block statement."""
     header = make_header(ludb_record, seed=7, vendor="ge", font="sans")
     header = dataclasses.replace(header, measurements=tuple(
         (name, 47.0 if name == "Ventricular rate" else value) for name, value in header.measurements),
         statements=("Sinus rhythm with 2nd degree A-V block", "Abnormal ECG"))
     path = tmp_path_factory.mktemp("page") / "photographed.png"
-    cv2.imwrite(str(path), render(ludb_record, dpi=200, header=header).image)
+    cv2.imwrite(str(path), degrade(render(ludb_record, dpi=200, header=header), "photo", seed=3).image)
     return header, path, read_ecg(path)
 
 
