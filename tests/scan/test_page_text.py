@@ -259,3 +259,18 @@ def test_the_report_shows_the_printed_values_and_a_blacked_out_thumbnail(qapp, p
     for bx0, by0, bx1, by1 in record.digitisation.identity_boxes:
         cx, cy = x0 + k * (bx0 + bx1) / 2, y0 + k * (by0 + by1) / 2
         assert image[int(cy) - 1:int(cy) + 2, int(cx) - 1:int(cx) + 2].mean() < 60  # blacked out
+
+
+def test_findings_show_the_printed_values_and_statements_beside_ours(qtbot, photographed):
+    from workstation.ui.findings_panel import FindingsPanel
+
+    _, _, record = photographed
+    panel = FindingsPanel()
+    qtbot.addWidget(panel)
+    panel.show_analysis(analyze(record, None), printed=record.device_report.read_from_image)
+    assert panel.table.horizontalHeaderItem(3).text() == "Printed (diff)"
+    cells = [panel.table.item(r, 3).text() for r in range(panel.table.rowCount()) if panel.table.item(r, 3)]
+    assert any(c.startswith("47") for c in cells), cells
+    statements = [panel.device.item(i).text() for i in range(panel.device.count())]
+    assert any("2nd degree A-V block" in s for s in statements)
+    assert panel.device_label.text().startswith("Printed statements")
