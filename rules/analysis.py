@@ -15,7 +15,8 @@ from rules.beats import Beat
 from rules.calibration import Calibration, load_calibration
 from rules.confidence import Confidence, record_confidence
 from rules.coverage import not_assessed, plain
-from rules.device import Concordance, MeasurementPair, compare_measurements, concordance, critical_urgency
+from rules.device import (Concordance, MeasurementPair, checked_page, compare_measurements, concordance,
+                          critical_urgency)
 from rules.flag import Check, Flag
 from rules.global_rules import GLOBAL_RULES, RuleContext
 from rules.lead_rules import LEAD_RULES
@@ -50,6 +51,10 @@ class Analysis:
     #: the device's statements against our flags, and its measurements beside ours
     device_concordance: tuple[Concordance, ...] = ()
     device_measurements: tuple[MeasurementPair, ...] = ()
+    #: a digitised page's quality and its reasons, with those of its digitised measurements
+    #: against the ones printed on it (:func:`rules.device.checked_page`); None for a file
+    page_quality: float | None = None
+    page_reasons: tuple[str, ...] = ()
 
 
 def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "",
@@ -85,19 +90,21 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
     device = concordance(record.device_report.statements, flags)
     routing = route(flags, confidence, ruleset, quality, not_assessed(ctx, delineation is not None),
                     critical_urgency(device))
+    pairs = compare_measurements(m, record.device_report, ruleset.device_tolerances)
+    page = None
     if record.digitisation is not None:
-        routing = _route_digitised(routing, record.digitisation)
+        page = checked_page(record.digitisation, record.device_report, pairs)
+        routing = _route_digitised(routing, page)
     text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
                      m.implausible)
-    if record.digitisation is not None:
-        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(record.digitisation)}", 1)
+    if page is not None:
+        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(page)}", 1)
     model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
     return Analysis(name or record.source.path.stem, ruleset, model,
                     (0.0, record.duration_s), duration_s or record.duration_s,
                     record.patient.sex, record.patient.age_years, quality, m,
                     tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
-                    text, device, compare_measurements(m, record.device_report,
-                                                       ruleset.device_tolerances))
+                    text, device, pairs, page.score if page else None, page.reasons if page else ())
 
 
 def _urgent_rules(ruleset: RuleSet) -> frozenset[FlagId]:

@@ -23,6 +23,7 @@ difference; a difference beyond the rule file's ``[device_comparison]`` toleranc
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -31,7 +32,7 @@ from typing import Mapping, Sequence
 from rules.flag import Flag
 from rules.measure import Measurements
 from rules.types import FlagId, QtcFormula, Triage
-from workstation.core.record import DeviceReport
+from workstation.core.record import DeviceReport, Digitisation
 
 
 class Concept(Enum):
@@ -316,3 +317,38 @@ def compare_measurements(m: Measurements, report: DeviceReport,
             pairs.append(MeasurementPair(name, unit, get(m), float(device[name]),
                                          tolerances.get(key), note))
     return tuple(pairs)
+
+
+# -- a printed page's measurements against its digitised signal ----------------------------
+
+#: A measurement of the digitised signal this far from the one printed on the same page says
+#: that the page was misread (a wrong speed or scale, a lost or an extra beat), since both
+#: come from the same recording: twice the device tolerance of IEC 60601-2-25 for intervals
+#: (PR, QRS 10 ms; QT 25 ms) and 10 bpm for the rate (one beat in a 6 s window at 60 bpm).
+PRINTED_LIMITS = {"Ventricular rate": 10.0, "PR": 20.0, "QRS": 20.0, "QT": 50.0, "QTc": 50.0}
+#: Each such disagreement multiplies the page's quality by this: one brings a good page
+#: (0.9) below the review threshold (0.6).
+PRINTED_PENALTY = 0.6
+_LABELS = {"Ventricular rate": "rate"}
+
+
+def printed_disagreements(pairs: Sequence[MeasurementPair]) -> tuple[str, ...]:
+    """The reasons, one per measurement whose digitised value is beyond
+    :data:`PRINTED_LIMITS` of the value printed on the page ("digitised rate 49 bpm,
+    printed 59")."""
+    return tuple(f"digitised {_LABELS.get(p.name, p.name)} {p.ours:.0f} {p.unit}, printed {p.device:.0f}"
+                 for p in pairs if p.name in PRINTED_LIMITS and p.difference is not None
+                 and abs(p.difference) > PRINTED_LIMITS[p.name])
+
+
+def checked_page(digitisation: Digitisation, report: DeviceReport,
+                 pairs: Sequence[MeasurementPair]) -> Digitisation:
+    """The page's quality, lowered with the reason for every large disagreement between its
+    digitised signal and the measurements printed on it (only when they were read from it)."""
+    if not report.read_from_image:
+        return digitisation
+    reasons = printed_disagreements(pairs)
+    if not reasons:
+        return digitisation
+    score = round(digitisation.score * PRINTED_PENALTY ** len(reasons), 3)
+    return dataclasses.replace(digitisation, score=score, reasons=(*digitisation.reasons, *reasons))

@@ -103,6 +103,11 @@ class Fiducial:
     on_median: bool = False  # the position is in the median beat, not the rhythm signal
 
 
+#: :attr:`DeviceReport.program` of measurements and statements read off a printed page (a
+#: scan, photo or PDF) rather than taken from a device's file.
+PRINTED_PROGRAM = "printed on the page (read from the image)"
+
+
 @dataclass(frozen=True)
 class DeviceReport:
     """What the recording device concluded: measurements, statements and fiducials."""
@@ -115,6 +120,11 @@ class DeviceReport:
     @property
     def is_empty(self) -> bool:
         return not (self.measurements or self.statements or self.fiducials)
+
+    @property
+    def read_from_image(self) -> bool:
+        """The measurements and statements were read off a printed page (OCR), not a file."""
+        return self.program == PRINTED_PROGRAM
 
     def measurement(self, name: str) -> DeviceMeasurement | None:
         return next((m for m in self.measurements if m.name == name), None)
@@ -168,6 +178,14 @@ class Digitisation:
     lead_scores: tuple[tuple[str, float], ...]
     layout: str  # "3x4+rhythm", "6x2", "12x1", ...
     calibration: tuple[tuple[str, float | bool], ...]  # px/mm on x and y, gain, speed, ...
+    #: the recogniser's confidence (0..1) for each field read from the page's printed text:
+    #: a measurement's name ("Ventricular rate", "PR", ...), "statement 1", ..., "name",
+    #: "patient_id", "birth_date", "age", "sex", "acquisition time" (the values themselves are
+    #: in the record's device report, patient and acquisition)
+    printed: tuple[tuple[str, float], ...] = ()
+    #: where the patient's name, id and birth date are printed on the page: (x0, y0, x1, y1)
+    #: pixels of page ``page`` of ``image``, blacked out in every image written of it
+    identity_boxes: tuple[tuple[int, int, int, int], ...] = ()
 
 
 @dataclass(eq=False)

@@ -30,7 +30,8 @@ def run_self_test(echo: Callable[[str], None] = click.echo) -> int:
                  ("delineate (shipped model)", lambda: _delineate(state)),
                  ("evaluate the rules", lambda: _rules(state)),
                  ("write the PDF report", lambda: _report(state, out)),
-                 ("export HL7 v2, FHIR, DICOM, aECG", lambda: _exports(state, out))]
+                 ("export HL7 v2, FHIR, DICOM, aECG", lambda: _exports(state, out)),
+                 ("read a printed page's text (OCR)", _page_text)]
         for name, step in steps:
             start = time.perf_counter()
             try:
@@ -42,6 +43,23 @@ def run_self_test(echo: Callable[[str], None] = click.echo) -> int:
             echo(f"ok   {name} ({time.perf_counter() - start:.1f} s): {detail}")
     echo("self-test passed")
     return 0
+
+
+def _page_text() -> str:
+    """The OCR networks are bundled and read a printed device line."""
+    import cv2
+    import numpy as np
+
+    from workstation.scan.page_text import read_page_text
+
+    page = np.full((120, 900, 3), 255, np.uint8)
+    cv2.putText(page, "Vent. rate   47   BPM     Sinus rhythm", (20, 70), cv2.FONT_HERSHEY_SIMPLEX,
+                1.0, (20, 20, 20), 2, cv2.LINE_AA)
+    text = read_page_text(page)
+    rate = text.device_report.measurement("Ventricular rate")
+    if rate is None or rate.value != 47 or "Sinus rhythm" not in text.statements:
+        raise RuntimeError(f"read {[b.text for b in text.boxes]} from 'Vent. rate 47 BPM Sinus rhythm'")
+    return f"rate {rate.value:.0f} bpm and '{text.statements[0]}' read in {text.seconds:.1f} s"
 
 
 def _read(state: dict) -> str:

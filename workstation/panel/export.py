@@ -62,6 +62,20 @@ class Format(Enum):
     ARRAYS = "arrays"
 
 
+def _write_page(record: ECGRecord, folder: Path, stem: str, deidentify: bool) -> None:
+    """A record digitised from a paper ECG keeps its page beside the signal (a digitiser's
+    training pair), the patient's printed name, id and birth date blacked out unless
+    identity is kept."""
+    if record.digitisation is None:
+        return
+    import cv2
+
+    from workstation.scan.page_text import page_image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(folder / f"{stem}.png"), page_image(record, keep_identity=not deidentify))
+
+
 @dataclass
 class ExportSummary:
     """What an export wrote and what it could not."""
@@ -295,6 +309,7 @@ def _export_record(store: AnnotationStore, info: RecordInfo, by_source: dict, ch
         first = next(iter(states.values()))
         _write_signals(record, out / "wfdb", stem, [] if several else header_comments(first),
                        deidentify)
+        _write_page(record, out / "images", stem, deidentify)
         for name, state in states.items():
             folder = out / "wfdb" / (name.replace("/", "_") if several else "")
             delineation = Delineation(state.fs, state.lead_names,

@@ -20,12 +20,19 @@ EXIT_BAD_INPUT = 2
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder for STEM.hea/.dat and STEM.json (created if absent).")
 @click.option("--overlay", is_flag=True, help="Also write STEM.overlay.png: the traced lines over the page.")
-def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool) -> None:
+@click.option("--page-image", is_flag=True,
+              help="Also write STEM.page.png: the page itself (a dataset pairs it with the signal).")
+@click.option("--keep-identity", is_flag=True,
+              help="Keep the patient's printed name, id and birth date: in the images (blacked out "
+                   "otherwise) and the WFDB header (left out otherwise).")
+def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool, page_image: bool,
+                 keep_identity: bool) -> None:
     """Digitise paper ECG IMAGES (PNG, JPEG, TIFF, BMP, PDF, DICOM image) into WFDB records.
 
     Each page becomes STEM.hea/.dat (the 12 standard leads at 500 Hz where the layout has them,
     each segment at its true time, NaN elsewhere) and STEM.json (quality score and reasons,
-    layout, calibration). Pages after the first are written as STEM_p2, STEM_p3, ...
+    layout, calibration, and what the page's printed text says: the device's measurements and
+    statements with a confidence each). Pages after the first are written as STEM_p2, STEM_p3, ...
     """
     import cv2
 
@@ -33,6 +40,7 @@ def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool) -> None
     from workstation.scan.digitize import digitize
     from workstation.scan.ingest import load_pages
     from workstation.scan.overlay import draw_overlay
+    from workstation.scan.page_text import read_page_text, redact, redacted, with_page_text
     from workstation.scan.record import to_record
 
     failed = False
@@ -48,13 +56,20 @@ def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool) -> None
             stem = path.stem if index == 0 else f"{path.stem}_p{index + 1}"
             try:
                 result = digitize(page)
-                summary = _summary(result, path, index)
+                text = read_page_text(page)
+                summary = _summary(result, path, index) | {"printed": _printed(text)}
                 out_dir.mkdir(parents=True, exist_ok=True)
                 if result.traces:
-                    wfdb_io.write(to_record(result, path, index, data), out_dir, stem)
+                    record = with_page_text(to_record(result, path, index, data), text)
+                    wfdb_io.write(record, out_dir, stem, keep_identity=keep_identity)
                 (out_dir / f"{stem}.json").write_text(json.dumps(summary, indent=2) + "\n")
-                if overlay:
-                    cv2.imwrite(str(out_dir / f"{stem}.overlay.png"), draw_overlay(result))
+                if page_image:
+                    shown = page if keep_identity else redact(page, text.identity_boxes)
+                    cv2.imwrite(str(out_dir / f"{stem}.page.png"), shown)
+                if overlay:  # drawn on the straightened page: its text is found again there
+                    base = result.image if keep_identity else redacted(result.image)
+                    cv2.imwrite(str(out_dir / f"{stem}.overlay.png"),
+                                draw_overlay(dataclasses.replace(result, image=base)))
             except Exception as exc:  # noqa: BLE001
                 click.echo(f"error: {path}: page {index + 1}: {_describe(exc)}", err=True)
                 failed = True
@@ -135,6 +150,22 @@ def _summary(result, path: Path, page: int) -> dict:
         "leads": [{"lead": t.lead, "start_s": t.start / result.fs, "stop_s": t.stop / result.fs,
                    "quality": t.score, "reasons": list(t.reasons)} for t in result.traces],
         "fs": result.fs,
+    }
+
+
+def _printed(text) -> dict:  # noqa: ANN001 - workstation.scan.page_text.PageText
+    """What the page's printed text says, without the patient's fields."""
+    confidence = dict(text.confidences)
+    return {
+        "measurements": [{"name": m.name, "value": m.value, "unit": m.unit,
+                          "confidence": confidence.get(m.name)} for m in text.measurements],
+        "not_measured": list(text.not_measured),
+        "statements": [{"text": s, "confidence": confidence.get(f"statement {k + 1}")}
+                       for k, s in enumerate(text.statements)],
+        "acquired": text.acquired.isoformat() if text.acquired else None,
+        "patient_fields_read": sorted(n for n in confidence if n in ("name", "patient_id", "birth_date",
+                                                                     "age", "sex")),
+        "seconds": text.seconds,
     }
 
 

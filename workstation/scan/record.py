@@ -8,6 +8,7 @@ read as the page that digitises best, unless a page is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from workstation.core.record import Digitisation, ECGRecord, Lead, SourceInfo
@@ -18,8 +19,10 @@ FORMAT_NAME = "ECG image (digitised)"
 
 
 def read_image_record(path: Path, page: int | None = None,
-                      adjustments: Adjustments = Adjustments()) -> ECGRecord:
-    """Digitise ``path`` (an image, PDF or DICOM image) into a record."""
+                      adjustments: Adjustments = Adjustments(), *, read_text: bool = True) -> ECGRecord:
+    """Digitise ``path`` (an image, PDF or DICOM image) into a record; with ``read_text``, the
+    page's printed text too (:mod:`workstation.scan.page_text`): the device's measurements and
+    statements, the acquisition time and the patient header."""
     pages = load_pages(path)
     if page is not None:
         if not 0 <= page < len(pages):
@@ -28,7 +31,20 @@ def read_image_record(path: Path, page: int | None = None,
     else:
         results = {i: digitize(image, adjustments) for i, image in enumerate(pages)}
     best = max(results, key=lambda i: (bool(results[i].traces), results[i].score))
-    return to_record(results[best], path, best)
+    record = to_record(results[best], path, best)
+    return _with_text(record, pages[best]) if read_text else record
+
+
+def _with_text(record: ECGRecord, image) -> ECGRecord:
+    """The record with its page's printed text; without it (and the reason in the comments)
+    when the text cannot be read: the traces never depend on it."""
+    from workstation.scan.page_text import read_page_text, with_page_text
+
+    try:
+        return with_page_text(record, read_page_text(image))
+    except Exception as exc:  # noqa: BLE001 - the OCR engine missing or failing
+        return dataclasses.replace(record, comments=(*record.comments, f"page text not read ({exc})"),
+                                   _cache=record._cache)
 
 
 def to_record(result: Digitised, path: Path, page: int = 0, image: bytes | None = None) -> ECGRecord:

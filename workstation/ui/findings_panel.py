@@ -105,8 +105,10 @@ class FindingsPanel(QtWidgets.QDockWidget):
         self.setWidget(scroll)
         self.show_analysis(None)
 
-    def show_analysis(self, analysis: Analysis | None, *, pending: str = "") -> None:
-        """Show ``analysis``; with None, say what is happening (``pending``) instead."""
+    def show_analysis(self, analysis: Analysis | None, *, pending: str = "",
+                      printed: bool = False) -> None:
+        """Show ``analysis``; with None, say what is happening (``pending``) instead.
+        ``printed``: the device's values and statements were read off a printed page."""
         self.analysis = analysis
         self.flags.clear()
         self.device.clear()
@@ -140,6 +142,7 @@ class FindingsPanel(QtWidgets.QDockWidget):
             self.device.addItem(_concordance_item(row))
         self.device.setVisible(bool(analysis.device_concordance))
         self.device_label.setVisible(bool(analysis.device_concordance))
+        self._name_device_source(printed)
         for flag in analysis.flags:
             self.flags.addItem(_flag_item(flag))
         if not analysis.flags:
@@ -148,6 +151,13 @@ class FindingsPanel(QtWidgets.QDockWidget):
         if text.startswith(DISCLAIMER):
             text = text[len(DISCLAIMER):].lstrip(" .:-")
         self.narrative.setText(f"<b>{DISCLAIMER}.</b> {text}")
+
+    def _name_device_source(self, printed: bool) -> None:
+        """The device's column and statements say when they were read off the printed page."""
+        header = "Printed (diff)" if printed else "Device (diff)"
+        self.table.setHorizontalHeaderItem(3, QtWidgets.QTableWidgetItem(header))
+        self.device_label.setText("Printed statements (read from the image)" if printed
+                                  else "Device statements")
 
     def select_flag(self, row: int) -> None:
         self.flags.setCurrentRow(row)

@@ -223,7 +223,7 @@ class RecordSession(QtCore.QObject):
     def _on_analysed(self, record: ECGRecord, analysis: Analysis, seconds: float) -> None:
         if record is self.record:
             self.analysis = analysis
-            self.findings.show_analysis(analysis)
+            self.findings.show_analysis(analysis, printed=record.device_report.read_from_image)
 
     def _on_analysis_failed(self, record: ECGRecord, message: str) -> None:
         if record is self.record:

@@ -126,9 +126,41 @@ def render(case: Case, device: QtGui.QPagedPaintDevice) -> None:
         layout = report_layout(case)
         _header(page, case)
         _grid_and_traces(page, case, layout)
-        _findings(page, case, GRID_TOP_MM + layout.height_mm + 2.0)
+        top = GRID_TOP_MM + layout.height_mm + 2.0
+        shown = _page_thumbnail(page, case, top)
+        _findings(page, case, top, PAGE_W_MM - 2 * MARGIN_MM - shown)
     finally:
         painter.end()
+
+
+#: Width (mm) of the thumbnail of the page a digitised record was read from.
+THUMBNAIL_MM = 62.0
+
+
+def _page_thumbnail(page: "_Page", case: Case, top: float) -> float:
+    """The paper ECG a digitised record was read from, small, at the right of the findings,
+    with the patient's printed name, id and birth date always blacked out; the width it takes
+    (0 for a record from a file)."""
+    from workstation.scan.page_text import page_image
+
+    if case.record.digitisation is None:
+        return 0.0
+    image = page_image(case.record)
+    height, width = image.shape[:2]
+    x, y, w, h = thumbnail_rect(top, width, height)
+    if w < 20.0:
+        return 0.0
+    rgb = np.ascontiguousarray(image[..., ::-1])
+    qimage = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888)
+    page.painter.drawImage(page.rect(x, y, w, h), qimage)
+    return w + 2.0
+
+
+def thumbnail_rect(top: float, width_px: int, height_px: int) -> tuple[float, float, float, float]:
+    """Where (mm: x, y, width, height) a page of this size is drawn below ``top``."""
+    bottom = PAGE_H_MM - MARGIN_MM - 5.0
+    w = min(THUMBNAIL_MM, (bottom - top - 3.0) * width_px / height_px)
+    return PAGE_W_MM - MARGIN_MM - w, top + 3.0, w, w * height_px / width_px
 
 
 class _Page:
@@ -272,6 +304,29 @@ def _device_summary(a) -> str:  # noqa: ANN001 - rules.analysis.Analysis
     return "; ".join(parts)
 
 
+def _printed_lines(case: Case) -> list[tuple[str, str, str]]:
+    """What the page's printed text says, beside ours: the device's measurements and its
+    statements, read off the image (only for a digitised page that had them)."""
+    report, a = case.record.device_report, case.analysis
+    if not report.read_from_image:
+        return []
+    values = []
+    for p in a.device_measurements:
+        ours = "" if p.ours is None else f" (ours {p.ours:.0f})"
+        values.append(f"{p.name} {p.device:.0f} {p.unit}{ours}")
+    statements = [f"{c.statement} ({c.agreement.value.replace('_', ' ')})"
+                  for c in a.device_concordance if c.statement]
+    lines = []
+    if values:
+        lines.append(("Printed values", ", ".join(values), theme.INK))
+    if statements:
+        lines.append(("Printed statements", "; ".join(statements), theme.INK))
+    if a.page_reasons and any(r.startswith("digitised ") for r in a.page_reasons):
+        lines.append(("Page vs printed", "; ".join(r for r in a.page_reasons if r.startswith("digitised ")),
+                      "#b30000"))
+    return lines
+
+
 
 
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
@@ -292,6 +347,7 @@ def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
         ("Triage", a.routing.label.upper(), _TRIAGE_COLOURS[a.routing.triage]),
         *([("Not assessed", "; ".join(missing), "#b30000")] if missing else []),
         *([("Device", device, theme.INK)] if device else []),
+        *_printed_lines(case),
         ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
                        f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
                        f"completeness {a.confidence.completeness:.2f})", theme.INK),
@@ -349,7 +405,7 @@ def _grid(page: _Page, width: float, height: float) -> None:
     page.lines(major, page.pen(theme.GRID_MAJOR, 0.14))
 
 
-def _findings(page: _Page, case: Case, top: float) -> None:
+def _findings(page: _Page, case: Case, top: float, width: float = PAGE_W_MM - 2 * MARGIN_MM) -> None:
     a = case.analysis
     y = top + 3.0
     bottom = PAGE_H_MM - MARGIN_MM - 4.0
@@ -363,10 +419,10 @@ def _findings(page: _Page, case: Case, top: float) -> None:
                                             "workstation or the exports", size=7)
             y += 3.5
             break
-        y += page.text(MARGIN_MM, y, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, "• " +
+        y += page.text(MARGIN_MM, y, width, bottom - y, "• " +
                        flag_statement(flag), size=7, colour=_SEVERITY_COLOURS[flag.severity]) + 0.5
     if y < bottom:
-        page.text(MARGIN_MM, y + 0.5, PAGE_W_MM - 2 * MARGIN_MM, bottom - y, a.narrative,
+        page.text(MARGIN_MM, y + 0.5, width, bottom - y, a.narrative,
                   size=7, colour=theme.RULER)
     footer = (f"{case.name}  |  created {case.created.strftime('%Y-%m-%d %H:%M UTC')}  |  "
               f"{'final' if case.final else 'preliminary: not signed'}  |  {DISCLAIMER}  |  page 1/1")

@@ -88,8 +88,10 @@ class ScanDock(QtWidgets.QDockWidget):
         d = self.record.digitisation if self.record is not None else None
         if d is None or self.view is None:
             return
+        from workstation.scan.page_text import carry_page_text
+
         try:
-            corrected = self.view.record(d.image_path, d.page)
+            corrected = carry_page_text(self.record, self.view.record(d.image_path, d.page))
         except ValueError as exc:  # no trace found with these corrections
             QtWidgets.QMessageBox.warning(self, "Scan", f"{d.image_path.name}: {exc}")
             return
