@@ -168,6 +168,9 @@ class Digitisation:
     lead_scores: tuple[tuple[str, float], ...]
     layout: str  # "3x4+rhythm", "6x2", "12x1", ...
     calibration: tuple[tuple[str, float | bool], ...]  # px/mm on x and y, gain, speed, ...
+    #: per lead, 0..1, how far its beats, intervals and amplitudes can be measured (a lead can
+    #: be measurable yet reproduce the printed waveform only roughly); empty: as lead_scores
+    lead_measurable: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(eq=False)
