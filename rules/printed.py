@@ -10,7 +10,8 @@ never two beats on either side of a column's edge, whose timing is only as good 
   from them alone: one line of 10 s is the best evidence a page gives, and the strips are found
   together (they are printed on one time axis).
 * Otherwise each column's leads are found together, and the RR intervals of all the columns
-  give the rate; the irregularity compares successive intervals of one column only.
+  that another column confirms give the rate (:func:`_confirmed`); the irregularity compares
+  successive intervals of one column only.
 
 Beats are found by the plain QRS detector of :mod:`rules.fallback` (band-pass 5-15 Hz, squared
 slope summed over the stretch's leads, 100 ms integration; Pan and Tompkins 1985), with their
@@ -54,6 +55,8 @@ EDGE_MS = 100.0
 #: alone, and when the two disagree no rate is given.
 STRIP_GAP_S = 3.0
 AGREE = 0.15
+#: A column's RR interval is confirmed by another column's within this share of it.
+CONFIRM = 0.15
 
 
 def stretches(spans: Mapping[str, tuple[int, int]], n_samples: int,
@@ -147,11 +150,12 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
     strips, columns = stretches(spans, signals.shape[1], fs)
     strip_rr, strip_leads = _stretch_rr(signals, lead_names, fs, strips)
     column_rr, column_leads = _stretch_rr(signals, lead_names, fs, columns)
+    column_rr = _confirmed(column_rr)
     strip_ok = bool(strip_rr) and len(strip_rr[0]) >= 2 and strip_rr[0].max() <= STRIP_GAP_S * 1000.0
-    column_n = sum(len(r) for r in column_rr)
+    column_n = sum(int(np.isfinite(r).sum()) for r in column_rr)
     disagree = ""
     if strip_ok and column_n >= 2:
-        a, b = float(np.mean(strip_rr[0])), float(np.mean(np.concatenate(column_rr)))
+        a, b = float(np.mean(strip_rr[0])), float(np.nanmean(np.concatenate(column_rr)))
         if abs(a - b) > AGREE * min(a, b):
             disagree = (f"the rhythm strip ({60000 / a:.0f} bpm) and the printed columns "
                         f"({60000 / b:.0f} bpm) disagree")
@@ -164,11 +168,13 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
                  "beats paired within a column only")
     p_share = _p_share(beats, p_window_start, tuple(used))
     all_rr = np.concatenate(rr) if rr else np.empty(0)
+    all_rr = all_rr[np.isfinite(all_rr)]
     if disagree or len(all_rr) == 0:
         missing = Measured.missing("bpm", disagree or f"fewer than 2 beats on any stretch of {where}")
         return Rhythm(missing, missing, missing, Measured.missing("ms", missing.note),
                       Measured.missing("", missing.note), p_share)
     successive = np.concatenate([np.diff(r) for r in rr])
+    successive = successive[np.isfinite(successive)]
     leads = tuple(used)
     note = f"{len(all_rr)} RR intervals on {where}"
 
@@ -181,6 +187,23 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
                   made(60000.0 / np.max(all_rr), "bpm", "longest RR"),
                   made(60000.0 / np.min(all_rr), "bpm", "shortest RR"),
                   made(np.mean(all_rr), "ms", "mean"), nrmssd, p_share)
+
+
+def _confirmed(rr: list[np.ndarray]) -> list[np.ndarray]:
+    """Each column's RR intervals, NaN where no other column has one within :data:`CONFIRM`
+    of it. The columns are printed one after the other from one heart: a beat found twice, or
+    a T wave or an artefact taken for a beat, makes an interval that no other column shows,
+    while a regular rhythm repeats its interval in every column and an irregular one spreads
+    its intervals over all of them alike. With fewer than two columns nothing is confirmed
+    and everything is kept."""
+    if sum(1 for r in rr if len(r)) < 2:
+        return rr
+    out = []
+    for k, mine in enumerate(rr):
+        others = np.concatenate([r for j, r in enumerate(rr) if j != k] or [np.empty(0)])
+        ok = np.array([bool(np.any(np.abs(others - v) <= CONFIRM * v)) for v in mine], dtype=bool)
+        out.append(np.where(ok, mine, np.nan))
+    return out
 
 
 def _stretch_rr(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
