@@ -26,7 +26,7 @@ from rules.quality import RecordQuality
 from rules.qtc import FORMULA_NAMES
 from rules.ruleset import RuleSet
 from rules.types import Measured, QtcFormula, StPoint
-from workstation.core.delineation import Delineation
+from workstation.core.delineation import Delineation, WaveKind
 from workstation.core.record import ECGRecord
 
 #: A wave whose lead changes by less than this over the whole wave lies on a flat line (mV):
@@ -92,7 +92,10 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
     p_room = int(P_ROOM_MS * record.fs / 1000.0)
     if record.digitisation is not None:  # a printed page: strips and columns, see rules.printed
-        rhythm_ = printed_rhythm(record.signals, record.lead_names, record.fs, spans, beats, p_room)
+        complexes = {lead: [(w.onset, w.offset) for w in delineation.waves_in(lead, WaveKind.QRS)]
+                     for lead in usable if lead in delineation.lead_names}
+        rhythm_ = printed_rhythm(record.signals, record.lead_names, record.fs, spans, beats, p_room,
+                                 complexes)
     else:
         rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats, p_room,
                          _joined(fiducials, spans))

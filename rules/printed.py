@@ -11,7 +11,10 @@ never two beats on either side of a column's edge, whose timing is only as good 
   together (they are printed on one time axis).
 * Otherwise each column's leads are found together, and the RR intervals of all the columns
   that another column confirms give the rate (:func:`_confirmed`); the irregularity compares
-  successive intervals of one column only.
+  successive intervals of one column only. A column's 2.5 s hold two or three beats, so each
+  must also be a QRS the delineation found there.
+* The strips are checked against the columns: when no column shows an RR interval within the
+  strips' range, one of the two is misread and no rate is given.
 
 Beats are found by the plain QRS detector of :mod:`rules.fallback` (band-pass 5-15 Hz, squared
 slope summed over the stretch's leads, 100 ms integration; Pan and Tompkins 1985), with their
@@ -24,7 +27,7 @@ neither, and that is all the rate and rhythm need.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import signal as sps
@@ -46,15 +49,21 @@ T_WAVE_MS = 360.0
 T_WAVE_SHARE = 0.25
 #: Leads whose spans overlap by at least this share of the shorter one are one column.
 SAME_COLUMN = 0.5
-#: A peak this close (ms) to either end of a stretch is the line's start or end (a calibration
-#: pulse's edge, a separating bar, the filter's edge), not a beat.
-EDGE_MS = 100.0
+#: A peak this close (ms) to either end of a stretch is taken for the line's start or end (a
+#: calibration pulse's edge, a separating bar, the lead's printed name traced with the line,
+#: the filter's edge), not a beat: at 300 bpm a beat is lost, never an interval made up.
+EDGE_MS = 200.0
 #: The strips' beats are taken when they leave no gap over this (s) - longer than any pause a
 #: rate is reported through (sinus arrest is a pause of 2 s or more; 3 s is the usual alarm) -
-#: and agree with the columns' rate within :data:`AGREE`; otherwise the columns are used
-#: alone, and when the two disagree no rate is given.
+#: and one printed column's median RR (when any column has one) agrees with their mean RR
+#: within :data:`AGREE`; otherwise the columns are used alone, and when the strips and every
+#: column disagree no rate is given.
 STRIP_GAP_S = 3.0
 AGREE = 0.15
+#: A column's beat must lie within this (ms) of a QRS the delineation found on one of its
+#: leads: the energy detector and the model, each fooled by different things (a steep ST
+#: segment, a step in a traced line; a complex split in two), agree on the beats.
+QRS_MATCH_MS = 60.0
 #: A column's RR interval is confirmed by another column's within this share of it.
 CONFIRM = 0.15
 
@@ -144,21 +153,25 @@ def _search_back(integrated: np.ndarray, peaks: np.ndarray, height: float,
 
 def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
                    spans: Mapping[str, tuple[int, int]], beats: tuple[Beat, ...] | None,
-                   p_window_start: int) -> Rhythm:
+                   p_window_start: int,
+                   qrs: Mapping[str, Sequence[tuple[int, int]]] | None = None) -> Rhythm:
     """Rate and rhythm of a printed page (see the module docstring). ``spans``: the samples
-    each usable lead shows; ``beats``: the delineation's, for the P share only."""
+    each usable lead shows; ``beats``: the delineation's, for the P share only; ``qrs``: the
+    delineation's QRS complexes (onset, offset) per lead, which a column's beats must match."""
     strips, columns = stretches(spans, signals.shape[1], fs)
     strip_rr, strip_leads = _stretch_rr(signals, lead_names, fs, strips)
-    column_rr, column_leads = _stretch_rr(signals, lead_names, fs, columns)
+    column_rr, column_leads = _stretch_rr(signals, lead_names, fs, columns, qrs)
     column_rr = _confirmed(column_rr)
     strip_ok = bool(strip_rr) and len(strip_rr[0]) >= 2 and strip_rr[0].max() <= STRIP_GAP_S * 1000.0
-    column_n = sum(int(np.isfinite(r).sum()) for r in column_rr)
+    shown = [r[np.isfinite(r)] for r in column_rr if np.isfinite(r).any()]
     disagree = ""
-    if strip_ok and column_n >= 2:
-        a, b = float(np.mean(strip_rr[0])), float(np.nanmean(np.concatenate(column_rr)))
-        if abs(a - b) > AGREE * min(a, b):
+    if strip_ok and shown:
+        low, high = (1.0 - AGREE) * strip_rr[0].min(), (1.0 + AGREE) * strip_rr[0].max()
+        if not any(((low <= r) & (r <= high)).any() for r in shown):
+            a = float(np.mean(strip_rr[0]))
             disagree = (f"the rhythm strip ({60000 / a:.0f} bpm) and the printed columns "
-                        f"({60000 / b:.0f} bpm) disagree")
+                        f"({', '.join(f'{60000 / float(np.median(r)):.0f}' for r in shown)} bpm) "
+                        "disagree")
     if strip_ok and not disagree:
         rr, used = strip_rr, strip_leads
         where = f"the rhythm strip{'s' if len(strip_leads) > 1 else ''} ({', '.join(strip_leads)})"
@@ -206,18 +219,36 @@ def _confirmed(rr: list[np.ndarray]) -> list[np.ndarray]:
     return out
 
 
+def _bridged(x: np.ndarray) -> np.ndarray:
+    """``x`` with its gaps (a trace lost for a moment) bridged by a straight line: a step at a
+    gap's edge would be taken for a QRS."""
+    x = np.asarray(x, dtype=float)
+    ok = np.isfinite(x)
+    if ok.all() or not ok.any():
+        return np.nan_to_num(x)
+    idx = np.arange(len(x))
+    return np.interp(idx, idx[ok], x[ok])
+
+
 def _stretch_rr(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
-                found: list[tuple[tuple[str, ...], int, int]]) -> tuple[list[np.ndarray], tuple[str, ...]]:
-    """The RR intervals (ms) of each stretch with 2 beats or more, and the leads they came from."""
+                found: list[tuple[tuple[str, ...], int, int]],
+                qrs: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+                ) -> tuple[list[np.ndarray], tuple[str, ...]]:
+    """The RR intervals (ms) of each stretch with 2 beats or more, and the leads they came
+    from. With ``qrs``, a beat counts only where one of the stretch's leads has a QRS within
+    :data:`QRS_MATCH_MS` of it."""
     rr: list[np.ndarray] = []
     used: list[str] = []
     edge = int(EDGE_MS * fs / 1000.0)
     for leads, start, stop in found:
-        rows = np.asarray([signals[lead_names.index(lead), start:stop] for lead in leads], float)
-        fill = np.nanmedian(rows, axis=1, keepdims=True)
-        rows = np.nan_to_num(np.where(np.isfinite(rows), rows, fill))
+        rows = np.asarray([_bridged(signals[lead_names.index(lead), start:stop]) for lead in leads])
         peaks = find_beats(rows, fs)
         peaks = peaks[(peaks >= edge) & (peaks < rows.shape[1] - edge)]
+        if qrs is not None:
+            margin = QRS_MATCH_MS * fs / 1000.0
+            complexes = [(on - start, off - start) for lead in leads for on, off in qrs.get(lead, ())]
+            peaks = np.array([p for p in peaks if any(on - margin <= p <= off + margin
+                                                      for on, off in complexes)], dtype=np.int64)
         if len(peaks) >= 2:
             rr.append(np.diff(peaks) * 1000.0 / fs)
             used += [lead for lead in leads if lead not in used]

@@ -316,9 +316,13 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
     return out
 
 
-#: A page's rows whose extent at the grid's scale is this far (relative) from 10 s have had
-#: their scale misread; the grid is searched again near the scale the rows give.
-LAYOUT_SCALE_TOLERANCE = 0.3
+#: A recognised layout prints 10 s per row: rows traced longer than LONGEST_ROW_S at the
+#: grid's scale (a traced row can run past its 10 s over a calibration pulse or a printed
+#: name: 10.5 s on synthetic 12x1 prints) or shorter than SHORTEST_ROW_S (a row may be cropped,
+#: but not by a third) have had their scale misread; the grid is searched again near the scale
+#: the rows give.
+LONGEST_ROW_S = 13.0
+SHORTEST_ROW_S = 7.0
 #: How far (relative) the grid's scale may lie from a harmonic of the rows' to be taken for it.
 HARMONIC_TOLERANCE = 0.15
 
@@ -339,7 +343,7 @@ def _layout_scale(rows: list[RowTrace], strength: np.ndarray, ppm_x: float,
         return None
     from_rows = float(np.median(extents)) / (RECORD_S * SPEED_MM_S) / factor
     ratio = ppm_x / from_rows
-    if abs(ratio - 1.0) <= LAYOUT_SCALE_TOLERANCE:
+    if SHORTEST_ROW_S <= RECORD_S / ratio <= LONGEST_ROW_S:
         return None
     for harmonic in (2.0, 5.0, 0.5, 0.2):
         if abs(ratio / harmonic - 1.0) <= HARMONIC_TOLERANCE:
