@@ -28,6 +28,7 @@ neither, and that is all the rate and rhythm need.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal as sps
@@ -35,6 +36,7 @@ from scipy import signal as sps
 from rules.fallback import BAND_HZ, INTEGRATION_MS, PEAK_SHARE, REFRACTORY_MS
 from rules.intervals import Rhythm, _p_share
 from rules.beats import Beat
+from rules.consistency import AmplitudeCheck
 from rules.types import Measured
 
 #: A lead printed over at least this share of the record is a rhythm strip.
@@ -253,3 +255,45 @@ def _stretch_rr(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
             rr.append(np.diff(peaks) * 1000.0 / fs)
             used += [lead for lead in leads if lead not in used]
     return rr, tuple(used)
+
+
+#: What the analysis of a printed page says of its reading, each a factor on the image's own
+#: score: the limb leads' Einthoven residual from the limit to three times it (a misread limb
+#: lead) down to EINTHOVEN_FLOOR; strips and columns that disagree on the beats; each value
+#: measured but physiologically impossible (:mod:`rules.plausibility`).
+EINTHOVEN_FLOOR = 0.3
+TIMING_DISAGREE = 0.5
+PER_IMPLAUSIBLE = 0.7
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """How far a page read off an image can be trusted once its analysis is known: the
+    image's score (``image``, :mod:`workstation.scan.quality`) times what the leads' agreement
+    and the values' plausibility say (``score``), with the reasons."""
+
+    image: float
+    score: float
+    reasons: tuple[str, ...]
+
+
+def page_check(image_score: float, amplitudes: AmplitudeCheck, rhythm: Rhythm,
+               implausible: tuple[str, ...], einthoven_limit: float) -> PageCheck:
+    """The page's score and reasons (see :class:`PageCheck`). A clean-looking image whose
+    leads contradict each other, or whose reading gives an impossible value, is not trusted
+    for what the image looks like."""
+    factor, reasons = 1.0, []
+    residual = amplitudes.limb_residual
+    if residual is not None and residual > einthoven_limit:
+        share = (residual - einthoven_limit) / (2.0 * einthoven_limit)
+        factor *= max(EINTHOVEN_FLOOR, 1.0 - share)
+        reasons.append(f"the limb leads disagree (I - II + III residual {residual:.0%}, "
+                       f"limit {einthoven_limit:.0%}): a limb lead misread")
+    if rhythm.hr_bpm.value is None and "disagree" in rhythm.hr_bpm.note:
+        factor *= TIMING_DISAGREE
+        reasons.append(rhythm.hr_bpm.note)
+    if implausible:
+        factor *= PER_IMPLAUSIBLE ** len(implausible)
+        reasons.append(f"{len(implausible)} value{'s' if len(implausible) > 1 else ''} "
+                       "measured but physiologically impossible")
+    return PageCheck(image_score, round(image_score * factor, 3), tuple(reasons))
