@@ -68,6 +68,9 @@ AGREE = 0.15
 QRS_MATCH_MS = 60.0
 #: A column's RR interval is confirmed by another column's within this share of it.
 CONFIRM = 0.15
+#: A page without strips gives a rate from at least this many confirmed RR intervals (a 3x4
+#: page at 60 bpm shows six or more; two mean most of its beats were not found alike).
+MIN_COLUMN_RR = 3
 
 
 def stretches(spans: Mapping[str, tuple[int, int]], n_samples: int,
@@ -184,8 +187,11 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
     p_share = _p_share(beats, p_window_start, tuple(used))
     all_rr = np.concatenate(rr) if rr else np.empty(0)
     all_rr = all_rr[np.isfinite(all_rr)]
-    if disagree or len(all_rr) == 0:
-        missing = Measured.missing("bpm", disagree or f"fewer than 2 beats on any stretch of {where}")
+    thin = rr is column_rr and 0 < len(all_rr) < MIN_COLUMN_RR
+    if disagree or len(all_rr) == 0 or thin:
+        missing = Measured.missing("bpm", disagree or (
+            f"only {len(all_rr)} RR interval(s) confirmed on {where} ({MIN_COLUMN_RR} needed)"
+            if thin else f"fewer than 2 beats on any stretch of {where}"))
         return Rhythm(missing, missing, missing, Measured.missing("ms", missing.note),
                       Measured.missing("", missing.note), p_share)
     successive = np.concatenate([np.diff(r) for r in rr])
