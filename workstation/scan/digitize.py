@@ -271,6 +271,9 @@ def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
 #: what the next best lead leaves unexplained (1 - r); the strip and the segments are one
 #: recording, so the same lead gives nearly 1, and neighbouring leads (V5, V6) often 0.95.
 STRIP_MATCH = 0.9
+#: The strip is matched to a segment at any shift up to this (mm, 100 ms at 25 mm/s): a page's
+#: strips and rows share their time axis only as well as the printer or renderer placed them.
+STRIP_LAG_MM = 2.5
 STRIP_RESIDUAL_SHARE = 0.5
 
 
@@ -287,8 +290,11 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
         ok = np.isfinite(row.y)
         if leads is None or len(leads) < 2 or ok.sum() < 2:
             continue
-        first, last = row.x[ok][0], row.x[ok][-1]
-        width = (last - first) / len(leads)
+        # the segments are placed back from the row's end, at the page's scale: a row's start
+        # may hold a calibration pulse taken for trace (or left out), its end is 10 s
+        last = row.x[ok][-1]
+        width = RECORD_S / len(leads) * SPEED_MM_S * ppm_x
+        first = last - len(leads) * width
         for c, lead in enumerate(leads):
             columns = np.arange(np.ceil(first + c * width + ppm_x), np.floor(first + (c + 1) * width - ppm_x))
             segments[lead] = (columns, np.interp(columns, row.x[ok], row.y[ok]))
@@ -302,12 +308,20 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
         if (leads is not None and not unsure[r]) or ok.sum() < 2:
             continue
         scores = []
+        lags = np.arange(-STRIP_LAG_MM * ppm_x, STRIP_LAG_MM * ppm_x + 1.0, max(1.0, ppm_x / 4.0))
         for lead, (columns, theirs) in segments.items():
-            mine = np.interp(columns, row.x[ok], row.y[ok], left=np.nan, right=np.nan)
-            both = np.isfinite(mine)
-            if lead in named or both.sum() < 0.5 * len(columns) or np.ptp(theirs[both]) == 0 or np.ptp(mine[both]) == 0:
+            if lead in named:
                 continue
-            scores.append((float(np.corrcoef(mine[both], theirs[both])[0, 1]), lead))
+            best = None
+            for lag in lags:
+                mine = np.interp(columns + lag, row.x[ok], row.y[ok], left=np.nan, right=np.nan)
+                both = np.isfinite(mine)
+                if both.sum() < 0.5 * len(columns) or np.ptp(theirs[both]) == 0 or np.ptp(mine[both]) == 0:
+                    continue
+                r_ = float(np.corrcoef(mine[both], theirs[both])[0, 1])
+                best = r_ if best is None else max(best, r_)
+            if best is not None:
+                scores.append((best, lead))
         scores.sort(reverse=True)
         if scores and scores[0][0] >= STRIP_MATCH and (
                 len(scores) == 1 or 1.0 - scores[0][0] <= STRIP_RESIDUAL_SHARE * (1.0 - scores[1][0])):
