@@ -18,11 +18,11 @@ never two beats on either side of a column's edge, whose timing is only as good 
 
 Beats are found by the plain QRS detector of :mod:`rules.fallback` (band-pass 5-15 Hz, squared
 slope summed over the stretch's leads, 100 ms integration; Pan and Tompkins 1985), with their
-T-wave rule (a peak soon after a beat with a much smaller slope is its T wave) and a search back at half the threshold in a gap
-longer than :data:`SEARCH_BACK_RR` times the median RR (Pan and Tompkins' own rule: 1.66). A
-delineation model placing a QRS lead by lead may split one complex in two, or miss a small one,
-on a traced line; a detector that sees only energy and keeps a 250 ms refractory period does
-neither, and that is all the rate and rhythm need.
+T-wave rule (a peak soon after a beat with a much smaller slope is its T wave) and a search
+back at half the threshold in a gap longer than :data:`SEARCH_BACK_RR` times the median RR. A
+delineation model placing a QRS lead by lead may split one complex in two on a traced line; a
+detector that sees only energy and keeps a 250 ms refractory period cannot, and beat times are
+all the rate and rhythm need.
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ SAME_COLUMN = 0.5
 EDGE_MS = 200.0
 #: The strips' beats are taken when they leave no gap over this (s) - longer than any pause a
 #: rate is reported through (sinus arrest is a pause of 2 s or more; 3 s is the usual alarm) -
-#: and one printed column's median RR (when any column has one) agrees with their mean RR
-#: within :data:`AGREE`; otherwise the columns are used alone, and when the strips and every
-#: column disagree no rate is given.
+#: and, when any column has RR intervals, one of them lies within the strips' range widened by
+#: :data:`AGREE`; otherwise no rate is given (one of the two is misread). Strips that fail the
+#: first test leave the rate to the columns.
 STRIP_GAP_S = 3.0
 AGREE = 0.15
 #: A column's beat must lie within this (ms) of a QRS the delineation found on one of its
