@@ -15,12 +15,13 @@ from rules.beats import Beat
 from rules.calibration import Calibration, load_calibration
 from rules.confidence import Confidence, record_confidence
 from rules.coverage import not_assessed, plain
-from rules.device import (Concordance, MeasurementPair, checked_page, compare_measurements, concordance,
-                          critical_urgency)
+from rules.device import (PRINTED_PENALTY, Concordance, MeasurementPair, compare_measurements,
+                          concordance, critical_urgency, printed_disagreements)
 from rules.flag import Check, Flag
 from rules.global_rules import GLOBAL_RULES, RuleContext
 from rules.lead_rules import LEAD_RULES
 from rules.measure import Measurements, measure
+from rules.printed import PageCheck, page_check
 from rules.quality import DIGITISED_POOR_BELOW, RecordQuality, assess_quality
 from rules.reasoning import DISCLAIMER, fmt, narrative
 from rules.ruleset import RuleSet, load_ruleset
@@ -51,10 +52,15 @@ class Analysis:
     #: the device's statements against our flags, and its measurements beside ours
     device_concordance: tuple[Concordance, ...] = ()
     device_measurements: tuple[MeasurementPair, ...] = ()
-    #: a digitised page's quality and its reasons, with those of its digitised measurements
-    #: against the ones printed on it (:func:`rules.device.checked_page`); None for a file
-    page_quality: float | None = None
-    page_reasons: tuple[str, ...] = ()
+    pairs = compare_measurements(m, record.device_report, ruleset.device_tolerances)
+    page = None
+    if record.digitisation is not None:
+        page = _checked_page(record, quality, m, pairs, ruleset)
+        routing = _route_digitised(routing, record.digitisation, page)
+    text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
+                     m.implausible)
+    if record.digitisation is not None and page is not None:
+        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(record.digitisation, page)}", 1)
 
 
 def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "",
@@ -90,21 +96,14 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
     device = concordance(record.device_report.statements, flags)
     routing = route(flags, confidence, ruleset, quality, not_assessed(ctx, delineation is not None),
                     critical_urgency(device))
-    pairs = compare_measurements(m, record.device_report, ruleset.device_tolerances)
-    page = None
-    if record.digitisation is not None:
-        page = checked_page(record.digitisation, record.device_report, pairs)
-        routing = _route_digitised(routing, page)
-    text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
-                     m.implausible)
-    if page is not None:
-        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(page)}", 1)
+                    text, device, pairs, page)
     model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
     return Analysis(name or record.source.path.stem, ruleset, model,
                     (0.0, record.duration_s), duration_s or record.duration_s,
                     record.patient.sex, record.patient.age_years, quality, m,
                     tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
-                    text, device, pairs, page.score if page else None, page.reasons if page else ())
+                    text, device, compare_measurements(m, record.device_report,
+                                                       ruleset.device_tolerances), page)
 
 
 def _urgent_rules(ruleset: RuleSet) -> frozenset[FlagId]:
@@ -114,19 +113,39 @@ def _urgent_rules(ruleset: RuleSet) -> frozenset[FlagId]:
                             else 0) >= Triage.SUBACUTE.rank)
 
 
-def _route_digitised(routing: Routing, digitisation: Digitisation) -> Routing:
-    """A signal read off an image of low quality always goes to review, with the reasons."""
-    if digitisation.score >= DIGITISED_POOR_BELOW:
+def _route_digitised(routing: Routing, digitisation: Digitisation, page: PageCheck) -> Routing:
+    """A signal read off an image of low quality - as the image looks, or once its leads'
+    agreement and values are checked (:func:`rules.printed.page_check`) - always goes to
+    review, with the reasons."""
+    if page.score >= DIGITISED_POOR_BELOW:
         return routing
-    why = "; ".join(digitisation.reasons) or "no reason recorded"
-    reason = (f"digitised from an image with quality {digitisation.score:.2f} (below "
+    why = "; ".join((*digitisation.reasons, *page.reasons)) or "no reason recorded"
+    reason = (f"digitised from an image with quality {page.score:.2f} (below "
               f"{DIGITISED_POOR_BELOW:.2f}): {why}")
     return dataclasses.replace(routing, review=True, review_reasons=(*routing.review_reasons, reason))
 
 
-def _digitised_note(digitisation: Digitisation) -> str:
+def _checked_page(record: ECGRecord, quality: RecordQuality, m: Measurements,
+                  pairs: tuple[MeasurementPair, ...], ruleset: RuleSet) -> PageCheck:
+    """The page's score once its leads' agreement and values are checked
+    (:func:`rules.printed.page_check`), lowered again, with the reason, for every large
+    disagreement between its digitised signal and the measurements printed on it (when these
+    were read from the page: :func:`rules.device.printed_disagreements`)."""
+    assert record.digitisation is not None
+    page = page_check(record.digitisation.score, quality.amplitudes, m.rhythm, m.implausible,
+                      float(ruleset.quality["printed_limb_residual_max"]))
+    printed = printed_disagreements(pairs) if record.device_report.read_from_image else ()
+    if not printed:
+        return page
+    return dataclasses.replace(page, score=round(page.score * PRINTED_PENALTY ** len(printed), 3),
+                               reasons=(*page.reasons, *printed))
+
+
+def _digitised_note(digitisation: Digitisation, page: PageCheck) -> str:
+    checked = (f", {page.score:.2f} once its leads were checked against each other: "
+               f"{'; '.join(page.reasons)}" if page.reasons else "")
     return (f"Signal digitised from a paper ECG image ({digitisation.layout}, quality "
-            f"{digitisation.score:.2f}); check it against the image.")
+            f"{digitisation.score:.2f}{checked}); check it against the image.")
 
 
 def analysis_window(record: ECGRecord, ruleset: RuleSet) -> ECGRecord:

@@ -49,6 +49,9 @@ class AmplitudeCheck:
         What was found, in words.
     limb_consistent
         The limb leads obey the relations as stored (or there are not six of them).
+    untrusted_leads
+        Leads whose absolute amplitudes must not be read although the record's may be: on a
+        printed page that breaks Einthoven's law, the limb leads (one of them was misread).
     """
 
     limb_residual: float | None
@@ -57,6 +60,7 @@ class AmplitudeCheck:
     trusted: bool
     note: str
     limb_consistent: bool = True
+    untrusted_leads: tuple[str, ...] = ()
 
 
 def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_residual: float,
@@ -88,12 +92,19 @@ def check_amplitudes(signals: np.ndarray, lead_names: tuple[str, ...], max_resid
             gains = MappingProxyType(dict(zip(LIMB, map(float, fitted))))
     consistent = residual is None or residual <= max_residual
     note = _note(residual, bool(equal), gains, max_residual)
+    # On a printed page every lead is scaled by the one grid and gain: a broken relation is a
+    # limb lead misread (another lead's line followed, a stretch lost, a strip misnamed), which
+    # says nothing of the precordial leads. Only the limb leads' amplitudes are then set aside.
+    untrusted = LIMB if printed is not None and limb is None and not consistent else ()
+    if untrusted:
+        note += ("; on a printed page that is a misread limb lead: the limb leads' amplitudes "
+                 "are not read, the precordial leads' (scaled by the same grid) are")
     if too_large:
         note = (f"a lead spans {robust:.1f} mV, beyond any physiological ECG (limit "
                 f"{max_range_mv:g} mV): the file's gain is probably wrong"
                 + ("" if note == "limb leads consistent" else f"; {note}"))
-    return AmplitudeCheck(residual, bool(equal), gains, not (equal or too_large) and consistent,
-                          note, consistent)
+    trusted = not (equal or too_large) and (consistent or bool(untrusted))
+    return AmplitudeCheck(residual, bool(equal), gains, trusted, note, consistent, untrusted)
 
 
 def relation_residual(limb: np.ndarray, gains: np.ndarray) -> float:

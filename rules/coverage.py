@@ -115,5 +115,7 @@ def _territories(ctx: RuleContext) -> list[str]:
 def _st_readable(ctx: RuleContext, territory: str) -> bool:
     group = next(g for g in ctx.ruleset.contiguity if g.name == territory)
     offset = ctx.m.st_point.offset_ms
-    measured = {a.lead for a in ctx.m.leads if a.st_mv(offset) is not None}
+    untrusted = ctx.quality.amplitudes.untrusted_leads
+    measured = {a.lead for a in ctx.m.leads
+                if a.st_mv(offset) is not None and a.lead not in untrusted}
     return any(a in measured and b in measured for a, b in group.pairs())

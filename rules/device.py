@@ -23,7 +23,6 @@ difference; a difference beyond the rule file's ``[device_comparison]`` toleranc
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -32,7 +31,7 @@ from typing import Mapping, Sequence
 from rules.flag import Flag
 from rules.measure import Measurements
 from rules.types import FlagId, QtcFormula, Triage
-from workstation.core.record import DeviceReport, Digitisation
+from workstation.core.record import DeviceReport
 
 
 class Concept(Enum):
@@ -339,16 +338,3 @@ def printed_disagreements(pairs: Sequence[MeasurementPair]) -> tuple[str, ...]:
     return tuple(f"digitised {_LABELS.get(p.name, p.name)} {p.ours:.0f} {p.unit}, printed {p.device:.0f}"
                  for p in pairs if p.name in PRINTED_LIMITS and p.difference is not None
                  and abs(p.difference) > PRINTED_LIMITS[p.name])
-
-
-def checked_page(digitisation: Digitisation, report: DeviceReport,
-                 pairs: Sequence[MeasurementPair]) -> Digitisation:
-    """The page's quality, lowered with the reason for every large disagreement between its
-    digitised signal and the measurements printed on it (only when they were read from it)."""
-    if not report.read_from_image:
-        return digitisation
-    reasons = printed_disagreements(pairs)
-    if not reasons:
-        return digitisation
-    score = round(digitisation.score * PRINTED_PENALTY ** len(reasons), 3)
-    return dataclasses.replace(digitisation, score=score, reasons=(*digitisation.reasons, *reasons))

@@ -223,15 +223,21 @@ def inconsistent_amplitudes(ctx: RuleContext) -> Outcome:
     """The file's amplitudes cannot be trusted: say so, and which rules did not run."""
     rule = ctx.ruleset.rule(FlagId.INCONSISTENT_AMPLITUDES)
     check = ctx.quality.amplitudes
-    if not rule.enabled or check.trusted:
+    if not rule.enabled or (check.trusted and not check.untrusted_leads):
         return None, None
-    reason = (f"{check.note[0].upper()}{check.note[1:]}: the ST, T-wave and voltage rules were "
-              f"not applied and absolute amplitudes should not be read ({source(rule)})")
+    if check.trusted:  # a printed page: only the limb leads are set aside
+        leads = check.untrusted_leads
+        reason = (f"{check.note[0].upper()}{check.note[1:]}: the ST, T-wave and voltage rules "
+                  f"did not read {', '.join(leads)} ({source(rule)})")
+    else:
+        leads = tuple(q.lead for q in ctx.quality.leads)
+        reason = (f"{check.note[0].upper()}{check.note[1:]}: the ST, T-wave and voltage rules "
+                  f"were not applied and absolute amplitudes should not be read ({source(rule)})")
     value = check.limb_residual
     return make_flag(rule, Verdict.ABNORMAL, value=value, unit="",
                      threshold=float(ctx.ruleset.quality["limb_residual_max"]),
-                     leads=tuple(q.lead for q in ctx.quality.leads), beats=(),
-                     measurement="limb-lead relation residual", reason=reason), None
+                     leads=leads, beats=(), measurement="limb-lead relation residual",
+                     reason=reason), None
 
 
 GLOBAL_RULES: tuple[Callable[[RuleContext], Outcome], ...] = (

@@ -70,11 +70,18 @@ def amplitudes_trusted(ctx: RuleContext) -> bool:
     return ctx.quality.amplitudes.trusted
 
 
+def trusted_leads(ctx: RuleContext) -> tuple[LeadAmplitudes, ...]:
+    """The leads whose absolute amplitudes may be read (on a printed page whose limb leads
+    break Einthoven's law, the precordial leads only)."""
+    untrusted = ctx.quality.amplitudes.untrusted_leads
+    return tuple(a for a in ctx.m.leads if a.lead not in untrusted)
+
+
 def st_elevation(ctx: RuleContext) -> Outcome:
     rule = ctx.ruleset.rule(FlagId.ST_ELEVATION)
     offset = ctx.m.st_point.offset_ms
     verdicts = {}
-    for amp in ctx.m.leads:
+    for amp in trusted_leads(ctx):
         value = amp.st_mv(offset)
         if value is not None:
             limit, _ = st_elevation_threshold(ctx, amp.lead)
@@ -89,7 +96,7 @@ def st_depression(ctx: RuleContext) -> Outcome:
     rule = ctx.ruleset.rule(FlagId.ST_DEPRESSION)
     offset = ctx.m.st_point.offset_ms
     verdicts = {}
-    for amp in ctx.m.leads:
+    for amp in trusted_leads(ctx):
         value, late = amp.st_mv(offset), amp.st_j80_mv
         if value is None or late is None:
             continue
@@ -106,7 +113,7 @@ def t_wave_inversion(ctx: RuleContext) -> Outcome:
     """Negative T deeper than the threshold in leads whose R exceeds their S (R/S > 1)."""
     rule = ctx.ruleset.rule(FlagId.T_WAVE_INVERSION)
     verdicts = {}
-    for amp in ctx.m.leads:
+    for amp in trusted_leads(ctx):
         if amp.t_mv is None or amp.r_mv is None or amp.s_mv is None or amp.r_mv <= -amp.s_mv:
             continue
         limit = rule.param("threshold")
@@ -128,7 +135,7 @@ def _lead_wise(ctx: RuleContext, flag: FlagId, verdicts: dict[str, LeadVerdict],
     check = Check(flag, margin + limit, limit, margin, rule.borderline, verdict)
     if verdict is Verdict.NORMAL:
         return None, check
-    amps = {a.lead: a for a in ctx.m.leads}
+    amps = {a.lead: a for a in trusted_leads(ctx)}
     values = {lead: sign * value_of(amps[lead]) * MM_PER_MV for lead in leads}
     beats = tuple(sorted({b for lead in leads for b in amps[lead].beats}))
     reason = _lead_reason(ctx, flag, name, values, beats, verdict)
@@ -211,7 +218,7 @@ def lvh_voltage(ctx: RuleContext) -> Outcome:
     rule = ctx.ruleset.rule(FlagId.LVH_VOLTAGE)
     if not rule.enabled or (ctx.age is not None and ctx.age < rule.param("min_age")):
         return None, None
-    amp = {a.lead: a for a in ctx.m.leads}
+    amp = {a.lead: a for a in trusted_leads(ctx)}
     criteria = []
     if _have(amp, "V1") and (_have(amp, "V5") or _have(amp, "V6")):
         r = max(amp[lead].r_mv for lead in ("V5", "V6") if _have(amp, lead))
@@ -229,7 +236,7 @@ def low_qrs_voltage(ctx: RuleContext) -> Outcome:
     rule = ctx.ruleset.rule(FlagId.LOW_QRS_VOLTAGE)
     if not rule.enabled:
         return None, None
-    amp = {a.lead: a for a in ctx.m.leads if a.qrs_pp_mv is not None}
+    amp = {a.lead: a for a in trusted_leads(ctx) if a.qrs_pp_mv is not None}
     criteria = []
     for leads, key, words in ((LIMB, "threshold", "limb"),
                               (PRECORDIAL, "threshold_precordial", "precordial")):

@@ -1,7 +1,8 @@
 """``measure(record, delineation, quality, ruleset) -> Measurements``: every measurement.
 
 Pure computation over the record, its delineation and the per-lead quality. Poor leads are
-left out of everything. Without a delineation (the model could not run), only the rate and
+left out of everything. A record read off a paper ECG takes its rate and rhythm from its
+strips and within its printed columns (:mod:`rules.printed`). Without a delineation (the model could not run), only the rate and
 rhythm are measured, from the QRS detector of :mod:`rules.fallback`; everything else is None
 with the reason.
 """
@@ -20,11 +21,12 @@ from rules.fallback import detect_qrs
 from rules.intervals import Intervals, Rhythm, intervals, rhythm
 from rules.pacing import Pacing, pacing
 from rules.plausibility import screen
+from rules.printed import printed_rhythm
 from rules.quality import RecordQuality
 from rules.qtc import FORMULA_NAMES
 from rules.ruleset import RuleSet
 from rules.types import Measured, QtcFormula, StPoint
-from workstation.core.delineation import Delineation
+from workstation.core.delineation import Delineation, WaveKind
 from workstation.core.record import ECGRecord
 
 #: A wave whose lead changes by less than this over the whole wave lies on a flat line (mV):
@@ -80,7 +82,7 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
     """Every measurement of ``record`` (see the module docstring)."""
     usable = quality.usable_leads
     if delineation is None:
-        return screen(_rate_only(record, usable, ruleset), dict(ruleset.plausibility))
+        return screen(_rate_only(record, quality, ruleset), dict(ruleset.plausibility))
     spans = {q.lead: q.span for q in quality.leads if q.usable}
     beats = build_beats(drop_flat_waves(delineation, record, quality), usable, ruleset, spans)
     paced = pacing(_usable_signals(record, usable), record.fs, beats)
@@ -88,8 +90,15 @@ def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQ
         beats = tuple(dataclasses.replace(b, dominant=b.dominant and b.index not in paced.paced_beats)
                       for b in beats)
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
-    rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats,
-                     int(P_ROOM_MS * record.fs / 1000.0), _joined(fiducials, spans))
+    p_room = int(P_ROOM_MS * record.fs / 1000.0)
+    if record.digitisation is not None:  # a printed page: strips and columns, see rules.printed
+        complexes = {lead: [(w.onset, w.offset) for w in delineation.waves_in(lead, WaveKind.QRS)]
+                     for lead in usable if lead in delineation.lead_names}
+        rhythm_ = printed_rhythm(record.signals, record.lead_names, record.fs, spans, beats, p_room,
+                                 complexes)
+    else:
+        rhythm_ = rhythm(fiducials, record.fs, _beat_leads(beats), beats, p_room,
+                         _joined(fiducials, spans))
     signals = record.signals
     baseline_ms = float(ruleset.measurement["baseline_window_ms"])
     leads = tuple(lead_amplitudes(name, np.asarray(signals[record.lead_index(name)], float),
@@ -164,10 +173,14 @@ def _beat_leads(beats: tuple[Beat, ...]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _rate_only(record: ECGRecord, usable: tuple[str, ...], ruleset: RuleSet) -> Measurements:
+def _rate_only(record: ECGRecord, quality: RecordQuality, ruleset: RuleSet) -> Measurements:
+    usable = quality.usable_leads
     why = "no delineation: not measured"
-    fiducials = detect_qrs(record, usable)
-    rhythm_ = rhythm(fiducials, record.fs, usable, None)
+    if record.digitisation is not None:
+        rhythm_ = printed_rhythm(record.signals, record.lead_names, record.fs,
+                                 {q.lead: q.span for q in quality.leads if q.usable}, None, 0)
+    else:
+        rhythm_ = rhythm(detect_qrs(record, usable), record.fs, usable, None)
     missing_ms = Measured.missing("ms", why)
     empty = Intervals(missing_ms, missing_ms, missing_ms, missing_ms,
                       {f: missing_ms for f in QtcFormula})

@@ -89,7 +89,9 @@ def assess_quality(record: ECGRecord, ruleset: RuleSet) -> RecordQuality:
     signals = np.asarray(record.signals, dtype=np.float64)
     if record.digitisation is not None:  # read off a printout: see digitised_lead
         scores = dict(record.digitisation.lead_scores)
-        leads = tuple(digitised_lead(name, signals[i], record.fs, ruleset, scores.get(name, 0.0))
+        measurable = dict(record.digitisation.lead_measurable) or scores
+        leads = tuple(digitised_lead(name, signals[i], record.fs, ruleset, scores.get(name, 0.0),
+                                     measurable.get(name, 0.0))
                       for i, name in enumerate(record.lead_names))
     else:
         leads = tuple(assess_lead(name, signals[i], record.fs, ruleset)
@@ -163,15 +165,20 @@ def assess_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet) -> LeadQu
 
 
 def digitised_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet,
-                   digitisation_score: float) -> LeadQuality:
+                   digitisation_score: float, measurable: float | None = None) -> LeadQuality:
     """Quality of a lead measured from a paper ECG image.
 
     A printout shows most leads for only part of the record (2.5 s in a 3x4 layout), so the
     lead is judged on the segment it was printed for: the unprinted NaN at either end is not a
     gap, and a whole printed segment is long enough. The digitisation's own score for the lead
-    (blur, resolution, overlap, lost trace...) caps the lead's score and grades it: below
-    ``DIGITISED_POOR_BELOW`` the lead is poor and no rule reasons over it.
+    (blur, resolution, overlap, lost trace, expected SNR...) caps the lead's score, and so the
+    record's confidence. The grade comes from how far the lead can be *measured*
+    (``measurable``, :func:`workstation.scan.quality.measurable`; the score when not given):
+    below ``DIGITISED_POOR_BELOW`` the lead is poor and no rule reasons over it. A measurable
+    lead whose waveform is reproduced only roughly (a low-resolution page read at 10 dB, say)
+    is fair: the rules use it, and say so.
     """
+    measurable = digitisation_score if measurable is None else measurable
     shown = np.flatnonzero(np.isfinite(x))
     if len(shown) == 0:
         return LeadQuality(name, QualityGrade.POOR, 0.0, (QualityProblem.DIGITISATION,), 0.0,
@@ -179,9 +186,9 @@ def digitised_lead(name: str, x: np.ndarray, fs: float, ruleset: RuleSet,
     start, stop = int(shown[0]), int(shown[-1]) + 1
     quality = assess_lead(name, x[start:stop], fs, _printed_limits(ruleset, (stop - start) / fs))
     quality = dataclasses.replace(quality, span=(start + quality.span[0], start + quality.span[1]))
-    if digitisation_score >= DIGITISED_FAIR_BELOW:
+    if min(digitisation_score, measurable) >= DIGITISED_FAIR_BELOW:
         return quality
-    grade = QualityGrade.POOR if digitisation_score < DIGITISED_POOR_BELOW else QualityGrade.FAIR
+    grade = QualityGrade.POOR if measurable < DIGITISED_POOR_BELOW else QualityGrade.FAIR
     grade = max(grade, quality.grade, key=_GRADE_ORDER.index)
     return dataclasses.replace(quality, grade=grade, score=round(min(quality.score, digitisation_score), 4),
                                problems=(*quality.problems, QualityProblem.DIGITISATION))

@@ -64,9 +64,9 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
         "paced": _pacing(m),
         "device_concordance": [concordance_dict(c) for c in a.device_concordance],
         "device_measurements": [pair_dict(p) for p in a.device_measurements],
-        "page_quality": a.page_quality,
-        "page_reasons": list(a.page_reasons),
         "quality": quality_dict(a),
+        "page_quality": None if a.page is None else {
+            "image": a.page.image, "score": a.page.score, "reasons": list(a.page.reasons)},
         "review": a.routing.review,
         "review_reasons": list(a.routing.review_reasons),
         "narrative": a.narrative,

@@ -26,7 +26,7 @@ TOP = {
     "review_reasons": list, "narrative": str, "disclaimer": str,
     "triage_label": str, "assessment": str, "not_assessed": list, "implausible": list,
     "paced": (dict, type(None)), "device_concordance": list, "device_measurements": list,
-    "page_quality": (float, type(None)), "page_reasons": list,
+    "page_quality": (dict, type(None)),
 }
 MEASUREMENTS = ("hr_bpm", "hr_min_bpm", "hr_max_bpm", "rr_ms", "rr_nrmssd", "p_share", "p_ms",
                 "pr_ms", "qrs_ms", "qt_ms", "qtc_ms", "qtc_bazett_ms", "qtc_fridericia_ms",

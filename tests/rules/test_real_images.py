@@ -36,7 +36,23 @@ def test_a_clean_scan_reads_its_rate_and_rhythm():
     assert a.measurements.rhythm.rr_nrmssd.value < 0.05
 
 
-def test_a_strip_of_another_lead_stored_as_ii_is_not_trusted():
-    a = _analysis("ecg00011.jpg")  # its printed rhythm strip is V1
-    assert not a.quality.amplitudes.trusted
-    assert a.routing.triage is not Triage.ACUTE and a.routing.review and not a.routing.complete
+def test_a_misread_limb_lead_sets_the_limb_leads_aside_not_the_precordial_leads():
+    # ecg00011: its printed rhythm strip is V1; read as lead II it breaks Einthoven's law on the
+    # page. The precordial leads, scaled by the same grid, still show the ST elevation the page
+    # shows in V4 and V5 (about 4-5 mm on the image).
+    a = _analysis("ecg00011.jpg")
+    assert not a.quality.amplitudes.limb_consistent
+    assert set(a.quality.amplitudes.untrusted_leads) == {"I", "II", "III", "aVR", "aVL", "aVF"}
+    st = next(f for f in a.flags if f.id.value == "st_elevation")
+    assert "V4" in st.leads and not set(st.leads) & set(a.quality.amplitudes.untrusted_leads)
+    assert a.routing.review  # acute; the inferior and lateral ST could not be read
+
+
+def test_an_anterior_stemi_on_a_low_resolution_scan_is_found():
+    # ecg00013: a 3.8 px/mm 3x4 scan, tombstone ST elevation in V2-V4, regular at about 88 bpm
+    a = _analysis("ecg00013.jpg")
+    st = next(f for f in a.flags if f.id.value == "st_elevation")
+    assert {"V2", "V3", "V4"} <= set(st.leads)
+    assert a.routing.triage is Triage.ACUTE
+    assert a.measurements.rhythm.hr_bpm.value == pytest.approx(88, rel=0.1)
+    assert not any(f.id.value in ("irregular_rhythm", "possible_atrial_fibrillation") for f in a.flags)

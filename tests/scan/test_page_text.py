@@ -159,7 +159,7 @@ def test_printed_values_and_statements_stand_beside_ours(photographed):
     assert rate.device == 47 and rate.ours == pytest.approx(46, abs=3)
     block = next(c for c in analysis.device_concordance if c.statement and "A-V block" in c.statement)
     assert block.agreement is Agreement.DEVICE_ONLY
-    assert analysis.page_quality == pytest.approx(record.digitisation.score)  # 46 against 47: agrees
+    assert analysis.page.score == pytest.approx(record.digitisation.score)  # 46 against 47: agrees
 
 
 def test_a_large_disagreement_lowers_the_page_quality_with_the_reason(photographed):
@@ -168,9 +168,9 @@ def test_a_large_disagreement_lowers_the_page_quality_with_the_reason(photograph
     wrong = dataclasses.replace(report, measurements=tuple(
         dataclasses.replace(m, value=59.0) if m.name == "Ventricular rate" else m for m in report.measurements))
     analysis = analyze(dataclasses.replace(record, device_report=wrong), None)
-    reason = next(r for r in analysis.page_reasons if r.startswith("digitised rate"))
+    reason = next(r for r in analysis.page.reasons if r.startswith("digitised rate"))
     assert reason.endswith("bpm, printed 59")
-    assert analysis.page_quality < record.digitisation.score
+    assert analysis.page.score < record.digitisation.score
     assert analysis.routing.review and any("printed 59" in r for r in analysis.routing.review_reasons)
 
 

@@ -186,6 +186,9 @@ class Digitisation:
     #: where the patient's name, id and birth date are printed on the page: (x0, y0, x1, y1)
     #: pixels of page ``page`` of ``image``, blacked out in every image written of it
     identity_boxes: tuple[tuple[int, int, int, int], ...] = ()
+    #: per lead, 0..1, how far its beats, intervals and amplitudes can be measured (a lead can
+    #: be measurable yet reproduce the printed waveform only roughly); empty: as lead_scores
+    lead_measurable: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(eq=False)

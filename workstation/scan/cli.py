@@ -148,7 +148,8 @@ def _summary(result, path: Path, page: int) -> dict:
         "reasons": list(result.reasons),
         "calibration": result.calibration.as_dict(),
         "leads": [{"lead": t.lead, "start_s": t.start / result.fs, "stop_s": t.stop / result.fs,
-                   "quality": t.score, "reasons": list(t.reasons)} for t in result.traces],
+                   "quality": t.score, "measurable": t.measurable, "reasons": list(t.reasons)}
+                  for t in result.traces],
         "fs": result.fs,
     }
 

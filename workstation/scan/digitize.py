@@ -34,6 +34,7 @@ from workstation.scan import quality as q
 from workstation.scan.labels import consistent, read_labels
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
 from workstation.scan.dewarp import displacement, flatten_grid
+from workstation.scan.grid import fitted, grid_near
 from workstation.scan.geometry import Refusal, straighten
 from workstation.scan.page import Contrast, normalise
 from workstation.scan.scale import LOW_PX_PER_MM, grid_variation, grids, scale
@@ -92,6 +93,8 @@ class LeadTrace:
     reasons: tuple[str, ...]
     x_px: np.ndarray  # the traced line in the flattened image (for the overlay)
     y_px: np.ndarray
+    #: how far the segment can be measured (:func:`workstation.scan.quality.measurable`)
+    measurable: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,10 @@ class Digitised:
         scores = [t.score for t in self.traces if t.lead == lead]
         return min(scores) if scores else 0.0
 
+    def lead_measurable(self, lead: str) -> float:
+        scores = [t.measurable for t in self.traces if t.lead == lead]
+        return min(scores) if scores else 0.0
+
 
 #: Finds the trace's ink on the straightened page: (BGR image, its contrast) -> boolean mask.
 InkFinder = Callable[[np.ndarray, Contrast], np.ndarray]
@@ -125,11 +132,15 @@ def classical_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
 
 
 def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
-             ink: InkFinder = classical_ink) -> Digitised:
+             ink: InkFinder = classical_ink, page_px_per_mm: float | None = None) -> Digitised:
     """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels; another finder (a
-    learned segmentation, say) can be measured against the default one."""
+    learned segmentation, say) can be measured against the default one. ``page_px_per_mm``
+    (along x, of the page as given) replaces the grid's scale when known; a page whose rows
+    are far from 10 s at the grid's scale is read again at the scale its layout and grid agree
+    on (:func:`_layout_scale`)."""
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
+    given = image
     upright = straighten(image)
     image, angle, corners = upright.image, upright.angle, upright.corners
     if upright.refusal is not None:
@@ -140,7 +151,10 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     mask = ink(image, contrast)
     gx, gy, strength = grids(contrast, mask)
     ppm_x, ppm_y, grid_found, correlation = scale(gx, gy, image.shape[1])
+    if page_px_per_mm is not None:
+        ppm_x, ppm_y = page_px_per_mm, page_px_per_mm * ppm_y / ppm_x
     native_ppm = min(ppm_x, ppm_y)  # what the page gives, whatever it is enlarged to
+    native_strength = strength
     factor = 1.0
     if grid_found and native_ppm < q.MIN_PX_PER_MM:
         return _refused(image, Refusal.RESOLUTION_TOO_LOW,
@@ -191,6 +205,10 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         gain, from_pulse = gain_from_pulse(pulse, ppm_y, row.line_px)
         traced.append((r, leads, row, adjustments.gain_mm_mv or gain, from_pulse,
                        *time_anchor(row, ppm_x)))
+    if page_px_per_mm is None and names and adjustments.px_per_mm_x is None:
+        better = _layout_scale([row for _, row, _, _ in found], native_strength, ppm_x / factor, factor)
+        if better is not None:
+            return digitize(given, adjustments, ink=ink, page_px_per_mm=better)
     traced = shared_time_axis(traced, contrast.darkness, ppm_x, ppm_y)
     traces: list[LeadTrace] = []
     # an enlarged page's stroke is at least a pixel of the page it came from wide: that width is
@@ -215,7 +233,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                       q.fidelity(q.expected_snr(mv, ppm_x / factor, ppm_y / factor, gain, FS_HZ,
                                                 SPEED_MM_S))]
             score, reasons = q.combine(checks)
-            traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys))
+            traces.append(LeadTrace(lead, first, last, score, reasons, xs, ys, q.measurable(checks)))
     gains = [item[3] for item in traced]
     pulses = [item[4] for item in traced]
     if not traces:
@@ -253,6 +271,9 @@ def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
 #: what the next best lead leaves unexplained (1 - r); the strip and the segments are one
 #: recording, so the same lead gives nearly 1, and neighbouring leads (V5, V6) often 0.95.
 STRIP_MATCH = 0.9
+#: The strip is matched to a segment at any shift up to this (mm, 100 ms at 25 mm/s): a page's
+#: strips and rows share their time axis only as well as the printer or renderer placed them.
+STRIP_LAG_MM = 2.5
 STRIP_RESIDUAL_SHARE = 0.5
 
 
@@ -269,8 +290,11 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
         ok = np.isfinite(row.y)
         if leads is None or len(leads) < 2 or ok.sum() < 2:
             continue
-        first, last = row.x[ok][0], row.x[ok][-1]
-        width = (last - first) / len(leads)
+        # the segments are placed back from the row's end, at the page's scale: a row's start
+        # may hold a calibration pulse taken for trace (or left out), its end is 10 s
+        last = row.x[ok][-1]
+        width = RECORD_S / len(leads) * SPEED_MM_S * ppm_x
+        first = last - len(leads) * width
         for c, lead in enumerate(leads):
             columns = np.arange(np.ceil(first + c * width + ppm_x), np.floor(first + (c + 1) * width - ppm_x))
             segments[lead] = (columns, np.interp(columns, row.x[ok], row.y[ok]))
@@ -284,18 +308,65 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
         if (leads is not None and not unsure[r]) or ok.sum() < 2:
             continue
         scores = []
+        lags = np.arange(-STRIP_LAG_MM * ppm_x, STRIP_LAG_MM * ppm_x + 1.0, max(1.0, ppm_x / 4.0))
         for lead, (columns, theirs) in segments.items():
-            mine = np.interp(columns, row.x[ok], row.y[ok], left=np.nan, right=np.nan)
-            both = np.isfinite(mine)
-            if lead in named or both.sum() < 0.5 * len(columns) or np.ptp(theirs[both]) == 0 or np.ptp(mine[both]) == 0:
+            if lead in named:
                 continue
-            scores.append((float(np.corrcoef(mine[both], theirs[both])[0, 1]), lead))
+            best = None
+            for lag in lags:
+                mine = np.interp(columns + lag, row.x[ok], row.y[ok], left=np.nan, right=np.nan)
+                both = np.isfinite(mine)
+                if both.sum() < 0.5 * len(columns) or np.ptp(theirs[both]) == 0 or np.ptp(mine[both]) == 0:
+                    continue
+                r_ = float(np.corrcoef(mine[both], theirs[both])[0, 1])
+                best = r_ if best is None else max(best, r_)
+            if best is not None:
+                scores.append((best, lead))
         scores.sort(reverse=True)
         if scores and scores[0][0] >= STRIP_MATCH and (
                 len(scores) == 1 or 1.0 - scores[0][0] <= STRIP_RESIDUAL_SHARE * (1.0 - scores[1][0])):
             out[r] = (scores[0][1],)
             named.add(scores[0][1])
     return out
+
+
+#: A recognised layout prints 10 s per row: rows traced longer than LONGEST_ROW_S at the
+#: grid's scale (a traced row can run past its 10 s over a calibration pulse or a printed
+#: name: 10.5 s on synthetic 12x1 prints) or shorter than SHORTEST_ROW_S (a row may be cropped,
+#: but not by a third) have had their scale misread; the grid is searched again near the scale
+#: the rows give.
+LONGEST_ROW_S = 13.0
+SHORTEST_ROW_S = 7.0
+#: How far (relative) the grid's scale may lie from a harmonic of the rows' to be taken for it.
+HARMONIC_TOLERANCE = 0.15
+
+
+def _layout_scale(rows: list[RowTrace], strength: np.ndarray, ppm_x: float,
+                  factor: float) -> float | None:
+    """The scale (px/mm along x of the page as straightened, before any enlarging by
+    ``factor``; ``strength`` and ``ppm_x`` are of that page, the ``rows`` of the image traced) at which the rows of a recognised layout
+    span the 10 s every such layout prints (250 mm at 25 mm/s), when the grid's own scale puts
+    them far from it; else None. A low-resolution grid whose fine lines alias, or whose bold
+    lines alternate in weight, shows a period twice (or five times, or a fraction of) its own:
+    the rows' width tells which harmonic of the grid's period the 5 mm lines are, and the grid
+    still gives the scale itself. Where the grid's period is no harmonic of the rows', the grid
+    is searched again near the rows' scale; failing that the page keeps the grid's scale."""
+    extents = [float(row.x[np.isfinite(row.y)][-1] - row.x[np.isfinite(row.y)][0])
+               for row in rows if np.isfinite(row.y).sum() >= 0.5 * len(row.y)]
+    if not extents:
+        return None
+    from_rows = float(np.median(extents)) / (RECORD_S * SPEED_MM_S) / factor
+    ratio = ppm_x / from_rows
+    if SHORTEST_ROW_S <= RECORD_S / ratio <= LONGEST_ROW_S:
+        return None
+    for harmonic in (2.0, 5.0, 0.5, 0.2):
+        if abs(ratio / harmonic - 1.0) <= HARMONIC_TOLERANCE:
+            return ppm_x / harmonic
+    profile = strength.mean(axis=0)
+    grid = grid_near(profile, from_rows, radius=HARMONIC_TOLERANCE / 2)
+    if grid is None or abs(grid.px_per_mm / from_rows - 1.0) > HARMONIC_TOLERANCE:
+        return None
+    return fitted(profile, grid).px_per_mm
 
 
 def _upsampled(image: np.ndarray, strength: np.ndarray, factor: float, ink: InkFinder):

@@ -81,6 +81,25 @@ def axis_grid(profile: np.ndarray, min_extent_mm: float = MIN_PAGE_MM) -> AxisGr
     return AxisGrid(px_per_mm, correlation, minor)
 
 
+def grid_near(profile: np.ndarray, px_per_mm: float, radius: float = 0.15) -> AxisGrid | None:
+    """The grid whose 5 mm period lies within ``radius`` (relative) of ``px_per_mm``'s, when
+    the profile shows one there (a clear autocorrelation peak that repeats), else None: for
+    checking a scale that something other than the grid suggests (refine it with
+    :func:`fitted`: the multiples of an aliased grid can peak off the period's)."""
+    n = len(profile)
+    if n < 40:
+        return None
+    ac = _autocorrelation(_detrended(profile))
+    major = 5.0 * px_per_mm
+    period = _peak_near(ac, major, radius=max(1.5, radius * major))
+    if period is None or period * 3 >= n // 2:
+        return None
+    correlation = float(np.interp(period, np.arange(len(ac)), ac))
+    if correlation < MIN_GRID_CORRELATION or not _comb(maximum_filter1d(ac, size=3), period, n // 2) > 0:
+        return None
+    return AxisGrid(period / 5.0, correlation, _minor_visible(ac, period))
+
+
 def fitted(profile: np.ndarray, grid: AxisGrid) -> AxisGrid:
     """``grid`` with its scale fitted on every line of ``profile`` (:func:`_harmonic_fit`): done
     once, on the grid a page is measured with, not on every candidate."""

@@ -2,7 +2,16 @@
 
 Every check maps one measurable property of the image or the trace onto 0..1 (1 = no doubt)
 and names the problem when it falls below :data:`REASON_BELOW`. A lead's score is the product
-of the image's checks and its own; the image's score is the mean of its leads' scores. The
+of the image's checks and its own; the image's score is the mean of its leads' scores.
+
+Two questions are kept apart. The score answers "how closely does the trace reproduce the printed
+waveform" (the SNR it predicts, on which a tenth of a pixel's misplacement on a steep QRS edge
+weighs heavily). Whether the lead can be *measured* - its beats, intervals and amplitudes
+resolved - is a different, weaker demand: at 2.5 px/mm a pixel is 16 ms and 0.04 mV, finer than
+any interval or amplitude the rules judge. :func:`measurable` therefore leaves out the checks
+that only bear on reproduction (the expected SNR, the flattening's residual) and keeps those
+that say the trace may be wrong: lost, overlapped, flat or huge, blurred, unscaled, or named
+from an unread layout. The
 thresholds are set from what the pipeline can resolve: a 1 mm grid square must span several
 pixels, a stroke wider than 0.6 mm is blurred, a trace followed over less than 90 % of its
 segment has been lost, cut off or hidden, and a trace that is small or steep for the pixels
@@ -26,6 +35,9 @@ REVIEW_BELOW = 0.6
 class Check:
     score: float
     reason: str | None
+    #: False for a check that bears only on how exactly the waveform is reproduced, not on
+    #: whether its beats, intervals and amplitudes can be measured (see the module docstring)
+    measurement: bool = True
 
 
 def ramp(value: float, bad: float, good: float) -> float:
@@ -82,10 +94,10 @@ WARP_FLOOR = 0.5
 def flattened(warp_mm: float) -> Check:
     """Paper that was crumpled, creased or curved, flattened by the local grid model."""
     if warp_mm <= 0.0:
-        return Check(1.0, None)
+        return Check(1.0, None, measurement=False)
     return Check(max(WARP_FLOOR, ramp(warp_mm, WARP_MM[1], WARP_MM[0])),
                  f"crumpled, creased or curved paper, flattened from its grid "
-                 f"(up to {warp_mm:.1f} mm out of place)")
+                 f"(up to {warp_mm:.1f} mm out of place)", measurement=False)
 
 
 def layout(known: bool, name: str) -> Check:
@@ -140,8 +152,9 @@ def expected_snr(mv: np.ndarray, px_per_mm_x: float, px_per_mm_y: float, gain_mm
 def fidelity(expected_db: float) -> Check:
     """Of all checks, the one that best predicts the SNR on synthetic prints (Spearman 0.76 on
     clean validation prints, against 0.43 for the trace's size in pixels)."""
-    return check(ramp(expected_db, *FIDELITY_DB),
-                 f"small or fast trace for this resolution (expected SNR {expected_db:.0f} dB)")
+    score = ramp(expected_db, *FIDELITY_DB)
+    return Check(score, f"small or fast trace for this resolution (expected SNR {expected_db:.0f} dB)"
+                 if score < REASON_BELOW else None, measurement=False)
 
 
 def amplitude(range_mv: float) -> Check:
@@ -153,3 +166,10 @@ def amplitude(range_mv: float) -> Check:
 def combine(checks: list[Check]) -> tuple[float, tuple[str, ...]]:
     score = float(np.prod([c.score for c in checks])) if checks else 0.0
     return round(score, 3), tuple(c.reason for c in checks if c.reason)
+
+
+def measurable(checks: list[Check]) -> float:
+    """How far the lead's beats, intervals and amplitudes can be measured: the product of the
+    checks that bear on measurement (the module docstring says which do not)."""
+    kept = [c.score for c in checks if c.measurement]
+    return round(float(np.prod(kept)), 3) if checks else 0.0

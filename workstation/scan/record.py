@@ -58,6 +58,7 @@ def to_record(result: Digitised, path: Path, page: int = 0, image: bytes | None 
         score=result.score,
         reasons=result.reasons,
         lead_scores=tuple((name, result.lead_score(name)) for name in result.lead_names),
+        lead_measurable=tuple((name, result.lead_measurable(name)) for name in result.lead_names),
         layout=result.layout,
         calibration=tuple(result.calibration.as_dict().items()),
     )

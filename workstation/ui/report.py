@@ -321,8 +321,8 @@ def _printed_lines(case: Case) -> list[tuple[str, str, str]]:
         lines.append(("Printed values", ", ".join(values), theme.INK))
     if statements:
         lines.append(("Printed statements", "; ".join(statements), theme.INK))
-    if a.page_reasons and any(r.startswith("digitised ") for r in a.page_reasons):
-        lines.append(("Page vs printed", "; ".join(r for r in a.page_reasons if r.startswith("digitised ")),
+    if a.page is not None and any(r.startswith("digitised ") for r in a.page.reasons):
+        lines.append(("Page vs printed", "; ".join(r for r in a.page.reasons if r.startswith("digitised ")),
                       "#b30000"))
     return lines
 
