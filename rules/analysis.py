@@ -52,15 +52,8 @@ class Analysis:
     #: the device's statements against our flags, and its measurements beside ours
     device_concordance: tuple[Concordance, ...] = ()
     device_measurements: tuple[MeasurementPair, ...] = ()
-    pairs = compare_measurements(m, record.device_report, ruleset.device_tolerances)
-    page = None
-    if record.digitisation is not None:
-        page = _checked_page(record, quality, m, pairs, ruleset)
-        routing = _route_digitised(routing, record.digitisation, page)
-    text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
-                     m.implausible)
-    if record.digitisation is not None and page is not None:
-        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {_digitised_note(record.digitisation, page)}", 1)
+    #: a page read off an image: its score once its analysis is known (None otherwise)
+    page: PageCheck | None = None
 
 
 def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "",
@@ -96,14 +89,22 @@ def analyze(record: ECGRecord, delineation: Delineation | None, *, name: str = "
     device = concordance(record.device_report.statements, flags)
     routing = route(flags, confidence, ruleset, quality, not_assessed(ctx, delineation is not None),
                     critical_urgency(device))
-                    text, device, pairs, page)
+    pairs = compare_measurements(m, record.device_report, ruleset.device_tolerances)
+    page = None
+    if record.digitisation is not None:
+        page = _checked_page(record, quality, m, pairs, ruleset)
+        routing = _route_digitised(routing, record.digitisation, page)
+    text = narrative(flags, routing, confidence.value, _summary(m), quality.poor_leads,
+                     m.implausible)
+    if record.digitisation is not None and page is not None:
+        note = _digitised_note(record.digitisation, page)
+        text = text.replace(f"{DISCLAIMER}.", f"{DISCLAIMER}. {note}", 1)
     model = None if delineation is None else f"{delineation.model_name} {delineation.model_version}".strip()
     return Analysis(name or record.source.path.stem, ruleset, model,
                     (0.0, record.duration_s), duration_s or record.duration_s,
                     record.patient.sex, record.patient.age_years, quality, m,
                     tuple(sorted(flags, key=_flag_order)), tuple(checks), confidence, routing,
-                    text, device, compare_measurements(m, record.device_report,
-                                                       ruleset.device_tolerances), page)
+                    text, device, pairs, page)
 
 
 def _urgent_rules(ruleset: RuleSet) -> frozenset[FlagId]:
