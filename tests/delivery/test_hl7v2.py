@@ -99,7 +99,8 @@ def test_escape_covers_every_delimiter() -> None:
 def test_values_carry_the_precision_of_the_measurement(sample_case: Case) -> None:
     """HR 60, not 59.947: whole bpm, ms and degrees, as the device prints them."""
     _, observations = _observations(_parse(to_hl7v2(sample_case)))
-    numeric = [o.obx.obx_5.to_er7() for o in observations if o.obx.obx_3.obx_3_3.to_er7() == "LN"]
+    numeric = [o.obx.obx_5.to_er7() for o in observations
+               if o.obx.obx_2.to_er7() == "NM" and o.obx.obx_3.obx_3_3.to_er7() == "LN"]
     assert numeric and all(value.lstrip("-").isdigit() for value in numeric)
 
 
