@@ -47,13 +47,24 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
+def background_count(labels: np.ndarray) -> np.ndarray:
+    """Cumulative count of background samples (``[0]`` first): background in ``a:b`` is
+    ``count[b] - count[a]``."""
+    return np.cumsum(np.concatenate(([0], labels == Label.BACKGROUND)))
+
+
 def merge_fragments(starts: np.ndarray, stops: np.ndarray, labels: np.ndarray,
-                    max_gap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Join consecutive runs whose gap is short and holds background only."""
+                    max_gap: int, background: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Join consecutive runs whose gap is short and holds background only.
+
+    ``background`` is :func:`background_count` of ``labels`` when the caller has it already.
+    """
     if len(starts) < 2:
         return starts, stops
     gaps = starts[1:] - stops[:-1]
-    background = np.cumsum(np.concatenate(([0], labels == Label.BACKGROUND)))
+    if background is None:
+        background = background_count(labels)
     all_background = (background[starts[1:]] - background[stops[:-1]]) == gaps
     join = (gaps <= max_gap) & all_background
     keep_start = np.concatenate(([True], ~join))
@@ -75,7 +86,17 @@ def boundary_confidence(p: np.ndarray, starts: np.ndarray, stops: np.ndarray,
     before it; the confidence is the mean of those two probabilities over ``half`` samples
     each side (the mirror image for an offset).
     """
-    cum = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
+    return _boundary_confidence(cumulative(p), starts, stops, half)
+
+
+def cumulative(p: np.ndarray) -> np.ndarray:
+    """Cumulative float64 sum of ``p`` with a leading 0 (window sums by two look-ups)."""
+    return np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
+
+
+def _boundary_confidence(cum: np.ndarray, starts: np.ndarray, stops: np.ndarray,
+                         half: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`boundary_confidence` from the probability's :func:`cumulative` sum."""
     inside_on = _window_means(cum, starts, starts + half)
     before_on = _window_means(cum, starts - half, starts)
     inside_off = _window_means(cum, stops - half, stops)
@@ -132,17 +153,14 @@ def find_waves(probs: np.ndarray, clean: np.ndarray, valid: np.ndarray | None = 
     pad = half + 1
     stride = n + pad
     labels = np.full((n_leads, stride), -1, dtype=np.int64)
-    labels[:, :n] = np.argmax(probs, axis=1)
-    flat_probs = np.zeros((probs.shape[1], n_leads, stride), dtype=np.float32)
-    flat_probs[:, :, :n] = probs.transpose(1, 0, 2)
+    labels[:, :n] = most_likely(probs)
     flat_clean = np.zeros((n_leads, stride))
     flat_clean[:, :n] = clean
-    invalid = np.zeros((n_leads, stride), dtype=bool)
-    if valid is not None:
-        invalid[:, :n] = ~valid
-    bad = np.concatenate(([0], np.cumsum(invalid.ravel())))
-    found = {kind: _kind_waves(kind, labels.ravel(), flat_probs[Label.of(kind)].ravel(),
-                               flat_clean.ravel(), bad, stride, n, half, fs)
+    bad = _gap_count(valid, n_leads, stride)
+    flat_labels = labels.ravel()
+    background = background_count(flat_labels)
+    found = {kind: _kind_waves(kind, flat_labels, _flat_row(probs[:, Label.of(kind)], stride),
+                               flat_clean.ravel(), bad, background, stride, n, half, fs)
              for kind in WaveKind}
     out: list[dict[WaveKind, Segments]] = [{} for _ in range(n_leads)]
     for kind, segs in found.items():
@@ -156,19 +174,52 @@ def find_waves(probs: np.ndarray, clean: np.ndarray, valid: np.ndarray | None = 
     return out
 
 
+def most_likely(probs: np.ndarray) -> np.ndarray:
+    """``np.argmax(probs, axis=1)`` for finite (leads, classes, samples), the first class on ties.
+
+    One comparison per class over contiguous rows: several times faster than ``argmax``
+    along the strided class axis.
+    """
+    best = probs[:, 0].copy()
+    label = np.zeros(best.shape, dtype=np.int64)
+    for c in range(1, probs.shape[1]):
+        label[probs[:, c] > best] = c
+        np.maximum(best, probs[:, c], out=best)
+    return label
+
+
+def _flat_row(p: np.ndarray, stride: int) -> np.ndarray:
+    """(leads, samples) as one row, each lead followed by zeros up to ``stride``."""
+    row = np.zeros((p.shape[0], stride), dtype=np.float32)
+    row[:, :p.shape[1]] = p
+    return row.ravel()
+
+
+def _gap_count(valid: np.ndarray | None, n_leads: int, stride: int) -> np.ndarray | None:
+    """Cumulative count of invalid samples over the flat row; None when there are none."""
+    if valid is None or valid.all():
+        return None
+    invalid = np.zeros((n_leads, stride), dtype=bool)
+    invalid[:, :valid.shape[1]] = ~valid
+    return np.concatenate(([0], np.cumsum(invalid.ravel())))
+
+
 def _kind_waves(kind: WaveKind, labels: np.ndarray, p: np.ndarray, clean: np.ndarray,
-                bad: np.ndarray, stride: int, n: int, half: int, fs: float) -> Segments:
+                bad: np.ndarray | None, background: np.ndarray, stride: int, n: int, half: int,
+                fs: float) -> Segments:
     """Waves of one kind over the flattened leads (positions in the flat row)."""
     starts, stops = runs(labels == Label.of(kind))
-    starts, stops = merge_fragments(starts, stops, labels, int(MERGE_GAP_MS[kind] * fs / 1000))
+    starts, stops = merge_fragments(starts, stops, labels, int(MERGE_GAP_MS[kind] * fs / 1000),
+                                    background)
     local = starts % stride
     keep = (stops - starts) >= MIN_DURATION_MS[kind] * fs / 1000
     keep &= (local > 0) & (local + (stops - starts) < n)
     # a wave must not touch a gap either: one cut by the edge of a recorded (or printed)
     # segment has an invented boundary
-    keep &= (bad[stops + 1] - bad[starts - 1]) == 0
+    if bad is not None:
+        keep &= (bad[stops + 1] - bad[starts - 1]) == 0
     starts, stops = starts[keep], stops[keep]
-    on_conf, off_conf = boundary_confidence(p, starts, stops, half)
-    cum = np.concatenate(([0.0], np.cumsum(p, dtype=np.float64)))
+    cum = cumulative(p)
+    on_conf, off_conf = _boundary_confidence(cum, starts, stops, half)
     return Segments(kind, starts, peaks(clean, starts, stops), stops - 1,
                     on_conf, _window_means(cum, starts, stops), off_conf)

@@ -132,6 +132,8 @@ class Delineator:
         if fs == MODEL_FS:
             return self.segments(filled, valid)
         x = resample(filled, fs, MODEL_FS)
+        if valid.all():  # nothing to map back to the network's grid
+            return self.segments(x)
         source = np.minimum((np.arange(x.shape[-1]) * fs / MODEL_FS).astype(np.int64),
                             raw.shape[-1] - 1)
         return self.segments(x, valid[:, source])

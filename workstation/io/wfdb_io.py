@@ -8,7 +8,9 @@ are read too; an extension equal to a lead's name marks that lead's annotations.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import os
 import re
 import shutil
 import tempfile
@@ -65,7 +67,8 @@ def read(path: Path) -> ECGRecord:
         raise ValueError(f"no channel in millivolts or microvolts (units: {', '.join(units)})")
     _check_data_files(path, header)
     _check_file_sizes(path, header)
-    source = _make_source(record_name, n_samples, keep, np.asarray(factors, dtype=np.float32))
+    source = _make_source(record_name, header, n_samples, keep,
+                          np.asarray(factors, dtype=np.float32))
     leads = tuple(Lead(normalise_lead_name(names[i]), names[i], False, *_resolution(header, i, f))
                   for i, f in zip(keep, factors))
     comments = tuple(header.comments or ())
@@ -146,9 +149,11 @@ def _check_file_sizes(path: Path, header) -> None:
                              f"declares {header.sig_len} samples ({needed} bytes)")
 
 
-def _make_source(record_name: str, n_samples: int, keep: list[int], factors: np.ndarray):
+def _make_source(record_name: str, header, n_samples: int, keep: list[int], factors: np.ndarray):
+    read_range = _range_reader(record_name, header, keep)
+
     def reader(start: int, stop: int) -> np.ndarray:
-        rec = wfdb.rdrecord(record_name, sampfrom=start, sampto=stop, channels=keep)
+        rec = read_range(start, stop)
         data = rec.p_signal if rec.p_signal is not None else np.zeros((stop - start, len(keep)))
         if data.shape[0] != stop - start:
             raise ValueError(f"signal file holds fewer samples than the header declares ({n_samples})")
@@ -158,6 +163,37 @@ def _make_source(record_name: str, n_samples: int, keep: list[int], factors: np.
         reader(0, min(n_samples, 1000))  # fail now, not when the viewer scrolls
         return ChunkedSource(len(keep), n_samples, reader)
     return ArraySource(reader(0, n_samples))
+
+
+def _range_reader(record_name: str, header, keep: list[int]):
+    """``(start, stop) -> wfdb.Record`` of the channels ``keep``, as ``wfdb.rdrecord`` reads it.
+
+    A single-segment record's header is parsed once, here: ``rdrecord`` parses it again for
+    every window (a third of its time on a Holter read window by window). Each window decodes
+    its samples from the signal files with wfdb's own reader and converts them to physical
+    units exactly as ``rdrecord`` does.
+    """
+    if isinstance(header, wfdb.MultiRecord) or not getattr(header, "file_name", None):
+        return lambda start, stop: wfdb.rdrecord(record_name, sampfrom=start, sampto=stop,
+                                                 channels=keep)
+    from wfdb.io import _signal
+
+    dir_name = os.path.dirname(os.path.abspath(record_name))
+
+    def read_range(start: int, stop: int) -> wfdb.Record:
+        rec = copy.deepcopy(header)
+        rec.check_read_inputs(start, stop, keep, True, True, 64)
+        rec.e_d_signal = _signal._rd_segment(
+            file_name=rec.file_name, dir_name=dir_name, pn_dir=None, fmt=rec.fmt,
+            n_sig=rec.n_sig, sig_len=rec.sig_len, byte_offset=rec.byte_offset,
+            samps_per_frame=rec.samps_per_frame, skew=rec.skew, init_value=rec.init_value,
+            sampfrom=start, sampto=stop, channels=keep, ignore_skew=False, no_file=False,
+            sig_data=None, return_res=64)
+        rec._arrange_fields(channels=keep, sampfrom=start, smooth_frames=True)
+        rec.dac(expanded=False, return_res=64, inplace=True)
+        return rec
+
+    return read_range
 
 
 def _detail(header) -> str:
