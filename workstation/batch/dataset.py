@@ -50,12 +50,6 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def written_hashes(out: Path) -> set[str]:
-    """Content hashes of the records already analysed in ``out`` (rows with an error are
-    left out: a rerun tries those files again)."""
-    return {content for content, _, _ in written_records(out)}
-
-
 def written_records(out: Path) -> list[tuple[str, str, str | None]]:
     """(content hash, signal id, model) of every record analysed in ``out`` without error;
     the model as the analysis names it, ``"name version"``, or None when it did not run."""

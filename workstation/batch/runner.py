@@ -172,15 +172,15 @@ def run_batch(inputs: Iterable[Path], out: Path, *, scheduler: str | None = None
               client: Any = None, store: Any = None) -> BatchSummary:
     """Analyse every file under ``inputs`` into the dataset ``out``; see the module doc.
 
-    With ``store`` (a SQLite path or a server URL, opened here and created when a file that
-    is not there) every delineated record's proposals go into it, written by this process."""
+    With ``store`` (a SQLite path, created when missing, or a server URL) every delineated
+    record's proposals go into it, written by this process alone."""
     from workstation.batch.proposals import ProposalWriter
 
     started = time.monotonic()
     files = [str(p) for p in discover(inputs)]
-    out.mkdir(parents=True, exist_ok=True)
     writer = ProposalWriter.open(store) if store is not None else None
     try:
+        out.mkdir(parents=True, exist_ok=True)
         written = dataset.written_records(out)
         redo = frozenset(writer.missing(written)) if writer is not None else frozenset()
         skip = frozenset(h for h, _, _ in written) - redo
