@@ -5,9 +5,11 @@ Run: ``.venv/bin/python benchmarks/batch_speed.py [--records 60] [--workers 1 2]
 runs a local Dask cluster on LUDB records (warmed up first: each worker loads the model once)
 and prints records per second; then the memory one record takes (Python and numpy
 allocations at their peak, with tracemalloc) and each worker's resident memory; the
-scheduler's overhead per task (no-op tasks); and checks that the Parquet rows equal
-``ecgws analyze --json`` record for record. From these it estimates a 1-million-record archive
-on N workers: N x the one-worker rate, plus the tasks' overhead on the one scheduler.
+scheduler's overhead per task (no-op tasks); what storing one record's proposals costs the
+client (``--store``, a SQLite file: the one process that writes it); and checks that the
+Parquet rows equal ``ecgws analyze --json`` record for record. From these it estimates a
+1-million-record archive on N workers: N x the one-worker rate, unless the one scheduler (its
+overhead per task) or, with ``--store``, the one client writing proposals is the slower.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from workstation.batch.dataset import RECORDS, read_table  # noqa: E402
-from workstation.batch.process import process_file  # noqa: E402
+from workstation.batch.process import analyse_file, process_file  # noqa: E402
+from workstation.batch.proposals import ProposalWriter  # noqa: E402
 from workstation.batch.runner import DEFAULT_CHUNK, run_batch  # noqa: E402
 
 LUDB = ROOT.parent / "shared" / "data" / "ludb"
@@ -84,6 +87,19 @@ def per_record_memory(stem: str) -> float:
     return round(peak / 2**20, 1)
 
 
+def store_ms_per_record(stems: list[str], tmp: Path) -> float:
+    """Milliseconds the client takes to store one record's proposals in a new SQLite store
+    (the proposals made beforehand, as the workers hand them back)."""
+    made = [analyse_file(LUDB / f"{stem}.hea", with_proposal=True).proposal for stem in stems]
+    with ProposalWriter.open(tmp / "proposals.db") as writer:
+        started = time.perf_counter()
+        for proposal in made:
+            writer.write(proposal)
+        seconds = time.perf_counter() - started
+    assert writer.stored == len(made)
+    return round(seconds / len(made) * 1000, 1)
+
+
 def matches_analyze(out: Path, archive: Path) -> tuple[int, int]:
     """(records equal to `ecgws analyze --json`, records compared)."""
     done = subprocess.run([sys.executable, "-m", "workstation.cli", "analyze", "--json",
@@ -96,17 +112,21 @@ def matches_analyze(out: Path, archive: Path) -> tuple[int, int]:
 
 
 def estimate(rate_per_worker: float, per_task_ms: float, chunk: int, workers: int,
-             n: int = 1_000_000) -> float:
-    """Hours for ``n`` records: the workers' share, or the scheduler's if it is the slower."""
+             n: int = 1_000_000, store_ms: float = 0.0) -> float:
+    """Hours for ``n`` records: the workers' share, or the scheduler's, or (with a store) the
+    one client's writing, whichever is the slowest."""
     compute_s = n / (rate_per_worker * workers)
     scheduler_s = n / chunk * per_task_ms / 1000
-    return max(compute_s, scheduler_s) / 3600
+    store_s = n * store_ms / 1000
+    return max(compute_s, scheduler_s, store_s) / 3600
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=60)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--store-records", type=int, default=20,
+                        help="Records whose proposals are stored to time --store.")
     args = parser.parse_args()
     if not LUDB.is_dir():
         sys.exit(f"needs {LUDB}")
@@ -115,14 +135,19 @@ def main() -> None:
         tmp = Path(folder)
         runs = [throughput(w, stems, tmp) for w in args.workers]
         equal, compared = matches_analyze(tmp / f"out-{args.workers[0]}", tmp / "archive")
+        store_ms = store_ms_per_record(stems[:args.store_records], tmp)
     memory = per_record_memory("1")
     one = next((r for r in runs if r["workers"] == 1), runs[0])
     rate = one["records_per_s"] / one["workers"]
     per_task = max(r["scheduler_ms_per_task"] for r in runs)
+    hours = {str(n): round(estimate(rate, per_task, DEFAULT_CHUNK, n), 2)
+             for n in (1, 2, 8, 32, 128)}
+    with_store = {str(n): round(estimate(rate, per_task, DEFAULT_CHUNK, n, store_ms=store_ms), 2)
+                  for n in (1, 2, 8, 32, 128)}
     result = {"runs": runs, "per_record_peak_mib": memory,
+              "store_ms_per_record": store_ms,
               "parquet_equals_analyze_json": f"{equal}/{compared}",
-              "million_records_hours": {str(n): round(estimate(rate, per_task, DEFAULT_CHUNK, n), 2)
-                                        for n in (1, 2, 8, 32, 128)}}
+              "million_records_hours": hours, "million_records_hours_with_store": with_store}
     print(json.dumps(result, indent=1))
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from workstation.store.location import StoreParam
+
 EXIT_BAD_INPUT = 2
 
 
@@ -25,16 +27,23 @@ def register(group: click.Group) -> None:
               help="A running Dask scheduler (default: a local cluster on this computer).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes of the local cluster (default: one per core).")
+@click.option("--store", default=None, type=StoreParam(), metavar="STORE",
+              help="Also store every delineated record's proposals in STORE (a SQLite file, "
+                   "created when missing, or a postgresql:// URL) as the model version's, as "
+                   "`ecgws import-annotations --model` does; records already holding them are "
+                   "left as they are.")
 @click.option("--chunk", type=click.IntRange(min=1), default=16, show_default=True,
               help="Files per task.")
 @click.option("--json", "as_json", is_flag=True, help="The summary as JSON on stdout.")
 def batch_cmd(inputs: tuple[Path, ...], out: Path, scheduler: str | None, workers: int | None,
-              chunk: int, as_json: bool) -> None:
+              store: object, chunk: int, as_json: bool) -> None:
     """Delineate, analyse (and, for ECG images, digitise) every ECG file under INPUTS, exactly
     as `ecgws analyze --json` does, into a partitioned Parquet dataset: one row per record
     (ids, format, device, quality, measurements, flags, triage, confidence, the analysis
-    JSON; or the file's error) and one row per wave. Progress (records per second, errors,
-    ETA) on stderr; the Dask dashboard's address when it has one."""
+    JSON; or the file's error) and one row per wave. With --store, the model's proposals
+    also go into STORE, written by this process only (never by the workers). Progress
+    (records per second, errors, ETA) on stderr; the Dask dashboard's address when it has
+    one."""
     import importlib.util
 
     missing = [name for name in ("dask", "distributed", "pyarrow")
@@ -43,7 +52,6 @@ def batch_cmd(inputs: tuple[Path, ...], out: Path, scheduler: str | None, worker
         click.echo(f"error: `ecgws batch` needs the [batch] extra ({', '.join(missing)} missing): "
                    "pip install 'ecg-workstation[batch]'", err=True)
         raise SystemExit(EXIT_BAD_INPUT)
-    from workstation.batch.runner import run_batch
 
     last = [0.0]
 
@@ -53,14 +61,37 @@ def batch_cmd(inputs: tuple[Path, ...], out: Path, scheduler: str | None, worker
             last[0] = now
             click.echo(f"\r{progress.line()}", err=True, nl=progress.done == progress.total)
 
-    summary = run_batch(inputs, out, scheduler=scheduler, workers=workers, chunk=chunk,
-                        on_progress=show)
+    summary = _run(inputs, out, scheduler, workers, chunk, store, show)
     if summary.dashboard:
         click.echo(f"dashboard was at {summary.dashboard}", err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), indent=1))
     else:
-        click.echo(f"{out}: {summary.analysed} records analysed, {summary.skipped} already "
-                   f"there, {summary.errors} errors, in {summary.seconds:.1f} s on "
-                   f"{summary.workers} workers")
+        click.echo(_summary_line(out, summary, store))
     sys.stdout.flush()
+    if summary.store and summary.store["problems"]:
+        for problem in summary.store["problems"]:
+            click.echo(f"error: {store}: {problem}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _run(inputs, out, scheduler, workers, chunk, store, show):  # noqa: ANN001, ANN202
+    """run_batch, with a store that cannot be opened reported as `error: STORE: problem`."""
+    from workstation.batch.runner import run_batch
+    from workstation.store import StoreError
+
+    try:
+        return run_batch(inputs, out, scheduler=scheduler, workers=workers, chunk=chunk,
+                         on_progress=show, store=store)
+    except StoreError as exc:
+        click.echo(f"error: {exc.path}: {exc.problem}", err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _summary_line(out: Path, summary, store: object) -> str:  # noqa: ANN001
+    line = (f"{out}: {summary.analysed} records analysed, {summary.skipped} already there, "
+            f"{summary.errors} errors, in {summary.seconds:.1f} s on {summary.workers} workers")
+    if summary.store is not None:
+        line += (f"; {summary.store['stored']} records' proposals stored in {store} "
+                 f"({summary.store['already_there']} already there)")
+    return line

@@ -50,18 +50,19 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def written_hashes(out: Path) -> set[str]:
-    """Content hashes of the records already analysed in ``out`` (rows with an error are
-    left out: a rerun tries those files again)."""
+def written_records(out: Path) -> list[tuple[str, str, str | None]]:
+    """(content hash, signal id, model) of every record analysed in ``out`` without error;
+    the model as the analysis names it, ``"name version"``, or None when it did not run."""
     import pyarrow.dataset as ds
 
     folder = out / RECORDS
     if not folder.is_dir() or not any(folder.glob("*.parquet")):
-        return set()
+        return []
     table = ds.dataset(folder, format="parquet", schema=record_schema()).to_table(
-        columns=["content_hash", "error"])
-    hashes, errors = table.column("content_hash").to_pylist(), table.column("error").to_pylist()
-    return {h for h, e in zip(hashes, errors) if h and e is None}
+        columns=["content_hash", "record_id", "model", "error"])
+    columns = (table.column(name).to_pylist()
+               for name in ("content_hash", "record_id", "model", "error"))
+    return [(h, r, m) for h, r, m, e in zip(*columns) if h and e is None]
 
 
 def write_part(out: Path, run_id: str, chunk: int, records: list[dict],

@@ -21,7 +21,7 @@ from workstation.core.annotation import AnnotationState, Label, LabelKind
 from workstation.core.delineation import Delineation, annotation_extension, read_wfdb_annotations
 from workstation.core.record import ECGRecord
 from workstation.io import ECGReadError, read_ecg
-from workstation.store import AnnotationStore, StoreError
+from workstation.store import AnnotationStore, SetInfo, StoreError
 
 
 @dataclass(frozen=True)
@@ -131,14 +131,22 @@ def _ensure_annotator(store: AnnotationStore, annotator: str) -> None:
         store.add_annotator(annotator, annotator)
 
 
+def add_model_proposal(store: AnnotationStore, record_id: str, delineation: Delineation,
+                       model: str) -> SetInfo:
+    """Store ``delineation`` as model ``name/version``'s proposal on the record ``record_id``
+    (already added by the hash of its signal). Once per record and model version: when the
+    record already holds that version's proposal, that set is returned and nothing changes."""
+    name, _, version = model.partition("/")
+    return store.add_proposal(record_id, replace(delineation, model_name=name,
+                                                 model_version=version or "imported"))
+
+
 def _import_one(store: AnnotationStore, stem: str, record: ECGRecord, delineation: Delineation,
                 folder: Path, annotator: str, model: str | None) -> Imported:
     info = store.add_record(record)
     try:
         if model is not None:
-            name, _, version = model.partition("/")
-            store.add_proposal(info.id, replace(delineation, model_name=name,
-                                                model_version=version or "imported"))
+            add_model_proposal(store, info.id, delineation, model)
         else:
             state = AnnotationState.from_proposal(delineation, record.n_samples)
             state = replace(state, waves={k: replace(a, provenance=replace(a.provenance, model=None))
