@@ -355,11 +355,10 @@ def _slot_marks(image: np.ndarray, row: "_Row", k: int, slope: float) -> list[_M
             x1 = min(x1, b.box[0] - 1)
             break
         values.append(b)
-    gray = image.max(axis=2) if image.ndim == 3 else image
-    level, cap = _print_level(gray, label.box)
+    level, cap = _print_level(image, label.box)
     if cap == 0 or x1 <= x0:
         return []
-    marks = _marks(gray, level, cap, (x0, x1), _centre_line(values or [label], slope))
+    marks = _marks(image, level, cap, (x0, x1), _centre_line(values or [label], slope))
     for b in values:
         inside = [i for i, m in enumerate(marks) if b.box[0] <= (m.x0 + m.x1) / 2 <= b.box[2]]
         words = b.text.split()
@@ -379,11 +378,17 @@ def _value_like(text: str) -> bool:
         len(text) <= 2 and not re.search(r"[A-Za-z0-9]", text))
 
 
-def _print_level(gray: np.ndarray, label: Box) -> tuple[float, int]:
+def _lightest(image: np.ndarray, box: Box) -> np.ndarray:
+    """The lightest channel of ``image`` (BGR or grey) in ``box``: a coloured grid fades."""
+    x0, y0, x1, y1 = (max(0, v) for v in box)
+    crop = image[y0:y1, x0:x1]
+    return crop.max(axis=2) if crop.ndim == 3 else crop
+
+
+def _print_level(image: np.ndarray, label: Box) -> tuple[float, int]:
     """The grey level halfway between the paper and the strokes of the ``label``'s print, and
     the capital height of that print in pixels (0 where the label shows no clear print)."""
-    x0, y0, x1, y1 = (max(0, v) for v in label)
-    crop = gray[y0:y1, x0:x1]
+    crop = _lightest(image, label)
     if crop.size == 0:
         return 0.0, 0
     paper, dark = float(np.percentile(crop, 60)), float(np.percentile(crop, 2))
@@ -404,7 +409,7 @@ def _centre_line(boxes: list[TextBox], slope: float) -> tuple[float, float]:
     return float(np.mean(ys - slope * xs)), slope
 
 
-def _marks(gray: np.ndarray, level: float, cap: int, span: tuple[int, int],
+def _marks(image: np.ndarray, level: float, cap: int, span: tuple[int, int],
            line: tuple[float, float]) -> list[_Mark]:
     """The marks of a row's ink between ``span``'s x, left to right: connected pieces darker
     than ``level``, at least :data:`MIN_MARK` of a capital tall or wide, centred within half a
@@ -413,7 +418,8 @@ def _marks(gray: np.ndarray, level: float, cap: int, span: tuple[int, int],
     (x0, x1), (intercept, slope) = (max(0, span[0]), span[1]), line
     ends = [intercept + slope * x for x in (x0, x1)]
     y0, y1 = max(0, int(min(ends) - 1.5 * cap)), int(max(ends) + 1.5 * cap)
-    _, _, stats, _ = cv2.connectedComponentsWithStats((gray[y0:y1, x0:x1] < level).astype(np.uint8))
+    ink = (_lightest(image, (x0, y0, x1, y1)) < level).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink)
     pieces = []  # x0, x1, y0, y1 in the page, and the centre's offset from the line
     for x, y, w, h, _ in stats[1:]:
         offset = y0 + y + h / 2 - intercept - slope * (x0 + x + w / 2)
@@ -445,7 +451,8 @@ def _unread_mark(mark: _Mark, cap: int) -> str:
     return "*" if _small(mark, cap) and mark.height >= MIN_MARK * cap else ""
 
 
-def _assigned(names: tuple[str, ...], marks: list[_Mark], label: TextBox) -> list[tuple[str, str, float | None, TextBox]]:
+def _assigned(names: tuple[str, ...], marks: list[_Mark],
+              label: TextBox) -> list[tuple[str, str, float | None, TextBox]]:
     """(name, text, value (None: not measured), label) of each slot whose mark gives a number
     or a star; a mark that gives neither, or an implausible number, gives nothing."""
     out = []
