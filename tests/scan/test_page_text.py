@@ -17,8 +17,8 @@ from rules.device import Agreement
 from tests.conftest import shared_path
 from workstation.cli import cli
 from workstation.io import read_ecg
-from workstation.scan.page_text import (TextBox, correct, page_image, parse, read_boxes,
-                                        read_page_text)
+from workstation.scan.page_text import (TextBox, correct, group_slots, page_image, parse,
+                                        read_boxes, read_page_text)
 from workstation.scan.synth import Header, degrade, make_header, render
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -91,6 +91,65 @@ def test_misread_statement_words_are_corrected():
     assert correct("Abnommal ECG") == "Abnormal ECG"
     assert correct("Sinus bradycardla") == "Sinus bradycardia"
     assert correct("Sinus rhythm") == "Sinus rhythm"
+
+
+def _axes_line(values: tuple[str, ...], read: tuple[bool, ...]) -> tuple[np.ndarray, list[TextBox]]:
+    """A GE-style "P-R-T axes" line printed with ``values`` in three slots, and the boxes a
+    detector gives: the label and the values marked ``read`` ("" prints nothing)."""
+    page = np.full((60, 700, 3), 255, np.uint8)
+    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.8, 2
+    items = [(20, "P-R-T axes", True), *((260 + 90 * k, v, r) for k, (v, r) in enumerate(zip(values, read)))]
+    boxes = []
+    for x, text, seen in items:
+        if not text:
+            continue
+        cv2.putText(page, text, (x, 40), font, size, (0, 0, 0), thick)
+        (w, h), base = cv2.getTextSize(text, font, size, thick)
+        if seen:
+            boxes.append(TextBox(text, 0.95, (x - 3, 40 - h - 4, x + w + 3, 40 + base + 2)))
+    return page, boxes
+
+
+def _axes(page: np.ndarray, boxes: list[TextBox]):
+    text = group_slots(page, parse(boxes))
+    return {m.name: m.value for m in text.measurements}, text.not_measured
+
+
+def test_a_star_the_detector_missed_is_found_in_its_slot():
+    for values in (("*", "18", "-29"), ("40", "*", "-29"), ("40", "18", "*")):
+        read = tuple(v != "*" for v in values)
+        page, boxes = _axes_line(values, read)
+        assert parse(boxes).measurements == ()  # two numbers for three axes: none by the text
+        numbers, stars = _axes(page, boxes)
+        names = ("P axis", "QRS axis", "T axis")
+        assert numbers == {n: float(v) for n, v in zip(names, values) if v != "*"}, values
+        assert stars == tuple(n for n, v in zip(names, values) if v == "*"), values
+    page, boxes = _axes_line(("*", "18", "29"), (True, True, True))
+    boxes[1] = dataclasses.replace(boxes[1], text="\u5927")  # a star read as another sign
+    assert _axes(page, boxes) == ({"QRS axis": 18, "T axis": 29}, ("P axis",))
+    boxes[1] = dataclasses.replace(boxes[1], text="8")  # a star read as a digit: taken back
+    assert parse(boxes).measurements[0].value == 8
+    assert _axes(page, boxes) == ({"QRS axis": 18, "T axis": 29}, ("P axis",))
+
+
+def test_a_slot_is_never_guessed():
+    page, boxes = _axes_line(("", "18", "29"), (False, True, True))  # nothing printed: unknown
+    assert _axes(page, boxes) == ({}, ())
+    page, boxes = _axes_line(("140", "18", "29"), (False, True, True))  # a number left unread
+    assert _axes(page, boxes) == ({"QRS axis": 18, "T axis": 29}, ())
+
+
+@pytest.mark.parametrize("font, level, star", [("sans", "clean", "P axis"), ("complex", "scan", "T axis")])
+def test_a_generated_page_with_a_starred_axis_is_read(ludb_record, font, level, star):
+    header = make_header(ludb_record, seed=3, vendor="ge", font=font)
+    header = dataclasses.replace(header, measurements=tuple(
+        (name, None if name == star else value) for name, value in header.measurements))
+    text = read_page_text(degrade(render(ludb_record, dpi=200, header=header), level, seed=3).image)
+    read = {m.name: m.value for m in text.measurements}
+    assert star in text.not_measured
+    for name in ("P axis", "QRS axis", "T axis"):
+        if name != star:
+            assert read[name] == header.value(name), name
 
 
 @pytest.fixture(scope="module")

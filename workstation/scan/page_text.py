@@ -211,6 +211,7 @@ def read_page_text(image: np.ndarray) -> PageText:
     if regions:  # a second look, closer, where a label's values were missed
         boxes = reread(image, boxes, regions)
         parsed = parse(boxes)
+    parsed = group_slots(image, parsed)
     return PageText(parsed.boxes, parsed.measurements, parsed.not_measured, parsed.statements,
                     parsed.patient, parsed.acquired, parsed.fields,
                     round(time.perf_counter() - start, 3))
@@ -230,22 +231,37 @@ def unread_values(boxes: list[TextBox], text: PageText) -> list[Box]:
     """Where a label stands alone in a column of labels with (some of) its values unread: from
     the label's right end to the next statement-like box of its row (at most five label widths
     further), over the row's height."""
+    return [_value_region(row, k) for row, k, _ in _unread_labels(boxes, text)]
+
+
+def _unread_labels(boxes, text: PageText):
+    """(row, index of the label box in it, the names it prints) of every label box some of
+    whose values were not read."""
     read = {m.name for m in text.measurements} | set(text.not_measured)
-    regions = []
     for row in rows_of(list(boxes)):
         for k, b in enumerate(row.boxes):
-            names = next((n for pattern, n in _LABELS if pattern.match(b.text)), None)
-            if names is None or all(n in read for n in names):
-                continue
-            x0, y0, x1, y1 = b.box
-            right = x1 + 5 * (x1 - x0)
-            for other in row.boxes[k + 1:]:
-                if len(other.text) >= 8:
-                    right = min(right, other.box[0] - 1)
-                    break
-            margin = (y1 - y0) // 3
-            regions.append((x1 + 1, y0 - margin, right, y1 + margin))
-    return regions
+            names = _label_names(b.text)
+            if names is not None and not all(n in read for n in names):
+                yield row, k, names
+
+
+def _label_names(text: str) -> tuple[str, ...] | None:
+    """The names a box that is only a measurement's label prints, None for another box."""
+    return next((n for pattern, n in _LABELS if pattern.match(text)), None)
+
+
+def _value_region(row: "_Row", k: int) -> Box:
+    """Where the values of the label ``row.boxes[k]`` are printed: from its right end to the
+    next statement-like box of the row (at most five label widths further), over the row's
+    height and a third of it above and below."""
+    x0, y0, x1, y1 = row.boxes[k].box
+    right = x1 + 5 * (x1 - x0)
+    for other in row.boxes[k + 1:]:
+        if len(other.text) >= 8:
+            right = min(right, other.box[0] - 1)
+            break
+    margin = (y1 - y0) // 3
+    return x1 + 1, y0 - margin, right, y1 + margin
 
 
 def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[TextBox]:
@@ -278,6 +294,193 @@ def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[
 def _inside(box: Box, region: Box) -> bool:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
+# -- the slots of a labelled group -------------------------------------------------------------
+
+#: A group's value is taken by position only when the page's ink shows as many values as the
+#: label has slots. Glyphs of one value are closer than this share of the capital height; a
+#: mark no taller than :data:`STAR_HEIGHT` and no wider than :data:`STAR_WIDTH` capitals (and
+#: at least :data:`MIN_MARK` of one, not a speck) is a star: "not measured".
+VALUE_GAP = 0.6
+STAR_HEIGHT = 0.8
+STAR_WIDTH = 1.2
+MIN_MARK = 0.2
+_NUMBER = re.compile(r"^(?:\*|[-\u2212]?\d{1,4})$")
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """Ink of one printed value: its extent in the page's pixels and what was read there."""
+
+    x0: int
+    x1: int
+    height: int
+    text: str | None = None
+
+
+def group_slots(image: np.ndarray, text: PageText) -> PageText:
+    """``text`` with the values of each label printed alone ("P-R-T axes", "QT/QTc") found by
+    position where its boxes did not give a value for every slot (a star too small for the
+    text detector, or read as another sign): the marks of ink right of the label, one per slot,
+    each the number read there, a star where a small mark was not read as a number (not
+    measured), nothing where a larger one was not (unknown). A number read from a mark too
+    small for a digit is a star misread ("8" for "*"), and is taken back. A label whose ink
+    shows more or fewer marks than slots is left as it was."""
+    measured = {m.name for m in text.measurements}
+    read = measured | set(text.not_measured)
+    slope, found = page_slope(list(text.boxes)), []
+    for row in rows_of(list(text.boxes)):
+        for k, box in enumerate(row.boxes):
+            names = _label_names(box.text) or ()
+            if len(names) < 2 or 0 < len(read & set(names)) < len(names):
+                continue
+            marks = _slot_marks(image, row, k, slope)
+            if len(marks) != len(names):
+                continue
+            slots = _assigned(names, marks, box)
+            found += [s for s in slots if s[0] not in read or s[0] in measured and s[2] is None]
+    return _with_fields(text, found) if found else text
+
+
+def _slot_marks(image: np.ndarray, row: "_Row", k: int, slope: float) -> list[_Mark]:
+    """The marks of ink right of the label ``row.boxes[k]`` up to the next box that is not a
+    value, each with the word of the value box that covers it; [] when the boxes and the ink
+    do not agree (a box over no mark, or over a number of marks its words do not match)."""
+    label = row.boxes[k]
+    x0, _, x1, _ = _value_region(row, k)
+    values = []
+    for b in row.boxes[k + 1:]:
+        if b.box[0] > x1 or not _value_like(b.text):
+            x1 = min(x1, b.box[0] - 1)
+            break
+        values.append(b)
+    level, cap = _print_level(image, label.box)
+    if cap == 0 or x1 <= x0:
+        return []
+    marks = _marks(image, level, cap, (x0, x1), _centre_line(values or [label], slope))
+    for b in values:
+        inside = [i for i, m in enumerate(marks) if b.box[0] <= (m.x0 + m.x1) / 2 <= b.box[2]]
+        words = b.text.split()
+        numbers = all(_NUMBER.match(w) for w in words)
+        if not inside or numbers and len(words) != len(inside):
+            return []
+        for i, word in zip(inside, words if numbers else [None] * len(inside)):
+            marks[i] = dataclasses.replace(marks[i], text=word)
+    return [m if m.text is not None and not _small(m, cap)
+            else dataclasses.replace(m, text=_unread_mark(m, cap)) for m in marks]
+
+
+def _value_like(text: str) -> bool:
+    """A box a group's value may be read as: numbers and stars, or one or two signs that are
+    not letters or digits of the page's alphabet (a star read as another mark)."""
+    return bool(re.fullmatch(r"[-\u2212*/\d\s]+", text)) or (
+        len(text) <= 2 and not re.search(r"[A-Za-z0-9]", text))
+
+
+def _lightest(image: np.ndarray, box: Box) -> np.ndarray:
+    """The lightest channel of ``image`` (BGR or grey) in ``box``: a coloured grid fades."""
+    x0, y0, x1, y1 = (max(0, v) for v in box)
+    crop = image[y0:y1, x0:x1]
+    return crop.max(axis=2) if crop.ndim == 3 else crop
+
+
+def _print_level(image: np.ndarray, label: Box) -> tuple[float, int]:
+    """The grey level halfway between the paper and the strokes of the ``label``'s print, and
+    the capital height of that print in pixels (0 where the label shows no clear print)."""
+    crop = _lightest(image, label)
+    if crop.size == 0:
+        return 0.0, 0
+    paper, dark = float(np.percentile(crop, 60)), float(np.percentile(crop, 2))
+    if paper - dark < 40:
+        return 0.0, 0
+    level = (paper + dark) / 2
+    n, _, stats, _ = cv2.connectedComponentsWithStats((crop < level).astype(np.uint8))
+    heights = [h for h in stats[1:, cv2.CC_STAT_HEIGHT] if h < 0.9 * crop.shape[0]]
+    return level, int(np.percentile(heights, 90)) if heights else 0
+
+
+def _centre_line(boxes: list[TextBox], slope: float) -> tuple[float, float]:
+    """(intercept, slope) of the line at the page's ``slope`` through the centres of a row's
+    value boxes (of its label where none was read): a scanned or photographed page is seldom
+    level."""
+    xs = np.array([(b.box[0] + b.box[2]) / 2 for b in boxes])
+    ys = np.array([(b.box[1] + b.box[3]) / 2 for b in boxes])
+    return float(np.mean(ys - slope * xs)), slope
+
+
+def _marks(image: np.ndarray, level: float, cap: int, span: tuple[int, int],
+           line: tuple[float, float]) -> list[_Mark]:
+    """The marks of a row's ink between ``span``'s x, left to right: connected pieces darker
+    than ``level``, at least :data:`MIN_MARK` of a capital tall or wide, centred within half a
+    capital of the row's middle (``line``, a box's centre, brought to the middle of the row's
+    full-height glyphs), pieces closer than :data:`VALUE_GAP` capitals joined."""
+    (x0, x1), (intercept, slope) = (max(0, span[0]), span[1]), line
+    ends = [intercept + slope * x for x in (x0, x1)]
+    y0, y1 = max(0, int(min(ends) - 1.5 * cap)), int(max(ends) + 1.5 * cap)
+    ink = (_lightest(image, (x0, y0, x1, y1)) < level).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    pieces = []  # x0, x1, y0, y1 in the page, and the centre's offset from the line
+    for x, y, w, h, _ in stats[1:]:
+        offset = y0 + y + h / 2 - intercept - slope * (x0 + x + w / 2)
+        if max(w, h) >= MIN_MARK * cap and abs(offset) < cap:
+            pieces.append((x0 + x, x0 + x + w, y0 + y, y0 + y + h, offset))
+    tall = [p[4] for p in pieces if p[3] - p[2] >= 0.7 * cap]
+    middle = float(np.median(tall)) if tall else 0.0
+    marks: list[list[int]] = []
+    for a, b, top, bottom, offset in sorted(pieces):
+        if abs(offset - middle) >= 0.5 * cap:
+            continue
+        if marks and a - marks[-1][1] < VALUE_GAP * cap:
+            last = marks[-1]
+            marks[-1] = [last[0], max(last[1], b), min(last[2], top), max(last[3], bottom)]
+        else:
+            marks.append([a, b, top, bottom])
+    return [_Mark(int(a), int(b), int(bottom - top)) for a, b, top, bottom in marks]
+
+
+def _small(mark: _Mark, cap: int) -> bool:
+    """Whether ``mark`` is too small for a digit: no taller than :data:`STAR_HEIGHT` and no
+    wider than :data:`STAR_WIDTH` capitals."""
+    return mark.height <= STAR_HEIGHT * cap and mark.x1 - mark.x0 <= STAR_WIDTH * cap
+
+
+def _unread_mark(mark: _Mark, cap: int) -> str:
+    """A mark not read as a number (or too small for one): "*" when small (a star), ""
+    (unknown) otherwise."""
+    return "*" if _small(mark, cap) and mark.height >= MIN_MARK * cap else ""
+
+
+def _assigned(names: tuple[str, ...], marks: list[_Mark],
+              label: TextBox) -> list[tuple[str, str, float | None, TextBox]]:
+    """(name, text, value (None: not measured), label) of each slot whose mark gives a number
+    or a star; a mark that gives neither, or an implausible number, gives nothing."""
+    out = []
+    for name, mark in zip(names, marks):
+        if not mark.text:
+            continue
+        value = _value(mark.text, name)
+        if value is not False:
+            out.append((name, mark.text, value, label))
+    return out
+
+
+def _with_fields(text: PageText, found) -> PageText:
+    """``text`` with the measurements (and stars: not measured) found by position in place of
+    what was read for them."""
+    units = {name: unit for names, _, unit in MEASUREMENT_PATTERNS for name in names}
+    names = {f[0] for f in found}
+    measurements = [m for m in text.measurements if m.name not in names]
+    not_measured = [n for n in text.not_measured if n not in names]
+    fields = [f for f in text.fields if f.name not in names]
+    for name, word, value, label in found:
+        if value is None:
+            not_measured.append(name)
+        else:
+            measurements.append(DeviceMeasurement(name, value, units[name]))
+        fields.append(ReadField(name, word, label.score, (label.box,)))
+    return dataclasses.replace(text, measurements=tuple(measurements), not_measured=tuple(not_measured),
+                               fields=tuple(fields))
 
 
 def with_page_text(record: ECGRecord, text: PageText) -> ECGRecord:
@@ -374,11 +577,16 @@ def _digits(text: str) -> str:
                     for w in text.split(" "))
 
 
+def page_slope(boxes: list[TextBox]) -> float:
+    """The median slope (dy/dx) of the page's long lines of text."""
+    long = [b.slope for b in boxes if b.box[2] - b.box[0] > 3 * (b.box[3] - b.box[1])]
+    return float(np.median(long)) if long else 0.0
+
+
 def rows_of(boxes: list[TextBox]) -> list[_Row]:
     """Boxes grouped into rows (vertical centres within 0.4 of a box height, measured along
     the text's median slope: a photographed page's lines are not level), left to right."""
-    long = [b.slope for b in boxes if b.box[2] - b.box[0] > 3 * (b.box[3] - b.box[1])]
-    slope = float(np.median(long)) if long else 0.0
+    slope = page_slope(boxes)
 
     def level(b: TextBox) -> float:  # the box's centre, brought level
         return (b.box[1] + b.box[3]) / 2 - slope * (b.box[0] + b.box[2]) / 2
@@ -412,7 +620,7 @@ MEASUREMENT_PATTERNS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("P axis", "QRS axis", "T axis"),
      rf"\b(?:ax[ei]s\s*)?p\s*/\s*qrs\s*/\s*t(?:\s*ax[ei]s)?{_SEP}{_NUM}\s*/\s*{_NUM}\s*/\s*{_NUM}", "deg"),
     (("P axis", "QRS axis", "T axis"),
-     rf"\bax[ei]s{_SEP}p{_SEP}{_NUM}\s+qrs{_SEP}{_NUM}\s+t{_SEP}{_NUM}", "deg"),
+     rf"\bax[ei]s{_SEP}p{_SEP}{_NUM}\s*qrs{_SEP}{_NUM}\s*t{_SEP}{_NUM}", "deg"),
     (("QT", "QTc"), rf"\bqt\s*/\s*qtc[bfh]?{_SEP}{_POS}\s*/\s*{_POS}", "ms"),
     (("QTc",), rf"\bqtc[bfh]?{_SEP}{_OPT}", "ms"),
     (("QT",), rf"\bqt(?:\s*int(?:erval)?)?{_SEP}{_OPT}", "ms"),
