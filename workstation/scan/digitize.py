@@ -253,8 +253,9 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
     if unread:
-        reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} kept under no "
-                             "lead: name not read (the printed lead name was not read, and the "
+        kept = "kept under no lead" if names and UNNAMED in names[-1] else "left out"
+        reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} {kept}: "
+                             "name not read (the printed lead name was not read, and the "
                              "line matches no one segment clearly)")
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
@@ -267,7 +268,11 @@ UNNAMED = "strip (name not read)"
 
 
 def _unnamed_strips(leads_by_row: list) -> list:
-    """``leads_by_row`` with each strip left unnamed kept as an :data:`UNNAMED` lead."""
+    """``leads_by_row`` with each strip left unnamed kept as an :data:`UNNAMED` lead, where no
+    strip of the page is named: a named strip gives the rate, and beside it an unnamed one
+    (a row misfound, say) adds only what may be misread; it is then left out."""
+    if any(leads is not None and len(leads) == 1 for leads in leads_by_row):
+        return leads_by_row
     out, k = [], 0
     for leads in leads_by_row:
         if leads is None:
