@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from workstation.core.layout import LayoutKind
+from workstation.core.leads import STANDARD_LEADS
 from workstation.scan.digitize import Adjustments, digitize
 from workstation.scan import quality as q
 from workstation.scan.grid import axis_grid, fitted
@@ -126,6 +127,45 @@ def test_strips_whose_names_are_not_read_are_named_by_their_line(ludb_record, mo
     assert result.layout == "3x4+rhythm"
     assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {"V1", "II", "V5"}
     assert not any("left out" in reason for reason in result.reasons)
+
+
+def _strip_names_unread_by_templates_or_line(monkeypatch):
+    """The templates read no name after the third row and the strips are not named by their
+    line: only the recogniser can name a strip."""
+    import workstation.scan.digitize as digitizer
+
+    read = digitizer.read_labels
+    rows = []
+
+    def first_three_rows_only(*args, **kwargs):
+        rows.append(None)
+        return read(*args, **kwargs) if len(rows) <= 3 else []
+
+    monkeypatch.setattr(digitizer, "read_labels", first_three_rows_only)
+    monkeypatch.setattr(digitizer, "_strips_by_signal", lambda leads, *args: leads)
+    return digitizer
+
+
+def test_a_strip_name_the_templates_miss_is_read_by_the_recogniser(ludb_record, monkeypatch):
+    pytest.importorskip("rapidocr")
+    _strip_names_unread_by_templates_or_line(monkeypatch)
+    printout = render(ludb_record, dpi=200, style="red", rhythm=("V1",))
+    result = digitize(printout.image)
+    assert result.layout == "3x4+rhythm"
+    assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {"V1"}
+
+
+def test_a_strip_whose_name_is_not_read_is_kept_unnamed_not_stored_as_lead_ii(ludb_record, monkeypatch):
+    # no name read and no line to name it by: the strip is not guessed to be lead II (this
+    # page's strip is V1), it is kept under no lead, with a warning that says so
+    digitizer = _strip_names_unread_by_templates_or_line(monkeypatch)
+    monkeypatch.setattr(digitizer, "read_name_by_text", lambda *args, **kwargs: None)
+    printout = render(ludb_record, dpi=200, style="red", rhythm=("V1",))
+    result = digitize(printout.image)
+    assert result.layout == "3x4+rhythm"
+    assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {f"{digitizer.UNNAMED} 1"}
+    assert result.lead_names[:12] == STANDARD_LEADS
+    assert any("name not read" in reason for reason in result.reasons)
 
 
 def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record):

@@ -10,7 +10,10 @@
 4. The printed lead names are read (:mod:`workstation.scan.labels`) and, with the number of
    rows, give the layout and the lead of every row and segment (:mod:`workstation.scan.layout`):
    3x4 with 0-3 rhythm strips, 6x2, 12x1; any other count gives one unnamed lead per row. A
-   rhythm strip whose name is not read is named by its line, where it matches one segment's.
+   rhythm strip whose name the templates do not read surely is read by the page-text
+   recogniser; one still unread is named by its line, where it matches one segment's, and is
+   otherwise kept as "strip (name not read) N" with a warning: a strip is never stored
+   under a lead it may not show, and its line still gives the page's rate.
 5. Pixels become mV (the pulse's foot is 0 mV, its
    height the gain) and seconds (25 mm/s; t = 0 from the bars printed between segments, or the
    rows' ends: :mod:`workstation.scan.timing`), and each segment is put at its true time in the
@@ -31,7 +34,7 @@ import numpy as np
 
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import quality as q
-from workstation.scan.labels import consistent, read_labels
+from workstation.scan.labels import SURE_MATCH, Label, consistent, read_labels, read_name_by_text
 from workstation.scan.layout import KNOWN_LAYOUTS, read_layout
 from workstation.scan.dewarp import displacement, flatten_grid
 from workstation.scan.grid import fitted, grid_near
@@ -188,11 +191,16 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                              contrast.darkness)
         found.append((r, row, pulse, labels))
     read = consistent([labels for *_, labels in found], [row.baseline_y for _, row, _, _ in found])
+    read = _strip_names_by_text(image, rows, found, read, ppm_x, ppm_y)
     layout, leads_by_row, confirmed = read_layout([(x0, x1) for _, x0, x1 in rows], read)
     if layout == "3x4+rhythm":
         leads_by_row = _strips_by_signal(leads_by_row, [row for _, row, _, _ in found],
                                          [{label.lead for label in labels} for labels in read], ppm_x)
+    unread = sum(1 for leads in leads_by_row if leads is None)
+    leads_by_row = _unnamed_strips(leads_by_row)
     names = list(STANDARD_LEADS) if layout in KNOWN_LAYOUTS else None
+    if names:
+        names += [leads[0] for leads in leads_by_row if leads and leads[0].startswith(UNNAMED)]
     if layout == "6x2" and not confirmed:  # without its labels, 3x4 + 3 strips looks the same
         image_checks.append(q.six_rows())
     n = int(round(RECORD_S * FS_HZ))
@@ -244,14 +252,59 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                         lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
     reasons = _merge_reasons(traces)
-    unread = sum(1 for leads in leads_by_row if leads is None)
     if unread:
-        reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} left out: "
-                             "the printed lead name was not read, and the line "
-                             "matches no one segment clearly")
+        kept = "kept under no lead" if names and UNNAMED in names[-1] else "left out"
+        reasons = (*reasons, f"{unread} rhythm strip{'s' if unread > 1 else ''} {kept}: "
+                             "name not read (the printed lead name was not read, and the "
+                             "line matches no one segment clearly)")
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
                      tuple(traces), score, reasons, image)
+
+
+#: An unnamed strip is kept as a lead of this name and its number: its line still gives the
+#: page's rate and rhythm, under no lead it may not show.
+UNNAMED = "strip (name not read)"
+
+
+def _unnamed_strips(leads_by_row: list) -> list:
+    """``leads_by_row`` with each strip left unnamed kept as an :data:`UNNAMED` lead, where no
+    strip of the page is named: a named strip gives the rate, and beside it an unnamed one
+    (a row misfound, say) adds only what may be misread; it is then left out."""
+    if any(leads is not None and len(leads) == 1 for leads in leads_by_row):
+        return leads_by_row
+    out, k = [], 0
+    for leads in leads_by_row:
+        if leads is None:
+            k += 1
+            leads = (f"{UNNAMED} {k}",)
+        out.append(leads)
+    return out
+
+
+#: Pages of this many rows may carry rhythm strips below their first three rows.
+STRIP_ROW_COUNTS = (4, 5, 6)
+
+
+def _strip_names_by_text(image: np.ndarray, rows: list, found: list, read: list[list[Label]],
+                         ppm_x: float, ppm_y: float) -> list[list[Label]]:
+    """``read`` with the name at the start of each possible rhythm strip (every row after the
+    third of a 4-6 row page) read by the page-text recogniser where the templates read none
+    there, or none surely (or only "I"): it replaces the templates' first label of the row."""
+    if len(rows) not in STRIP_ROW_COUNTS:
+        return read
+    out = [list(labels) for labels in read]
+    for r, row, _, _ in found[3:]:
+        baseline, x0, x1 = rows[r]
+        start = [label for label in out[r] if label.x <= x0 + 0.15 * (x1 - x0)]
+        # a lone bar read surely may be "II" touching the pulse: "I" is read again
+        if any(label.match >= SURE_MATCH and label.lead != "I" for label in start):
+            continue
+        label = read_name_by_text(image, baseline, _half_band(rows, r, ppm_y), x0, row.x, row.y,
+                                  row.line_px, ppm_x)
+        if label is not None:
+            out[r] = [label, *(item for item in out[r] if item not in start)]
+    return out
 
 
 def _refused(image: np.ndarray, refusal: Refusal, calibration: Calibration,
@@ -284,7 +337,8 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
     axis, so the strip's line over a segment's columns is that segment's lead when it shows
     the same line; a millimetre at each segment's ends (the bars) is left out. Which name was
     printed does not matter, so no font can defeat it. A strip that matches no segment clearly
-    keeps what it had."""
+    keeps what it had, except that an unnamed one is lead II where II's segment is its best
+    match (:func:`_usual_strip`); otherwise it stays unnamed (:func:`_unnamed_strips`)."""
     segments: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for leads, row in zip(leads_by_row, rows):
         ok = np.isfinite(row.y)
@@ -327,7 +381,23 @@ def _strips_by_signal(leads_by_row: list, rows: list[RowTrace], read: list[set[s
                 len(scores) == 1 or 1.0 - scores[0][0] <= STRIP_RESIDUAL_SHARE * (1.0 - scores[1][0])):
             out[r] = (scores[0][1],)
             named.add(scores[0][1])
+        elif leads is None and _usual_strip(scores, named):
+            out[r] = ("II",)
+            named.add("II")
     return out
+
+
+#: An unnamed strip is taken for lead II, the usual strip, when II's segment is the one its
+#: line matches best, at least this well: a photographed line matches no segment closely, but
+#: one that matches another lead better is not lead II.
+USUAL_STRIP_MATCH = 0.6
+
+
+def _usual_strip(scores: list[tuple[float, str]], named: set[str]) -> bool:
+    """Whether an unnamed strip whose line matched the segments with ``scores`` (best first)
+    is lead II: no other strip is, and II's segment is its best match."""
+    return ("II" not in named and bool(scores) and scores[0][1] == "II"
+            and scores[0][0] >= USUAL_STRIP_MATCH)
 
 
 #: A recognised layout prints 10 s per row: rows traced longer than LONGEST_ROW_S at the

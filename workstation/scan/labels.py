@@ -8,11 +8,16 @@ duplex, upright and italic, the styles electrocardiographs print), cut to their 
 to the word's height and compared, blurred, by correlation. The aspect of the word sorts
 "I" from "II" and "III" before the shapes are compared.
 
-No OCR engine is needed for twelve known words, and nothing leaves the machine.
+No OCR engine is needed for twelve known words in these fonts. A name the templates do not read
+surely (a serif or bold font, say) at the start of a row that may be a rhythm strip is read
+again by the page-text recogniser (:func:`read_name_by_text`), offline as well; "I", "II" and
+"III" are told apart by the stems the word shows at half its height, not by the letters the
+recogniser returns.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -210,3 +215,106 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     b = b - b.mean()
     denominator = float(np.sqrt((a * a).sum() * (b * b).sum()))
     return float((a * b).sum() / denominator) if denominator > 0 else 0.0
+
+
+#: The start of a row searched for its name by the recogniser: this far before the row's first
+#: traced column and after it (mm).
+TEXT_BEFORE_MM, TEXT_AFTER_MM = 12.0, 30.0
+#: The crop is scaled so that a millimetre is this many pixels (3 mm capitals ~30 px high).
+TEXT_PX_PER_MM = 10.0
+#: A name read by the recogniser below this confidence is not taken.
+MIN_TEXT_SCORE = 0.7
+_ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "l": "I", "|": "I", "1": "I"})
+
+
+def read_name_by_text(image: np.ndarray, baseline: float, half_band: float, x0: int,
+                      line_x: np.ndarray, line_y: np.ndarray, line_px: float,
+                      px_per_mm: float) -> Label | None:
+    """The lead name printed at the start of a row, read by the page-text recogniser on the
+    row's start with its traced line painted over in paper, or, where the tracer followed a
+    letter for a stretch and took it away, as printed; None when no lead name is read (or the
+    recogniser cannot run)."""
+    painted = _name_in_crop(*_start_crop(image, baseline, half_band, x0, line_x, line_y, line_px,
+                                         px_per_mm))
+    if painted is not None and painted.lead != "I":
+        return painted
+    # a lone stroke may be what painting the line left of a name ("V1" without its "V", where
+    # the tracer took the letter for the line's start): the line painted a pixel wide instead
+    printed = _name_in_crop(*_start_crop(image, baseline, half_band, x0, line_x, line_y, -1.0,
+                                         px_per_mm))
+    return printed if printed is not None else painted
+
+
+def _name_in_crop(crop: np.ndarray | None, corner: tuple[int, int], scale: float) -> Label | None:
+    """The first lead name the recogniser reads in ``crop`` (taken at ``corner`` of the page and
+    enlarged ``scale`` times), as a label in the page's pixels."""
+    if crop is None:
+        return None
+    try:
+        from workstation.scan.page_text import read_small
+
+        boxes = read_small(crop)
+    except Exception:  # noqa: BLE001 - the recogniser missing or failing: not read
+        return None
+    for box in sorted(boxes, key=lambda b: b.box[0]):
+        bx0, by0, bx1, by1 = box.box
+        lead = lead_from_text(box.text, crop[max(0, by0):by1, max(0, bx0):bx1])
+        if lead is not None and box.score >= MIN_TEXT_SCORE:
+            return Label(lead, corner[0] + bx0 / scale, corner[1] + (by0 + by1) / 2 / scale,
+                         (by1 - by0) / scale, float(box.score))
+    return None
+
+
+def _start_crop(image: np.ndarray, baseline: float, half_band: float, x0: int,
+                line_x: np.ndarray, line_y: np.ndarray, line_px: float, px_per_mm: float):
+    """(the grey start of a row, scaled to :data:`TEXT_PX_PER_MM`, with its traced line
+    painted over ``2 * line_px + 2`` pixels wide (at least one); its top-left corner on the page; the scale), or (None, ..) when empty."""
+    h, w = image.shape[:2]
+    y_lo, y_hi = int(max(0, baseline - ABOVE * half_band)), int(min(h, baseline + BELOW * half_band))
+    x_lo = int(max(0, x0 - TEXT_BEFORE_MM * px_per_mm))
+    x_hi = int(min(w, x0 + TEXT_AFTER_MM * px_per_mm))
+    grey = image[y_lo:y_hi, x_lo:x_hi]
+    if grey.size == 0:
+        return None, (x_lo, y_lo), 1.0
+    grey = (grey.max(axis=2) if grey.ndim == 3 else grey).copy()
+    found = np.isfinite(line_y)
+    if found.sum() >= 2:
+        points = np.stack([line_x[found] - x_lo, line_y[found] - y_lo], axis=1)
+        cv2.polylines(grey, [np.round(points).astype(np.int32)], False, 255,
+                      max(1, int(round(2 * line_px + 2))))
+    scale = float(np.clip(TEXT_PX_PER_MM / px_per_mm, 0.5, 3.0))
+    crop = cv2.resize(grey, None, fx=scale, fy=scale,
+                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return crop, (x_lo, y_lo), scale
+
+
+def lead_from_text(text: str, word: np.ndarray | None = None) -> str | None:
+    """The standard lead ``text`` (as a recogniser returns it) names, or None. "V1" is also
+    read in "VI", "Vl" and "V|"; a word of strokes only ("I", "ⅡI", "1l") names I, II or III by
+    the stems ``word`` (its grey crop, dark ink on paper) shows at half its height."""
+    compact = re.sub(r"[\s.:,;_\-'`]", "", text)
+    upper = compact.upper()
+    if m := re.fullmatch(r"AV([RLF])", upper):
+        return "aV" + m.group(1)
+    if m := re.fullmatch(r"V([1-6]|[IL|])", upper):
+        return "V" + (m.group(1) if m.group(1).isdigit() else "1")
+    roman = compact.translate(_ROMAN)
+    if roman and set(roman) == {"I"} and len(roman) <= 4:
+        stems = _stems(word) if word is not None and word.size else len(roman)
+        return {1: "I", 2: "II", 3: "III"}.get(stems)
+    return None
+
+
+def _stems(word: np.ndarray) -> int:
+    """How many dark strokes cross the middle third of ``word`` (grey, dark on light): the
+    serifs of "I" and "II" are at the top and the bottom, so the middle shows the stems; gaps
+    under a tenth of the word's height are closed first."""
+    third = max(1, word.shape[0] // 3)
+    middle = word[third:2 * third].astype(np.float32).mean(axis=0)
+    if middle.size < 2 or np.ptp(middle) < 30:
+        return 0
+    dark = (middle < (middle.max() + middle.min()) / 2).astype(np.uint8)
+    # a gap of a pixel or two (a stroke cut by the painted line) does not split a stem
+    gap = max(1, word.shape[0] // 10)
+    dark = cv2.morphologyEx(dark[None, :], cv2.MORPH_CLOSE, np.ones((1, gap + 1), np.uint8))[0] > 0
+    return int(np.count_nonzero(dark[1:] & ~dark[:-1]) + int(dark[0]))

@@ -6,9 +6,9 @@ strips; only the printed lead names (:mod:`workstation.scan.labels`) tell them a
 page names aVR..V6 in its first three rows and one lead at the start of each strip; a 6x2 page
 names aVR, aVL and aVF at the start of its last three rows and V4..V6 half-way along. Each
 name read votes for the layouts that print it there. A rhythm strip shows the lead its label
-names; an unread first strip is lead II (the usual choice), an unread further strip is left
-unnamed rather than guessed, and so is a strip whose lead another strip's label names better
-(the digitiser then names it by its line where that matches one segment's, or leaves it out).
+names; an unread strip is left unnamed rather than guessed (lead II is the usual strip, but not
+every page's), and so is a strip whose lead another strip's label names better (the digitiser
+then names it by its line where that matches one segment's, or leaves it out with a warning).
 """
 
 from __future__ import annotations
@@ -64,12 +64,12 @@ def _strips(firsts: Sequence[Label | None]) -> list[RowLeads]:
         if label is not None:
             best[label.lead] = max(best.get(label.lead, 0.0), label.match)
     out: list[RowLeads] = []
-    for k, label in enumerate(firsts):
+    for label in firsts:
         read = label is not None and label.lead != "I" and label.match >= best[label.lead]
         if read and all(label.lead not in (row or ()) for row in out):
             out.append((label.lead,))
         else:
-            out.append(("II",) if k == 0 and "II" not in best else None)
+            out.append(None)
     return out
 
 

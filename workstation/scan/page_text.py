@@ -197,6 +197,26 @@ def read_boxes(image: np.ndarray) -> list[TextBox]:
     return [b for b in out if b.text]
 
 
+def read_small(image: np.ndarray) -> list[TextBox]:
+    """Every line of text on a small crop (grey or BGR uint8, a few hundred pixels), read at its
+    own size on a margin of paper; boxes in the crop's pixels."""
+    light = image.max(axis=2) if image.ndim == 3 else image
+    pad = cv2.copyMakeBorder(light, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=255)
+    engine = _Engine.get()
+    with _Engine._lock:
+        _detector(engine).limit_side_len = max(pad.shape[:2])
+        result = engine(cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR))
+    if result.boxes is None:
+        return []
+    out = []
+    for quad, text, score in zip(result.boxes, result.txts, result.scores):
+        quad = np.asarray(quad, np.float64) - 16
+        box = (int(quad[:, 0].min()), int(quad[:, 1].min()),
+               int(np.ceil(quad[:, 0].max())), int(np.ceil(quad[:, 1].max())))
+        out.append(TextBox(str(text).strip(), float(score), box))
+    return [b for b in out if b.text]
+
+
 def _detector(engine):
     """RapidOCR's text detector (rapidocr 3.x loads it on first use)."""
     return engine._load_det_model() if getattr(engine, "text_det", None) is None else engine.text_det
