@@ -70,6 +70,25 @@ def test_long_record_is_lazy_and_windows_are_exact(tmp_path):
     np.testing.assert_allclose(window, sig[500_000:500_250].T, atol=1 / 200)
 
 
+def test_long_record_falls_back_to_the_public_reader_when_wfdb_changes(tmp_path, monkeypatch):
+    from wfdb.io import _signal
+
+    original, calls = _signal._rd_segment, []
+
+    def changed_once(**kwargs):  # the fast path's call fails as a changed signature would
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise TypeError("_rd_segment() got an unexpected keyword argument")
+        return original(**kwargs)
+
+    monkeypatch.setattr(_signal, "_rd_segment", changed_once)
+    path, sig = _write_long_record(tmp_path)
+    record = read_ecg(path)
+    window = record.window(500_000, 500_250)
+    np.testing.assert_allclose(window, sig[500_000:500_250].T, atol=1 / 200)
+    assert len(calls) >= 2  # the public reader took over
+
+
 def test_truncated_signal_file_is_refused_with_its_name(tmp_path):
     path, _ = _write_long_record(tmp_path, hours=0.01)
     dat = tmp_path / "holter.dat"

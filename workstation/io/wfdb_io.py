@@ -173,14 +173,29 @@ def _range_reader(record_name: str, header, keep: list[int]):
     its samples from the signal files with wfdb's own reader and converts them to physical
     units exactly as ``rdrecord`` does.
     """
+    def public_read(start: int, stop: int) -> wfdb.Record:
+        return wfdb.rdrecord(record_name, sampfrom=start, sampto=stop, channels=keep)
+
     if isinstance(header, wfdb.MultiRecord) or not getattr(header, "file_name", None):
-        return lambda start, stop: wfdb.rdrecord(record_name, sampfrom=start, sampto=stop,
-                                                 channels=keep)
-    from wfdb.io import _signal
+        return public_read
+    try:
+        from wfdb.io import _signal
+    except ImportError:  # a wfdb release that moved its private reader
+        return public_read
 
     dir_name = os.path.dirname(os.path.abspath(record_name))
+    use_public = False
 
     def read_range(start: int, stop: int) -> wfdb.Record:
+        nonlocal use_public
+        if not use_public:
+            try:
+                return fast_read(start, stop)
+            except (AttributeError, TypeError):  # private API changed: the public reader
+                use_public = True
+        return public_read(start, stop)
+
+    def fast_read(start: int, stop: int) -> wfdb.Record:
         rec = copy.deepcopy(header)
         rec.check_read_inputs(start, stop, keep, True, True, 64)
         rec.e_d_signal = _signal._rd_segment(
