@@ -6,12 +6,13 @@ import cv2
 import numpy as np
 import pytest
 
-from workstation.core.layout import LayoutKind
+from workstation.core.layout import LayoutKind, compute_layout, rhythm_lead
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan.digitize import Adjustments, digitize
 from workstation.scan import quality as q
 from workstation.scan.grid import axis_grid, fitted
 from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.record import to_record
 from workstation.scan.synth import degrade, render
 
 
@@ -168,11 +169,20 @@ def test_a_strip_whose_name_is_not_read_is_kept_unnamed_not_stored_as_lead_ii(lu
     assert any("name not read" in reason for reason in result.reasons)
 
 
-def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record):
+def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record, tmp_path):
     printout = render(ludb_record, dpi=200, style="red", rhythm=("V1",))
     result = digitize(printout.image)
     assert result.layout == "3x4+rhythm"
     assert {t.lead for t in result.traces if t.stop - t.start > 4500} == {"V1"}
+    # the sheet of the digitised record draws the page's own strip (V1) under the rows, not
+    # the 2.5 s of lead II that the page holds outside it
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), printout.image)
+    record = to_record(result, path)
+    assert rhythm_lead(record) == "V1" and rhythm_lead(ludb_record) == "II"
+    sheet = compute_layout(record.leads, record.n_samples, record.fs, LayoutKind.STANDARD_3X4_RHYTHM,
+                           rhythm_lead=rhythm_lead(record))
+    assert [(p.lead, p.stop - p.start) for p in sheet.panels if p.rhythm] == [("V1", 5000)]
     v1 = result.signals[result.lead_names.index("V1")]
     assert np.isfinite(v1[:4900]).mean() > 0.95  # the strip, not only V1's 2.5 s segment
 

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from workstation.core.leads import LIMB_LEADS, STANDARD_LEADS
-from workstation.core.record import Lead
+from workstation.core.record import ECGRecord, Lead
 
 #: Paper speeds (mm/s) and gains (mm/mV) the workstation offers; the first ones are standard.
 PAPER_SPEEDS_MM_S: tuple[float, ...] = (25.0, 50.0)
@@ -263,6 +263,29 @@ def compute_layout(
         rows = [[name] for name in names]
         window = (0, n_samples)
     return _place(rows, leads, window, fs, paper, effective, kind)
+
+
+#: A digitised lead counts as a printed rhythm strip when it holds a value over at least this
+#: share of the 10 s window (a 3x4 segment holds 2.5 s of it).
+STRIP_COVERAGE = 0.8
+
+
+def rhythm_lead(record: ECGRecord, start_s: float = 0.0) -> str:
+    """The lead of a 3x4 sheet's rhythm strip: lead II, except on a record digitised from a
+    page whose printed strip is another lead (V1, say) or a strip whose name was not read.
+
+    A digitised 3x4 page holds only 2.5 s of each lead outside its strip, so drawing lead II
+    under the rows would show 2.5 s of II and hide the page's strip; the strip is the lead
+    that covers the window, II first where it does."""
+    if record.digitisation is None:
+        return "II"
+    window = _standard_window(record.n_samples, record.fs, start_s)
+    signals = record.window(*window)
+    covered = [lead.name for lead, x in zip(record.leads, signals)
+               if np.isfinite(x).mean() >= STRIP_COVERAGE]
+    if not covered or "II" in covered:
+        return "II"
+    return covered[0]
 
 
 def _columns_to_rows(columns: Sequence[Sequence[str]]) -> list[list[str]]:

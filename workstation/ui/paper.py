@@ -34,6 +34,7 @@ from workstation.core.layout import (
     PaperPoint,
     compute_layout,
     measure_caliper,
+    rhythm_lead,
 )
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
@@ -57,9 +58,15 @@ TALL_SHEET_ROWS = 6
 FIT_MARGIN = 1.02  # a little desk around the sheet
 TICK_MM = 2.5  # half-height of the tick marking a lead change in a row
 LAYOUT_NAMES = {
-    LayoutKind.STANDARD_3X4_RHYTHM: "3×4 + rhythm (II)", LayoutKind.SIX_BY_TWO: "6×2",
+    LayoutKind.STANDARD_3X4_RHYTHM: "3×4 + rhythm", LayoutKind.SIX_BY_TWO: "6×2",
     LayoutKind.TWELVE_BY_ONE: "12×1", LayoutKind.ONE_ROW_PER_LEAD: "one row per lead",
 }
+
+
+def layout_name(lay: PaperLayout) -> str:
+    """The sheet's name as the footer prints it, a 3x4's rhythm strip lead included."""
+    strip = [p.lead for p in lay.panels if p.rhythm]
+    return f"{LAYOUT_NAMES[lay.kind]} ({strip[0]})" if strip else LAYOUT_NAMES[lay.kind]
 
 
 class PaperView(pg.GraphicsView):
@@ -144,7 +151,7 @@ class PaperView(pg.GraphicsView):
             self._clear()
             return
         self._layout = compute_layout(record.leads, record.n_samples, record.fs,
-                                      state.layout, state.paper)
+                                      state.layout, state.paper, rhythm_lead=rhythm_lead(record))
         self.strip = _is_strip(self._layout, record)
         keep = self.vb.viewRange() if same_sheet else None
         self._rebuild()
@@ -277,7 +284,7 @@ class PaperView(pg.GraphicsView):
             lay.paper.describe(),
             f"Display filters: {describe_conditioning(self._state.conditioning)}",
             f"{record.fs:g} Hz",
-            LAYOUT_NAMES[lay.kind],
+            layout_name(lay),
         ))
 
     # -- navigation ---------------------------------------------------------------------

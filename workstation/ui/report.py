@@ -2,9 +2,9 @@
 
 A4 landscape, as ECG carts print: a header with the patient, the acquisition, the
 measurements, triage, confidence, quality, versions and the reviewing clinician; the 12-lead
-in the standard 3x4 + rhythm (II) presentation on a true-scale grid (25 mm/s, 10 mm/mV,
-1 mm and 5 mm boxes, a 1 mV calibration pulse per row) with the P/QRS/T spans of the
-delineation shaded as in the workstation; below it every rule flag with its lead-wise
+in the standard 3x4 + rhythm presentation (lead II, or a digitised page's own strip) on a
+true-scale grid (25 mm/s, 10 mm/mV, 1 mm and 5 mm boxes, a 1 mV calibration pulse per row)
+with the P/QRS/T spans of the delineation shaded as in the workstation; below it every rule flag with its lead-wise
 reason, the narrative, and "Decision support - clinician review required".
 
 :func:`render` draws on any paged device, so the PDF (:func:`write_pdf`) and the printer
@@ -30,6 +30,7 @@ from workstation.core.layout import (
     PaperLayout,
     PaperSettings,
     compute_layout,
+    rhythm_lead,
 )
 from workstation.delivery.case import Case
 from workstation.delivery.codes import flag_statement, reported_values
@@ -53,7 +54,8 @@ def report_layout(case: Case, paper: PaperSettings = PaperSettings()) -> PaperLa
     the first 10 s, rows packed into the report's grid band, in mm from the grid's corner."""
     record = case.record
     n = min(record.n_samples, round(WINDOW_S * record.fs))
-    layout = compute_layout(record.leads, n, record.fs, LayoutKind.STANDARD_3X4_RHYTHM, paper)
+    layout = compute_layout(record.leads, n, record.fs, LayoutKind.STANDARD_3X4_RHYTHM, paper,
+                            rhythm_lead=rhythm_lead(record))
     n_rows = len(layout.rows)
     pitch = max(MAJOR_MM, math.floor(GRID_H_MM / n_rows / MAJOR_MM) * MAJOR_MM)
     baselines = [pitch * (r + 0.5) + (MAJOR_MM / 2 if pitch % (2 * MAJOR_MM) else 0.0)
