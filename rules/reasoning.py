@@ -57,7 +57,10 @@ def source(rule: Rule) -> str:
 def scalar_reason(name: str, measured: Measured, rule: Rule, threshold: float,
                   direction: Direction, verdict: Verdict, qualifier: str = "") -> str:
     """"PR 224 ms (median of 9 beats, beats 1-9; leads II, V1) is above 200 ms (Kusumoto)"."""
-    where = f"{beats_text(measured.beats)}; {leads_text(measured.leads)}"
+    # a value measured on one lead's own beats (a digitised page's strip) has no beat numbers
+    # of the record's; it then names its lead alone, never "no beat"
+    where = (f"{beats_text(measured.beats)}; {leads_text(measured.leads)}" if measured.beats
+             else leads_text(measured.leads))
     head = f"{name} {fmt(measured.value, measured.unit)} ({where})"
     limit = f"{fmt(threshold, measured.unit)}{qualifier}"
     if verdict is Verdict.BORDERLINE:

@@ -6,7 +6,7 @@ import pytest
 
 from rules import global_rules as g
 from rules.flag import Direction, Verdict, judge
-from rules.types import FlagId, Severity, Triage
+from rules.types import FlagId, Measured, Severity, Triage
 from tests.rules.conftest import context
 
 
@@ -42,6 +42,16 @@ def test_rate_flags(ruleset, hr, brady, tachy):
     ctx = context(ruleset, hr=hr)
     assert fired(g.bradycardia(ctx)) is brady
     assert fired(g.tachycardia(ctx)) is tachy
+
+
+def test_a_value_measured_on_one_strip_names_its_lead_not_no_beat(ruleset):
+    # a digitised page's rate comes from its strip's own beats: the reason gives the lead
+    from rules.reasoning import scalar_reason
+
+    strip = Measured(45.0, "bpm", ("V1",))
+    reason = scalar_reason("Heart rate", strip, ruleset.rule(FlagId.BRADYCARDIA), 60.0,
+                           Direction.BELOW, Verdict.ABNORMAL)
+    assert reason.startswith("Heart rate 45 bpm (V1) is below 60 bpm") and "no beat" not in reason
 
 
 @pytest.mark.parametrize("pr, block, short", [
