@@ -22,7 +22,11 @@ def test_device_values_and_statements_are_shown(qtbot):
     panel = FindingsPanel()
     qtbot.addWidget(panel)
     panel.show_analysis(a)
-    rows = {panel.table.item(r, 0).text(): r for r in range(panel.table.rowCount())}
+    # beside the device's column the leads go under each measurement's name
+    assert panel.table.isColumnHidden(2) and not panel.table.isColumnHidden(3)
+    rows = {panel.table.item(r, 0).text().split("\n")[0]: r for r in range(panel.table.rowCount())}
+    leads = panel.table.item(rows["QRS"], 2).text()
+    assert leads and panel.table.item(rows["QRS"], 0).text() == f"QRS\n{leads}"
     qrs = panel.table.item(rows["QRS"], 3)
     assert qrs.text().startswith("60 ms (+") and "beyond" in qrs.toolTip()
     assert panel.table.item(rows["PR"], 3).text() == "161 ms (-1)"

@@ -119,11 +119,17 @@ class FindingsPanel(QtWidgets.QDockWidget):
             return
         self.headline.setText(_headline(analysis))
         rows = measurement_rows(analysis)
+        with_device = bool(analysis.device_measurements)
+        self._fit_columns(with_device)
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             device, diff, beyond, tip = device_cells(analysis, row[0])
             cell = f"{device} ({diff})" if diff else device
-            for c, text in enumerate((*row, cell)):
+            name, value, leads = row
+            if with_device and leads:
+                # the dock has no room for four columns: the leads go under the measurement's name
+                name = f"{name}\n{leads}"
+            for c, text in enumerate((name, value, leads, cell)):
                 item = QtWidgets.QTableWidgetItem(text)
                 if c == 3 and beyond:
                     item.setForeground(QtGui.QColor(BEYOND_COLOUR))
@@ -133,7 +139,6 @@ class FindingsPanel(QtWidgets.QDockWidget):
                 elif c == 1:
                     item.setToolTip(f"leads: {row[2]}" if row[2] else "")
                 self.table.setItem(r, c, item)
-        self.table.setColumnHidden(3, not analysis.device_measurements)
         self.table.resizeRowsToContents()
         # every measurement in view: the table is the first thing read, not a thing to scroll
         rows_px = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
@@ -151,6 +156,17 @@ class FindingsPanel(QtWidgets.QDockWidget):
         if text.startswith(DISCLAIMER):
             text = text[len(DISCLAIMER):].lstrip(" .:-")
         self.narrative.setText(f"<b>{DISCLAIMER}.</b> {text}")
+
+    def _fit_columns(self, with_device: bool) -> None:
+        """Measurement | Value | Leads, the leads wrapping in the dock's width; with the device's
+        values, Measurement (its leads under it) | Value | Device (diff), the device's column
+        taking the width."""
+        self.table.setColumnHidden(2, with_device)
+        self.table.setColumnHidden(3, not with_device)
+        header = self.table.horizontalHeader()
+        stretch, fit = (3, 2) if with_device else (2, 3)
+        header.setSectionResizeMode(stretch, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(fit, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
 
     def _name_device_source(self, printed: bool) -> None:
         """The device's column and statements say when they were read off the printed page."""
