@@ -90,7 +90,8 @@ def _run(inputs, out, scheduler, workers, chunk, store, show):  # noqa: ANN001, 
 
 def _summary_line(out: Path, summary, store: object) -> str:  # noqa: ANN001
     line = (f"{out}: {summary.analysed} records analysed, {summary.skipped} already there, "
-            f"{summary.errors} errors, in {summary.seconds:.1f} s on {summary.workers} workers")
+            f"{summary.errors} errors, in {summary.seconds:.1f} s on {summary.workers} "
+            f"worker{'s' if summary.workers != 1 else ''}")
     if summary.store is not None:
         line += (f"; {summary.store['stored']} records' proposals stored in {store} "
                  f"({summary.store['already_there']} already there)")
