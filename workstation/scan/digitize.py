@@ -134,13 +134,56 @@ def classical_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
     return ink_mask(contrast)
 
 
+#: ``digitize(image, ink=AUTO)`` chooses the ink finder page by page (:func:`choose_ink`).
+AUTO = "auto"
+#: The per-page choice, set on validation prints by measured SNR (``benchmarks/choose_ink.py``):
+#: the learned finder is tried only where the thresholds' page scores below AUTO_TRY_BELOW,
+#: and taken only where its own page scores at least AUTO_MARGIN higher.
+AUTO_TRY_BELOW = 0.6
+AUTO_MARGIN = 0.0
+
+
+def learned_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
+    """The learned :data:`InkFinder` (:func:`inference.digitize.learned_ink`), imported on first
+    use: the network and ONNX Runtime load only when a page asks for them."""
+    from inference.digitize import learned_ink as finder
+
+    return finder(image, contrast)
+
+
+def choose_ink(classical: Digitised, learned: Digitised | None, *,
+               try_below: float | None = None, margin: float | None = None) -> Digitised:
+    """Which of two readings of one page to keep, from what the digitiser measures without
+    ground truth: the page's quality score (every lead's resolution, blur, coverage, overlap,
+    amplitude and expected SNR). The thresholds' reading stands where it scores
+    :data:`AUTO_TRY_BELOW` or more (the learned finder is not even run: it costs a second a
+    page); otherwise the learned reading replaces it where it scores :data:`AUTO_MARGIN`
+    higher. A refused reading scores nothing. ``try_below`` and ``margin`` replace the two
+    constants (to choose them on validation prints)."""
+    try_below = AUTO_TRY_BELOW if try_below is None else try_below
+    margin = AUTO_MARGIN if margin is None else margin
+    if learned is None or classical.score >= try_below:
+        return classical
+    return learned if learned.score > classical.score + margin else classical
+
+
 def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
-             ink: InkFinder = classical_ink, page_px_per_mm: float | None = None) -> Digitised:
+             ink: InkFinder | str = classical_ink, page_px_per_mm: float | None = None) -> Digitised:
     """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels; another finder (a
-    learned segmentation, say) can be measured against the default one. ``page_px_per_mm``
+    learned segmentation, say) can be measured against the default one, and :data:`AUTO`
+    reads the page with the thresholds and, where their reading is poor, with the learned
+    finder too, keeping the better by :func:`choose_ink`. ``page_px_per_mm``
     (along x, of the page as given) replaces the grid's scale when known; a page whose rows
     are far from 10 s at the grid's scale is read again at the scale its layout and grid agree
     on (:func:`_layout_scale`)."""
+    if isinstance(ink, str):
+        if ink != AUTO:
+            raise ValueError(f"unknown ink finder {ink!r} (a function, or {AUTO!r})")
+        classical = digitize(image, adjustments, page_px_per_mm=page_px_per_mm)
+        if classical.score >= AUTO_TRY_BELOW:
+            return classical
+        return choose_ink(classical, digitize(image, adjustments, ink=learned_ink,
+                                              page_px_per_mm=page_px_per_mm))
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
     given = image
