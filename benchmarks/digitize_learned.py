@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from inference.digitize.augment import draw_marks  # noqa: E402
 from inference.digitize.predict import MODEL_PATH, TraceSegmenter  # noqa: E402
 from workstation.io import read_ecg  # noqa: E402
-from workstation.scan.digitize import AUTO_TRY_BELOW, choose_ink, classical_ink, digitize  # noqa: E402
+from workstation.scan.digitize import InkChoice, choose_ink, classical_ink, digitize, tries_learned  # noqa: E402
 from workstation.scan.metric import snr_per_lead, summarise  # noqa: E402
 from workstation.scan.synth import LEVELS, Print, degrade, render  # noqa: E402
 
@@ -133,7 +133,8 @@ def run_pages(names: list[str], levels: list[str], dpi: float, finders: dict) ->
                 seconds = time.perf_counter() - start
                 out.append({"record": name, "level": level, "finder": finder, "seconds": seconds,
                             "score": result.score, "refused": not result.traces,
-                            "snr": _snr(page, result)})
+                            "warp_mm": result.calibration.warp_mm,
+                            "enlarged": result.calibration.enlarged, "snr": _snr(page, result)})
         print(f"  {k + 1}/{len(names)} records", file=sys.stderr, flush=True)
     return out
 
@@ -145,9 +146,9 @@ def _snr(page: Print, result) -> list[float]:
     return [float(v) for v in snr_per_lead(page.truth, result.signals[:, :n])]
 
 
-def with_auto(pages: list[dict], try_below: float | None = None, margin: float | None = None) -> list[dict]:
+def with_auto(pages: list[dict], rule: InkChoice = InkChoice()) -> list[dict]:
     """``pages`` and, for each page read by both the classical and the learned finder, the
-    reading :func:`choose_ink` keeps, as finder ``auto``."""
+    reading :func:`choose_ink` keeps by ``rule``, as finder ``auto``."""
     by_page: dict[tuple[str, str], dict[str, dict]] = {}
     for p in pages:
         if p["finder"] != "auto":
@@ -157,13 +158,19 @@ def with_auto(pages: list[dict], try_below: float | None = None, margin: float |
         if "classical" not in readings or "learned" not in readings:
             continue
         classical, learned = readings["classical"], readings["learned"]
-        kept = choose_ink(SimpleNamespace(**classical), SimpleNamespace(**learned),
-                          try_below=try_below, margin=margin)
-        ran_learned = classical["score"] < (AUTO_TRY_BELOW if try_below is None else try_below)
-        out.append({**vars(kept), "finder": "auto",
+        kept = choose_ink(_reading(classical), _reading(learned), rule)
+        ran_learned = tries_learned(_reading(classical), rule)
+        out.append({**kept.page, "finder": "auto",
                     "seconds": classical["seconds"] + (learned["seconds"] if ran_learned else 0.0),
-                    "took_learned": vars(kept)["finder"] == "learned"})
+                    "took_learned": kept.page["finder"] == "learned", "ran_learned": ran_learned})
     return out
+
+
+def _reading(page: dict) -> SimpleNamespace:
+    """What :func:`choose_ink` looks at in a reading, from a page's saved figures."""
+    calibration = SimpleNamespace(warp_mm=page.get("warp_mm", 0.0), enlarged=page.get("enlarged", 1.0))
+    return SimpleNamespace(score=page["score"], refusal="refused" if page["refused"] else None,
+                           calibration=calibration, page=page)
 
 
 def summary(pages: list[dict], level: str, finder: str) -> dict[str, float]:
