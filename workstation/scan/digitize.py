@@ -196,19 +196,25 @@ def choose_ink(classical: Digitised, learned: Digitised | None,
     return learned if learned.score > classical.score + rule.margin else classical
 
 
+#: The ink finder ``digitize`` uses when none is named.
+DEFAULT_INK: InkFinder | str = classical_ink
+
+
 def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
-             ink: InkFinder | str = classical_ink, page_px_per_mm: float | None = None) -> Digitised:
-    """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels; another finder (a
+             ink: InkFinder | str | None = None, page_px_per_mm: float | None = None) -> Digitised:
+    """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels (None:
+    :data:`DEFAULT_INK`); another finder (a
     learned segmentation, say) can be measured against the default one, and :data:`AUTO`
     reads the page with the thresholds and, where their reading is poor, with the learned
     finder too, keeping the better by :func:`choose_ink`. ``page_px_per_mm``
     (along x, of the page as given) replaces the grid's scale when known; a page whose rows
     are far from 10 s at the grid's scale is read again at the scale its layout and grid agree
     on (:func:`_layout_scale`)."""
+    ink = DEFAULT_INK if ink is None else ink
     if isinstance(ink, str):
         if ink != AUTO:
             raise ValueError(f"unknown ink finder {ink!r} (a function, or {AUTO!r})")
-        classical = digitize(image, adjustments, page_px_per_mm=page_px_per_mm)
+        classical = digitize(image, adjustments, ink=classical_ink, page_px_per_mm=page_px_per_mm)
         if not tries_learned(classical):
             return classical
         return choose_ink(classical, digitize(image, adjustments, ink=learned_ink,
