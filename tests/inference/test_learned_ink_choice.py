@@ -17,6 +17,7 @@ from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
 from workstation.scan.digitize import AUTO, choose_ink, digitize, learned_ink
 from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.page import normalise
 from workstation.scan.synth import Print, degrade, render
 
 LUDB_1 = Path(__file__).resolve().parents[1] / "data" / "ludb" / "1.hea"
@@ -65,7 +66,7 @@ def test_shipped_model_is_version_1_2_and_gives_a_mask(record):
     segmenter = TraceSegmenter.load()
     assert segmenter.info.version == "1.2"
     image = degrade(render(record, dpi=200), "rotated", seed=2).image
-    mask = learned_ink(image, __import__("workstation.scan.page", fromlist=["normalise"]).normalise(image))
+    mask = learned_ink(image, normalise(image))
     assert mask.shape == image.shape[:2] and mask.dtype == np.bool_
     assert 0.002 < mask.mean() < 0.05
 
