@@ -30,9 +30,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.digitize.augment import camera_noise, draw_marks
 from workstation.core.layout import LayoutKind, PaperSettings, compute_layout
 from workstation.core.record import ECGRecord
-from inference.digitize.augment import camera_noise, draw_marks
 from workstation.scan.geometry import level_transform
 from workstation.scan.geometry import straighten as straighten_page
 from workstation.scan.page import Contrast, flatten, normalise
