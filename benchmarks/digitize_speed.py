@@ -1,6 +1,6 @@
 """How long a page takes to digitise, by resolution and degradation.
 
-Run: ``.venv/bin/python benchmarks/digitize_speed.py [--repeat N]``.
+Run: ``.venv/bin/python benchmarks/digitize_speed.py [--repeat N] [--ink classical|auto|learned]``.
 
 A 3x4+rhythm print of the bundled LUDB record 1 is rendered at 150, 200 and 300 dpi (an A4
 page at 300 dpi is 3508 x 2480 px), clean, as a phone photo and as a handled printout
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from workstation.io import read_ecg  # noqa: E402
-from workstation.scan.digitize import digitize  # noqa: E402
+from workstation.scan.digitize import AUTO, classical_ink, digitize, learned_ink  # noqa: E402
 from workstation.scan.ingest import load_pages  # noqa: E402
 from workstation.scan.synth import degrade, render  # noqa: E402
 
@@ -32,7 +32,11 @@ from workstation.scan.synth import degrade, render  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--ink", choices=("default", "classical", "auto", "learned"), default="default",
+                        help="ink finder (default: the digitiser's own)")
     args = parser.parse_args()
+    options = {"default": {}, "classical": {"ink": classical_ink}, "auto": {"ink": AUTO},
+               "learned": {"ink": learned_ink}}[args.ink]
     record = read_ecg(ROOT / "tests" / "data" / "ludb" / "1.hea")
     print(f"{'dpi':>4} {'level':<8} {'pixels':>12} {'read s':>7} {'digitise s':>11}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +52,7 @@ def main() -> None:
                     image = load_pages(path)[0]
                     reads.append(time.perf_counter() - start)
                     start = time.perf_counter()
-                    digitize(image)
+                    digitize(image, **options)
                     runs.append(time.perf_counter() - start)
                 h, w = page.image.shape[:2]
                 print(f"{dpi:>4} {level:<8} {f'{w}x{h}':>12} {statistics.median(reads):>7.2f} "

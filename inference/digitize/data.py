@@ -15,8 +15,12 @@ The target is carried through the same degradation as the page:
 :func:`workstation.scan.synth.degrade` draws its random numbers independently of the picture,
 so a blank sheet degraded with the same seed moves exactly as the page does, and the target is
 where the degraded sheet-with-target is darker than the degraded blank sheet. Both are then
-straightened as the digitiser straightens a page (:mod:`workstation.scan.page`), so the network
-learns on what it will see.
+straightened as the digitiser straightens a page (:mod:`workstation.scan.geometry`), so the
+network learns on what it will see.
+
+What a handled printout adds on the paper (handwriting, stamps) and what a camera adds after
+(sensor noise, JPEG) come from :mod:`inference.digitize.augment`; the target never includes
+them, so the network learns to leave them out.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from inference.digitize.augment import camera_noise, draw_marks
 from workstation.core.layout import LayoutKind, PaperSettings, compute_layout
 from workstation.core.record import ECGRecord
-from workstation.scan.page import Contrast, find_page, flatten, normalise, rotate, skew_angle
+from workstation.scan.geometry import level_transform
+from workstation.scan.geometry import straighten as straighten_page
+from workstation.scan.page import Contrast, flatten, normalise
 from workstation.scan.synth import ORIGIN_MM, PAGE_MM, Print, degrade, render
 from workstation.scan.trace import ink_mask
 
@@ -97,14 +104,23 @@ def target_on_clean(printout: Print, strokes: np.ndarray) -> np.ndarray:
 
 
 def training_page(record: ECGRecord, *, level: str, seed: int, kind: LayoutKind, dpi: float,
-                  style: str) -> Page:
-    """Render, degrade and straighten one page of ``record`` with its target mask."""
+                  style: str, marks: bool = False, camera: bool = False) -> Page:
+    """Render, degrade and straighten one page of ``record`` with its target mask.
+
+    With ``marks`` the print first carries handwriting and stamps over its trace; with
+    ``camera`` the degraded page gets extra sensor noise and JPEG compression
+    (:mod:`inference.digitize.augment`). Both leave the target as it was: it is taken from the
+    clean print before any mark is drawn, and noise and compression move no pixel."""
     printout = render(record, kind=kind, dpi=dpi, style=style)
     strokes = stroke_sheet(record, kind, dpi)
     if strokes.shape != printout.image.shape:
         raise RuntimeError(f"stroke sheet {strokes.shape} does not match the print {printout.image.shape}")
     mask = target_on_clean(printout, strokes)
-    page = degrade(printout, level, seed=seed).image
+    extra = np.random.default_rng([seed, 1])  # apart from the degradation's own numbers
+    marked = _like(printout, draw_marks(printout.image, extra, dpi / 25.4)) if marks else printout
+    page = degrade(marked, level, seed=seed).image
+    if camera:
+        page = camera_noise(page, extra)
     if level != "clean":
         sheet = np.where(mask[..., None], np.uint8(0), np.uint8(255)).repeat(3, axis=2)
         drawn = _grey(degrade(_like(printout, sheet), level, seed=seed).image)
@@ -114,18 +130,21 @@ def training_page(record: ECGRecord, *, level: str, seed: int, kind: LayoutKind,
 
 
 def straighten(image: np.ndarray, mask: np.ndarray) -> Page:
-    """Flatten and level ``image`` as :func:`workstation.scan.digitize.digitize` does, moving
-    ``mask`` with it."""
+    """Make ``image`` upright as :func:`workstation.scan.digitize.digitize` does
+    (:func:`workstation.scan.geometry.straighten`: the sheet found and flattened, the
+    background painted as paper, white-balanced, levelled on a canvas that holds the turned
+    page), moving ``mask`` with it. A page the digitiser would refuse keeps its own geometry."""
+    upright = straighten_page(image)
     ink = mask.astype(np.uint8) * 255
-    corners = find_page(image)
-    if corners is not None:
-        image, ink = flatten(image, corners), flatten(ink, corners)
-    contrast = normalise(image)
-    angle = skew_angle(np.maximum(contrast.colour, contrast.darkness))
-    if abs(angle) >= 0.05:
-        image, ink = rotate(image, angle), rotate(ink, angle)
-        contrast = Contrast(rotate(contrast.darkness, angle), rotate(contrast.colour, angle))
-    return Page(features(image, contrast), ink >= 128)
+    if upright.corners is not None:
+        ink = flatten(ink, upright.corners)
+    if upright.refusal is None and abs(upright.angle) >= 0.05:
+        matrix, size = level_transform(ink.shape[:2], upright.angle)
+        ink = cv2.warpAffine(ink, matrix, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    image = upright.image
+    if ink.shape != image.shape[:2]:
+        raise RuntimeError(f"mask {ink.shape} and page {image.shape[:2]} came apart")
+    return Page(features(image, normalise(image)), ink >= 128)
 
 
 def _like(printout: Print, image: np.ndarray) -> Print:

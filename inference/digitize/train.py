@@ -27,17 +27,23 @@ from torch import nn
 from inference.digitize.data import Page, resize, training_page
 from inference.digitize.export import export_weights
 from inference.digitize.model import NetConfig, TraceNet
-from inference.digitize.predict import MAX_PX_PER_MM, MODEL_NAME, PAGE_LONG_SIDE_MM, WORK_PX_PER_MM
+from inference.digitize.predict import (MAX_PX_PER_MM, MIN_PX_PER_MM, MODEL_NAME, PAGE_LONG_SIDE_MM,
+                                        WORK_PX_PER_MM)
 from inference.runtime import sha256
 from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
-from workstation.scan.synth import GRID_STYLES
+from workstation.scan.synth import CAPTURE_CLASSES, GRID_STYLES
 
-MODEL_VERSION = "1.1"
+MODEL_VERSION = "1.2"
 ROOT = Path(__file__).resolve().parents[2]
 LUDB = ROOT.parent / "shared" / "data" / "ludb"
-#: Share of pages per level: photos are where thresholds struggle, so they get the most.
-LEVEL_SHARE = {"clean": 0.2, "scan": 0.3, "photo": 0.5}
+#: Share of pages per level: every level and capture class of the generator; clean prints and
+#: scans, which the thresholds already read, get the least.
+LEVEL_SHARE = {"clean": 0.08, "scan": 0.08, "photo": 0.12, **{c: 0.09 for c in CAPTURE_CLASSES}}
+#: Share of pages with handwriting and stamps over the trace, and with extra sensor noise and
+#: JPEG (:mod:`inference.digitize.augment`).
+MARKS_SHARE = 0.5
+CAMERA_SHARE = 0.5
 KIND_SHARE = {LayoutKind.STANDARD_3X4_RHYTHM: 0.6, LayoutKind.SIX_BY_TWO: 0.2,
               LayoutKind.TWELVE_BY_ONE: 0.2}
 DPIS = (150.0, 200.0, 250.0)
@@ -46,8 +52,8 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    pages: int = 50
-    val_pages: int = 10
+    pages: int = 80
+    val_pages: int = 12
     steps: int = 2500
     batch: int = 8
     crop: int = 256
@@ -56,6 +62,8 @@ class TrainConfig:
     #: share of crops centred on a trace pixel (the rest anywhere: margins, text, table)
     on_trace: float = 0.7
     seed: int = 0
+    #: weights to start from (an earlier version's), or None for a fresh network
+    init: Path | None = None
 
 
 def make_pages(names: list[str], n: int, seed: int, log) -> list[Page]:
@@ -72,7 +80,9 @@ def make_pages(names: list[str], n: int, seed: int, log) -> list[Page]:
         level = levels[rng.choice(len(levels), p=list(LEVEL_SHARE.values()))]
         kind = kinds[rng.choice(len(kinds), p=list(KIND_SHARE.values()))]
         page = training_page(record, level=level, seed=int(rng.integers(1 << 31)), kind=kind,
-                             dpi=float(rng.choice(DPIS)), style=str(rng.choice(styles)))
+                             dpi=float(rng.choice(DPIS)), style=str(rng.choice(styles)),
+                             marks=bool(rng.random() < MARKS_SHARE),
+                             camera=bool(rng.random() < CAMERA_SHARE))
         pages.append(at_work_scale(page))
         if (i + 1) % 10 == 0 or i + 1 == n:
             log(f"  {i + 1}/{n} pages ({time.perf_counter() - start:.0f} s)")
@@ -81,14 +91,15 @@ def make_pages(names: list[str], n: int, seed: int, log) -> list[Page]:
 
 def at_work_scale(page: Page) -> Page:
     """The page as the network sees it at inference (:mod:`inference.digitize.predict` shrinks
-    pages finer than its working resolution)."""
+    pages finer than its working resolution, and enlarges coarse ones: e-mailed pages,
+    screenshots)."""
     h, w = page.mask.shape
     ppm = max(h, w) / PAGE_LONG_SIDE_MM
-    if ppm <= MAX_PX_PER_MM:
+    if MIN_PX_PER_MM <= ppm <= MAX_PX_PER_MM:
         return page
     scale = WORK_PX_PER_MM / ppm
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    features = resize(page.features, size)
+    features = resize(page.features, size, cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR)
     mask = cv2.resize(page.mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
     return Page(features, mask)
 
@@ -146,7 +157,6 @@ def pixel_scores(model: TraceNet, pages: list[Page]) -> dict[float, dict[str, fl
 
 
 def train(out: Path, cfg: TrainConfig) -> None:
-    torch.set_num_threads(1)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     splits = json.loads((LUDB / "splits.json").read_text())
@@ -165,6 +175,9 @@ def train(out: Path, cfg: TrainConfig) -> None:
     trace_points = [np.argwhere(p.mask) for p in train_pages]
 
     model = TraceNet()
+    if cfg.init is not None:
+        model.load_state_dict(torch.load(cfg.init, map_location="cpu", weights_only=False)["state_dict"])
+        log(f"starting from {cfg.init.name}")
     n_params = sum(p.numel() for p in model.parameters())
     log(f"network: {n_params} parameters; {cfg.steps} steps of {cfg.batch} crops of {cfg.crop} px")
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -221,10 +234,15 @@ page. `inference.digitize.learned_ink` is the digitiser's ink finder built on it
 
 ## Data
 - Synthetic prints from `workstation/scan/synth.py` of the **LUDB train split only**
-  ({len(splits['train'])} records): {cfg.pages} pages, levels {dict(LEVEL_SHARE)},
+  ({len(splits['train'])} records): {cfg.pages} pages over every level and capture class of the
+  generator, shares {dict(LEVEL_SHARE)},
   layouts 3x4+rhythm / 6x2 / 12x1 ({', '.join(f'{v:.0%}' for v in KIND_SHARE.values())}),
   paper {', '.join(GRID_STYLES)}, {', '.join(f'{d:g}' for d in DPIS)} dpi (finer pages are shrunk to
-  200 dpi, as at inference).
+  200 dpi, as at inference, and pages under 140 dpi enlarged to it).
+- On {MARKS_SHARE:.0%} of the pages, 1-5 handwritten words, circles or arrows and 0-2 stamps drawn over
+  the print before its degradation; on {CAMERA_SHARE:.0%}, extra sensor noise (sigma 0-20 of 255) and a
+  JPEG recompression at quality 20-75 after it (`inference/digitize/augment.py`). The target
+  never includes them: it is taken from the clean print before any mark is drawn.
 - Target masks: the pixels the classical thresholds find on the *clean* print within a pixel of
   the trace's strokes (redrawn with the generator's geometry), carried through the same seeded
   degradation as the page, then straightened as the digitiser straightens a page
@@ -235,11 +253,12 @@ page. `inference.digitize.learned_ink` is the digitiser's ink finder built on it
 
 ## Training
 {cfg.steps} steps of {cfg.batch} random {cfg.crop} x {cfg.crop} crops ({cfg.on_trace:.0%} centred on
-trace), AdamW (lr {cfg.lr:g}, one-cycle), BCE + soft Dice, seed {cfg.seed}, one CPU thread:
+trace), AdamW (lr {cfg.lr:g}, one-cycle), BCE + soft Dice, seed {cfg.seed},
+{'started from `' + cfg.init.name + '` (the previous version), ' if cfg.init else ''}on the CPU:
 rendering {rendering_s / 60:.1f} min, training {training_s / 60:.1f} min.
 Loss: {'; '.join(line.split('(')[0].strip() for line in shown)}.
 
-Reproduce: `python -m inference.digitize.train --out resources/models`.
+Reproduce: `python -m inference.digitize.train --out resources/models{' --init ' + cfg.init.name if cfg.init else ''}`.
 
 ## Files (version {MODEL_VERSION}; SHA-256)
 The digitiser runs the ONNX export with ONNX Runtime; the weights are what training and the
@@ -262,8 +281,12 @@ def main() -> None:
     parser.add_argument("--val-pages", type=int, default=defaults.val_pages)
     parser.add_argument("--steps", type=int, default=defaults.steps)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--init", type=Path, default=None, help="weights to start from (.pt)")
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
-    train(args.out, TrainConfig(pages=args.pages, val_pages=args.val_pages, steps=args.steps, seed=args.seed))
+    torch.set_num_threads(args.threads)
+    train(args.out, TrainConfig(pages=args.pages, val_pages=args.val_pages, steps=args.steps,
+                                seed=args.seed, init=args.init))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,9 @@ class Calibration:
     #: how much the page was enlarged before reading (a low-resolution page): the px/mm above
     #: are of the enlarged image, the one the traces refer to
     enlarged: float = 1.0
+    #: how far crumpled or curved paper was out of flat (mm, over 90 % of it) before the
+    #: local grid flattened it; 0 where the grid lay flat
+    warp_mm: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -134,13 +137,88 @@ def classical_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
     return ink_mask(contrast)
 
 
+#: ``digitize(image, ink=AUTO)`` chooses the ink finder page by page (:func:`choose_ink`).
+AUTO = "auto"
+#: The per-page choice, set on validation prints by measured SNR (``benchmarks/choose_ink.py``).
+#: The learned finder is tried where the thresholds' reading scores under AUTO_TRY_BELOW, its
+#: paper was flattened by less than AUTO_MAX_WARP_MM and (unless AUTO_ON_ENLARGED) the page
+#: was not enlarged for low resolution; its reading is kept where it scores more than
+#: AUTO_MARGIN above the thresholds' (-1: wherever it is not refused).
+#: On the 240 validation prints (20 records, every level and capture class, and handwritten on)
+#: this rule gave a mean SNR of 16.29 dB against the thresholds' 15.93; crumpled paper and
+#: enlarged pages, where the network reads worse, keep the thresholds.
+AUTO_TRY_BELOW = 1.01  # above any score: the score does not decide whether to try
+AUTO_MAX_WARP_MM = 0.25
+AUTO_ON_ENLARGED = False
+AUTO_MARGIN = 0.0
+
+
+def learned_ink(image: np.ndarray, contrast: Contrast) -> np.ndarray:
+    """The learned :data:`InkFinder` (:func:`inference.digitize.learned_ink`), imported on first
+    use: the network and ONNX Runtime load only when a page asks for them."""
+    from inference.digitize import learned_ink as finder
+
+    return finder(image, contrast)
+
+
+@dataclass(frozen=True)
+class InkChoice:
+    """A rule for :func:`choose_ink` (the defaults are the digitiser's own)."""
+
+    try_below: float = AUTO_TRY_BELOW
+    max_warp_mm: float = AUTO_MAX_WARP_MM
+    on_enlarged: bool = AUTO_ON_ENLARGED
+    margin: float = AUTO_MARGIN
+
+
+def tries_learned(classical: Digitised, rule: InkChoice = InkChoice()) -> bool:
+    """Whether the learned finder is worth a second reading of the page, judged from the
+    thresholds' reading alone: what it measured of the page (how crumpled the paper was, whether
+    it had to be enlarged) and its quality score. A refused page is always tried."""
+    if classical.refusal is not None:
+        return True
+    calibration = classical.calibration
+    return (classical.score < rule.try_below and calibration.warp_mm < rule.max_warp_mm
+            and (rule.on_enlarged or calibration.enlarged <= 1.0))
+
+
+def choose_ink(classical: Digitised, learned: Digitised | None,
+               rule: InkChoice = InkChoice()) -> Digitised:
+    """Which of two readings of one page to keep, from what the digitiser measures without
+    ground truth (:func:`tries_learned`, then the pages' quality scores: every lead's
+    resolution, blur, coverage, overlap, amplitude and expected SNR). The learned reading
+    replaces the thresholds' where the page is one to try it on and it scores more than
+    ``rule.margin`` higher; a refused reading is never kept over one that gave a record."""
+    if learned is None or not tries_learned(classical, rule) or learned.refusal is not None:
+        return classical
+    if classical.refusal is not None:
+        return learned
+    return learned if learned.score > classical.score + rule.margin else classical
+
+
+#: The ink finder ``digitize`` uses when none is named.
+DEFAULT_INK: InkFinder | str = classical_ink
+
+
 def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
-             ink: InkFinder = classical_ink, page_px_per_mm: float | None = None) -> Digitised:
-    """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels; another finder (a
-    learned segmentation, say) can be measured against the default one. ``page_px_per_mm``
+             ink: InkFinder | str | None = None, page_px_per_mm: float | None = None) -> Digitised:
+    """Digitise a page image (BGR uint8). ``ink`` finds the trace's pixels (None:
+    :data:`DEFAULT_INK`); another finder (a
+    learned segmentation, say) can be measured against the default one, and :data:`AUTO`
+    reads the page with the thresholds and, where their reading is poor, with the learned
+    finder too, keeping the better by :func:`choose_ink`. ``page_px_per_mm``
     (along x, of the page as given) replaces the grid's scale when known; a page whose rows
     are far from 10 s at the grid's scale is read again at the scale its layout and grid agree
     on (:func:`_layout_scale`)."""
+    ink = DEFAULT_INK if ink is None else ink
+    if isinstance(ink, str):
+        if ink != AUTO:
+            raise ValueError(f"unknown ink finder {ink!r} (a function, or {AUTO!r})")
+        classical = digitize(image, adjustments, ink=classical_ink, page_px_per_mm=page_px_per_mm)
+        if not tries_learned(classical):
+            return classical
+        return choose_ink(classical, digitize(image, adjustments, ink=learned_ink,
+                                              page_px_per_mm=page_px_per_mm))
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
     given = image
@@ -247,7 +325,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     if not traces:
         refusal = Refusal.NO_ROWS if grid_found else Refusal.GRID_NOT_FOUND
         return _refused(image, refusal,
-                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
+                        _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor,
+                                     warp_mm),
                         (*q.combine(image_checks)[1], Refusal.NO_ROWS.value), signals,
                         lead_names, layout)
     score = round(float(np.mean([t.score for t in traces])), 3)
@@ -258,7 +337,8 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                              "name not read (the printed lead name was not read, and the "
                              "line matches no one segment clearly)")
     return Digitised(signals, FS_HZ, lead_names, layout,
-                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor),
+                     _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor,
+                                  warp_mm),
                      tuple(traces), score, reasons, image)
 
 
@@ -533,11 +613,11 @@ def _range(mv: np.ndarray) -> float:
 
 
 def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners,
-                 enlarged: float = 1.0) -> Calibration:
+                 enlarged: float = 1.0, warp_mm: float = 0.0) -> Calibration:
     gain = float(np.median(gains)) if gains else 10.0
     return Calibration(float(ppm_x), float(ppm_y), SPEED_MM_S, gain, bool(grid_found),
                        bool(pulses) and all(pulses), float(angle), corners is not None,
-                       float(enlarged))
+                       float(enlarged), float(warp_mm))
 
 
 def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:

@@ -242,20 +242,28 @@ def orientations(image: np.ndarray, count: int = ORIENTATION_PEAKS) -> list[floa
     return [0.0, *[p for p in peaks if abs(p) > REFINE_DEGREES]]
 
 
+def level_transform(shape: tuple[int, int], degrees: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine matrix and canvas size (width, height) with which :func:`level` turns an
+    image of ``shape`` (height, width) by ``degrees``: shared with whatever must move exactly
+    as the page does (a training page's trace mask)."""
+    h, w = shape
+    rad = np.deg2rad(abs(degrees))
+    # the canvas grows by whole pixels each side: a half-pixel shift would make every pixel
+    # the mean of two, blurring the trace (1 dB on validation scans)
+    pad_x = int(np.ceil((w * np.cos(rad) + h * np.sin(rad) - w) / 2))
+    pad_y = int(np.ceil((w * np.sin(rad) + h * np.cos(rad) - h) / 2))
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    matrix[:, 2] += (pad_x, pad_y)
+    return matrix, (w + 2 * pad_x, h + 2 * pad_y)
+
+
 def level(image: np.ndarray, degrees: float) -> np.ndarray:
     """``image`` turned by ``degrees`` about its centre onto a canvas that holds all of it, the
     uncovered corners painted as the paper nearby (:func:`fill_background`)."""
     if abs(degrees) < 0.05:
         return image
     h, w = image.shape[:2]
-    rad = np.deg2rad(abs(degrees))
-    # the canvas grows by whole pixels each side: a half-pixel shift would make every pixel
-    # the mean of two, blurring the trace (1 dB on validation scans)
-    pad_x = int(np.ceil((w * np.cos(rad) + h * np.sin(rad) - w) / 2))
-    pad_y = int(np.ceil((w * np.sin(rad) + h * np.cos(rad) - h) / 2))
-    out_w, out_h = w + 2 * pad_x, h + 2 * pad_y
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    matrix[:, 2] += (pad_x, pad_y)
+    matrix, (out_w, out_h) = level_transform((h, w), degrees)
     turned = cv2.warpAffine(image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
     inside = cv2.warpAffine(np.full((h, w), 255, np.uint8), matrix, (out_w, out_h),
