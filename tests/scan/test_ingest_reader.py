@@ -158,3 +158,19 @@ def test_cli_digitize_writes_wfdb_and_json(tmp_path, page):
     assert summary["calibration"]["gain_mm_mv"] == 10.0
     assert {lead["lead"] for lead in summary["leads"]} >= {"I", "V6"}
     assert (out / "scan.overlay.png").exists()
+
+
+def test_cli_digitize_reads_with_the_chosen_ink_finder(tmp_path, page):
+    # the learned network reads the page as the thresholds do: the same leads, the same layout
+    image = tmp_path / "scan.png"
+    cv2.imwrite(str(image), page)
+    for ink in ("learned", "auto"):
+        out = tmp_path / ink
+        result = CliRunner().invoke(cli, ["digitize", str(image), "--out", str(out), "--ink", ink])
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "scan.json").read_text())
+        assert summary["ink"] == ink and summary["layout"] == "3x4+rhythm"
+        signal, fields = wfdb.rdsamp(str(out / "scan"))
+        assert signal.shape == (5000, 12) and np.isfinite(signal[2600:3700, 6]).all()
+    refused = CliRunner().invoke(cli, ["digitize", str(image), "--out", str(tmp_path), "--ink", "magic"])
+    assert refused.exit_code == 2 and "magic" in refused.output

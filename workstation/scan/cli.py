@@ -25,8 +25,14 @@ EXIT_BAD_INPUT = 2
 @click.option("--keep-identity", is_flag=True,
               help="Keep the patient's printed name, id and birth date: in the images (blacked out "
                    "otherwise) and the WFDB header (left out otherwise).")
+@click.option("--ink", type=click.Choice(["thresholds", "learned", "auto"]), default="thresholds",
+              show_default=True,
+              help="How the trace's pixels are found: the thresholds; the learned segmentation "
+                   "network; or, per page, both where the network may help (a flat page not "
+                   "enlarged for low resolution) keeping the reading with the higher quality "
+                   "(README: 'A learned ink finder').")
 def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool, page_image: bool,
-                 keep_identity: bool) -> None:
+                 keep_identity: bool, ink: str) -> None:
     """Digitise paper ECG IMAGES (PNG, JPEG, TIFF, BMP, PDF, DICOM image) into WFDB records.
 
     Each page becomes STEM.hea/.dat (the 12 standard leads at 500 Hz where the layout has them,
@@ -37,12 +43,13 @@ def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool, page_im
     import cv2
 
     from workstation.io import wfdb_io
-    from workstation.scan.digitize import digitize
+    from workstation.scan.digitize import AUTO, classical_ink, digitize, learned_ink
     from workstation.scan.ingest import load_pages
     from workstation.scan.overlay import draw_overlay
     from workstation.scan.page_text import read_page_text, redact, redacted, with_page_text
     from workstation.scan.record import to_record
 
+    finder = {"thresholds": classical_ink, "learned": learned_ink, "auto": AUTO}[ink]
     failed = False
     for path in images:
         try:
@@ -55,9 +62,9 @@ def digitize_cmd(images: tuple[Path, ...], out_dir: Path, overlay: bool, page_im
         for index, page in enumerate(pages):
             stem = path.stem if index == 0 else f"{path.stem}_p{index + 1}"
             try:
-                result = digitize(page)
+                result = digitize(page, ink=finder)
                 text = read_page_text(page)
-                summary = _summary(result, path, index) | {"printed": _printed(text)}
+                summary = _summary(result, path, index) | {"ink": ink, "printed": _printed(text)}
                 out_dir.mkdir(parents=True, exist_ok=True)
                 if result.traces:
                     record = with_page_text(to_record(result, path, index, data), text)
