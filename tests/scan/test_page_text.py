@@ -87,6 +87,13 @@ def test_units_settings_and_lead_names_are_not_statements():
     assert text.statements == () and text.measurements == ()
 
 
+def test_short_letter_runs_are_not_statements_but_plain_ones_are():
+    # a run of short letter groups read off a trace or the grid ("nin nil") is no statement;
+    # a statement outside the device vocabulary with a plain word still is
+    text = parse(_boxes(("nin nil",), ("No previous ECGs available",), ("Abnormal ECG",)))
+    assert text.statements == ("No previous ECGs available", "Abnormal ECG")
+
+
 def test_misread_statement_words_are_corrected():
     assert correct("Abnommal ECG") == "Abnormal ECG"
     assert correct("Sinus bradycardla") == "Sinus bradycardia"

@@ -844,8 +844,20 @@ def _statements(row: _Row, out: _Parsed) -> None:
         if sum(c.isdigit() for c in rest) > len(rest) / 3 or not re.match(r"[*A-Za-z(]", rest):
             continue
         statement = correct(rest)
+        if not _reads_as_words(statement):
+            continue
         out.statements.append(statement)
         out.fields.append(ReadField("statement", statement, b.score, (b.box,)))
+
+
+#: A statement holds a word of the device vocabulary or at least one word this long: short
+#: letter runs alone ("nin nil", read off a trace or the grid) are not a statement.
+MIN_PLAIN_WORD = 5
+
+
+def _reads_as_words(statement: str) -> bool:
+    words = [w.lower() for w in re.findall(r"[A-Za-z]+", statement)]
+    return any(w in STATEMENT_WORDS or len(w) >= MIN_PLAIN_WORD for w in words)
 
 
 def _untaken(row: _Row, start: int, stop: int) -> str:
