@@ -113,16 +113,7 @@ def test_three_rhythm_strips_are_told_from_6x2_by_their_labels(ludb_record):
 def test_strips_whose_names_are_not_read_are_named_by_their_line(ludb_record, monkeypatch):
     # the strips' names go unread (as in a font no template matches): the strips are named by
     # the segment their line matches over the same seconds, the first one included
-    import workstation.scan.digitize as digitizer
-
-    read = digitizer.read_labels
-    rows = []
-
-    def first_three_rows_only(*args, **kwargs):
-        rows.append(None)
-        return read(*args, **kwargs) if len(rows) <= 3 else []
-
-    monkeypatch.setattr(digitizer, "read_labels", first_three_rows_only)
+    _templates_read_the_first_three_rows_only(monkeypatch)
     printout = render(ludb_record, dpi=200, style="pink", rhythm=("V1", "II", "V5"))
     result = digitize(printout.image)
     assert result.layout == "3x4+rhythm"
@@ -130,9 +121,8 @@ def test_strips_whose_names_are_not_read_are_named_by_their_line(ludb_record, mo
     assert not any("left out" in reason for reason in result.reasons)
 
 
-def _strip_names_unread_by_templates_or_line(monkeypatch):
-    """The templates read no name after the third row and the strips are not named by their
-    line: only the recogniser can name a strip."""
+def _templates_read_the_first_three_rows_only(monkeypatch):
+    """The label templates read no name after the third row (as in a font none matches)."""
     import workstation.scan.digitize as digitizer
 
     read = digitizer.read_labels
@@ -143,6 +133,13 @@ def _strip_names_unread_by_templates_or_line(monkeypatch):
         return read(*args, **kwargs) if len(rows) <= 3 else []
 
     monkeypatch.setattr(digitizer, "read_labels", first_three_rows_only)
+    return digitizer
+
+
+def _strip_names_unread_by_templates_or_line(monkeypatch):
+    """The templates read no name after the third row and the strips are not named by their
+    line: only the recogniser can name a strip."""
+    digitizer = _templates_read_the_first_three_rows_only(monkeypatch)
     monkeypatch.setattr(digitizer, "_strips_by_signal", lambda leads, *args: leads)
     return digitizer
 
