@@ -40,7 +40,7 @@ from inference.digitize.augment import draw_marks  # noqa: E402
 from inference.digitize.predict import MODEL_PATH, TraceSegmenter  # noqa: E402
 from workstation.io import read_ecg  # noqa: E402
 from workstation.scan.digitize import InkChoice, choose_ink, classical_ink, digitize, tries_learned  # noqa: E402
-from workstation.scan.metric import snr_per_lead, summarise  # noqa: E402
+from workstation.scan.metric import snr_by_name, summarise  # noqa: E402
 from workstation.scan.synth import LEVELS, Print, degrade, render  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -140,10 +140,7 @@ def run_pages(names: list[str], levels: list[str], dpi: float, finders: dict) ->
 
 
 def _snr(page: Print, result) -> list[float]:
-    if result.signals.shape[0] != 12:
-        return [0.0] * 12  # nothing usable: as the Challenge scores a missing output
-    n = page.truth.shape[1]
-    return [float(v) for v in snr_per_lead(page.truth, result.signals[:, :n])]
+    return [float(v) for v in snr_by_name(page.truth, result.signals, result.lead_names)]
 
 
 def with_auto(pages: list[dict], rule: InkChoice = InkChoice()) -> list[dict]:

@@ -80,7 +80,7 @@ def _layouts(records, dpi: float) -> None:
 
     from workstation.core.layout import LayoutKind
     from workstation.scan.digitize import digitize
-    from workstation.scan.metric import snr_per_lead, summarise
+    from workstation.scan.metric import snr_by_name, summarise
     from workstation.scan.synth import degrade, render
 
     cases = (("3x4+rhythm II", LayoutKind.STANDARD_3X4_RHYTHM, ("II",), "3x4+rhythm"),
@@ -101,11 +101,7 @@ def _layouts(records, dpi: float) -> None:
                 right += result.layout == expected
                 long = {t.lead for t in result.traces if t.stop - t.start > 4500}
                 strips_right += kind is not LayoutKind.STANDARD_3X4_RHYTHM or long == set(strips)
-                n = printout.truth.shape[1]
-                if result.signals.shape[0] == 12:
-                    snrs.extend(snr_per_lead(printout.truth, result.signals[:, :n]))
-                else:
-                    snrs.extend([0.0] * 12)
+                snrs.extend(snr_by_name(printout.truth, result.signals, result.lead_names))
             print(f"{name:<16} {level:<6} {right:>7}/{len(records):<4} "
                   f"{strips_right:>7}/{len(records):<4} {summarise(snrs)[0]:>9.2f}")
 

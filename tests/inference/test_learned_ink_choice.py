@@ -16,7 +16,7 @@ from inference.digitize.predict import TraceSegmenter
 from workstation.core.layout import LayoutKind
 from workstation.io import read_ecg
 from workstation.scan.digitize import AUTO, choose_ink, digitize, learned_ink
-from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.metric import snr_by_name, summarise
 from workstation.scan.page import normalise
 from workstation.scan.synth import Print, degrade, render
 
@@ -83,8 +83,7 @@ def _marked_scan(record) -> Print:
 
 
 def _snr(page: Print, result) -> float:
-    n = page.truth.shape[1]
-    return summarise(snr_per_lead(page.truth, result.signals[:, :n]))[0]
+    return summarise(snr_by_name(page.truth, result.signals, result.lead_names))[0]
 
 
 @pytest.mark.parametrize("level", ["rotated", "crumpled", "marked"])

@@ -7,12 +7,11 @@ import cv2
 import numpy as np
 import pytest
 
-from workstation.core.leads import STANDARD_LEADS
 from workstation.scan import capture
 from workstation.scan.digitize import digitize
 from workstation.scan.geometry import (Refusal, background_mask, fill_background, orientations,
                                        straighten)
-from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.metric import snr_by_name, summarise
 from workstation.scan.synth import CAPTURE_CLASSES, LEVELS, Print, degrade, render
 
 
@@ -23,11 +22,9 @@ def small_print(ludb_record) -> Print:
 
 
 def _snr(printout: Print, result) -> float:
-    """Mean SNR of the twelve standard leads; a strip whose name was not read (kept apart,
-    unnamed, beside them) takes no part."""
-    if tuple(result.lead_names[:12]) != STANDARD_LEADS:
-        return 0.0
-    return summarise(snr_per_lead(printout.truth, result.signals[:12, :printout.truth.shape[1]]))[0]
+    """Mean SNR of the twelve standard leads, matched by name; a strip whose name was not read
+    (kept apart, unnamed, beside them) takes no part."""
+    return summarise(snr_by_name(printout.truth, result.signals, result.lead_names))[0]
 
 
 def _turned(image: np.ndarray, degrees: float, fill: int = 20) -> np.ndarray:

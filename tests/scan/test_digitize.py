@@ -11,14 +11,13 @@ from workstation.core.leads import STANDARD_LEADS
 from workstation.scan.digitize import Adjustments, digitize
 from workstation.scan import quality as q
 from workstation.scan.grid import axis_grid, fitted
-from workstation.scan.metric import snr_per_lead, summarise
+from workstation.scan.metric import snr_by_name, summarise
 from workstation.scan.record import to_record
 from workstation.scan.synth import degrade, render
 
 
 def _mean_snr(printout, result) -> float:
-    n = printout.truth.shape[1]
-    return summarise(snr_per_lead(printout.truth, result.signals[:, :n]))[0]
+    return summarise(snr_by_name(printout.truth, result.signals, result.lead_names))[0]
 
 
 def test_clean_print_is_measured_accurately(clean_print):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from workstation.core.layout import LayoutKind
-from workstation.scan.metric import snr_db, snr_per_lead, summarise
+from workstation.scan.metric import snr_by_name, snr_db, snr_per_lead, summarise
 from workstation.scan.synth import GRID_STYLES, LEVELS, degrade, render
 
 
@@ -75,3 +75,12 @@ def test_snr_per_lead_pads_a_short_output_and_summarise_skips_nan():
     values = snr_per_lead(ref, out)
     assert values == pytest.approx([10 * math.log10(10 / 5)] * 2)
     assert summarise([1.0, 3.0, math.nan]) == (2.0, 2.0)
+
+
+def test_digitised_leads_are_scored_by_name_and_a_missing_one_as_zero():
+    # the output has an extra unnamed strip first and lacks lead "B": A is scored against A,
+    # B as a missing output (0 dB), and the strip takes no part
+    ref = np.array([[1.0, -1.0, 2.0], [1.0, 1.0, 1.0]])
+    out = np.array([[9.0, 9.0, 9.0], [1.0, -1.0, 2.0]])
+    values = snr_by_name(ref, out, ("strip (name not read) 1", "A"), ("A", "B"))
+    assert values[0] == math.inf and values[1] == pytest.approx(0.0)

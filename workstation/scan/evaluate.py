@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
+from workstation.core.leads import STANDARD_LEADS
 from workstation.core.record import ECGRecord
 from workstation.scan.digitize import InkFinder, classical_ink, digitize
 from workstation.scan.ingest import load_pages
-from workstation.scan.metric import snr_db, snr_per_lead, summarise
+from workstation.scan.metric import snr_by_name, snr_db, summarise
 from workstation.scan.synth import degrade, render
 
 
@@ -65,13 +66,12 @@ def evaluate_synthetic(records: Iterable[ECGRecord], levels: Sequence[str], *, d
             times.append(elapsed)
             counts[level] += 1
             refused[level] += not result.traces
-            if result.signals.shape[0] != 12:
+            if not set(STANDARD_LEADS) & set(result.lead_names):
                 snrs.extend([0.0] * 12)  # nothing usable: as the Challenge scores a missing output
                 quality.extend([result.score] * 12)
                 continue
-            n = page.truth.shape[1]
-            values = snr_per_lead(page.truth, result.signals[:, :n])
-            for name, value in zip(result.lead_names, values):
+            values = snr_by_name(page.truth, result.signals, result.lead_names)
+            for name, value in zip(STANDARD_LEADS, values):
                 snrs.append(float(value))
                 quality.append(result.lead_score(name))
     return [dataclasses.replace(_result(lv, counts[lv], *per_level[lv]), refused=refused[lv])

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from workstation.core.leads import STANDARD_LEADS
+
 
 def snr_db(reference: np.ndarray, output: np.ndarray) -> float:
     """SNR of one lead (NaN when the reference shows nothing or is all zero)."""
@@ -44,3 +46,18 @@ def summarise(values: list[float] | np.ndarray) -> tuple[float, float]:
     if finite.size == 0:
         return math.nan, math.nan
     return float(finite.mean()), float(np.median(finite))
+
+
+def snr_by_name(reference: np.ndarray, output: np.ndarray, output_names,
+                reference_names=STANDARD_LEADS) -> np.ndarray:
+    """SNR of each reference lead against the output lead of the same name: a digitised page's
+    leads are matched by name, so a strip kept apart under no lead name takes no part, and a
+    lead the output lacks counts as all 0 mV (as the Challenge scores a missing output)."""
+    reference = np.asarray(reference, np.float64)
+    rows = {name: i for i, name in enumerate(output_names)}
+    matched = np.full(reference.shape, np.nan)
+    for k, name in enumerate(reference_names):
+        if name in rows:
+            row = np.asarray(output[rows[name]], np.float64)[:reference.shape[1]]
+            matched[k, :row.size] = row
+    return snr_per_lead(reference, matched)
