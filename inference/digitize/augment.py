@@ -15,6 +15,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from workstation.scan import capture
+
 #: Pens (BGR): blue ballpoint, black, red, green felt tip.
 PEN_COLOURS = ((150, 60, 20), (35, 30, 30), (40, 40, 190), (60, 120, 30))
 #: Stamp inks (BGR): blue, red, violet.
@@ -53,8 +55,7 @@ def camera_noise(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     low quality, each on about two pages in three."""
     out = image
     if rng.random() < 0.65:
-        sigma = rng.uniform(*NOISE_SIGMA)
-        noisy = out.astype(np.float32) + rng.normal(0.0, sigma, out.shape).astype(np.float32)
+        noisy = capture.noise(out.astype(np.float32), rng, NOISE_SIGMA)
         out = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
     if rng.random() < 0.65:
         quality = int(rng.integers(*JPEG_QUALITY))

@@ -215,10 +215,9 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
         if ink != AUTO:
             raise ValueError(f"unknown ink finder {ink!r} (a function, or {AUTO!r})")
         classical = digitize(image, adjustments, ink=classical_ink, page_px_per_mm=page_px_per_mm)
-        if not tries_learned(classical):
-            return classical
-        return choose_ink(classical, digitize(image, adjustments, ink=learned_ink,
-                                              page_px_per_mm=page_px_per_mm))
+        learned = (digitize(image, adjustments, ink=learned_ink, page_px_per_mm=page_px_per_mm)
+                   if tries_learned(classical) else None)
+        return choose_ink(classical, learned)
     if image.ndim != 3 or min(image.shape[:2]) < 32:
         raise ValueError(f"image too small or not colour ({image.shape})")
     given = image

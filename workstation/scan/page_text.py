@@ -177,44 +177,57 @@ def read_boxes(image: np.ndarray) -> list[TextBox]:
     scale = READ_SIDE_PX / max(image.shape[:2])
     scaled = cv2.resize(image, None, fx=scale, fy=scale,
                         interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA)
-    light = scaled.max(axis=2) if scaled.ndim == 3 else scaled
     side = max(image.shape[:2])
     detect = int(min(READ_SIDE_PX, DETECT_ENLARGE * side)) if side < SMALL_PAGE_PX else DETECT_SIDE_PX
-    engine = _Engine.get()
-    with _Engine._lock:
-        _detector(engine).limit_side_len = detect  # read by the detector on every call
-        result = engine(cv2.cvtColor(light, cv2.COLOR_GRAY2BGR))
-    if result.boxes is None:
-        return []
     out = []
-    for quad, text, score in zip(result.boxes, result.txts, result.scores):
-        quad = np.asarray(quad, np.float64) / scale
-        box = (int(quad[:, 0].min()), int(quad[:, 1].min()),
-               int(np.ceil(quad[:, 0].max())), int(np.ceil(quad[:, 1].max())))
+    for quad, text, score in _recognise(_light(scaled), detect):
+        quad = quad / scale
         run = quad[1, 0] - quad[0, 0]  # the top edge, left to right
         slope = float((quad[1, 1] - quad[0, 1]) / run) if run > 0 else 0.0
-        out.append(TextBox(str(text).strip(), float(score), box, slope))
-    return [b for b in out if b.text]
+        out.append(TextBox(text, score, _bounds(quad), slope))
+    return out
 
 
 def read_small(image: np.ndarray) -> list[TextBox]:
     """Every line of text on a small crop (grey or BGR uint8, a few hundred pixels), read at its
     own size on a margin of paper; boxes in the crop's pixels."""
-    light = image.max(axis=2) if image.ndim == 3 else image
-    pad = cv2.copyMakeBorder(light, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=255)
+    return [TextBox(text, score, _bounds(quad)) for quad, text, score in _recognise_padded(_light(image))]
+
+
+#: Paper added around a crop before it is read: text touching its edge is still detected.
+PAD_PX = 16
+
+
+def _light(image: np.ndarray) -> np.ndarray:
+    """Each pixel's lightest channel (a grey image as it is): a coloured grid fades to white."""
+    return image.max(axis=2) if image.ndim == 3 else image
+
+
+def _recognise(light: np.ndarray, detect_side: int) -> list[tuple[np.ndarray, str, float]]:
+    """(corner points, text, confidence) of every non-empty line the recogniser reads on the
+    grey image ``light``, text detected at ``detect_side`` pixels on the longer side."""
     engine = _Engine.get()
     with _Engine._lock:
-        _detector(engine).limit_side_len = max(pad.shape[:2])
-        result = engine(cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR))
+        _detector(engine).limit_side_len = detect_side  # read by the detector on every call
+        result = engine(cv2.cvtColor(light, cv2.COLOR_GRAY2BGR))
     if result.boxes is None:
         return []
-    out = []
-    for quad, text, score in zip(result.boxes, result.txts, result.scores):
-        quad = np.asarray(quad, np.float64) - 16
-        box = (int(quad[:, 0].min()), int(quad[:, 1].min()),
-               int(np.ceil(quad[:, 0].max())), int(np.ceil(quad[:, 1].max())))
-        out.append(TextBox(str(text).strip(), float(score), box))
-    return [b for b in out if b.text]
+    lines = [(np.asarray(quad, np.float64), str(text).strip(), float(score))
+             for quad, text, score in zip(result.boxes, result.txts, result.scores)]
+    return [line for line in lines if line[1]]
+
+
+def _recognise_padded(light: np.ndarray) -> list[tuple[np.ndarray, str, float]]:
+    """:func:`_recognise` on a small grey crop with :data:`PAD_PX` of paper around it, detected
+    at its own size; points in the crop's pixels."""
+    pad = cv2.copyMakeBorder(light, PAD_PX, PAD_PX, PAD_PX, PAD_PX, cv2.BORDER_CONSTANT, value=255)
+    return [(quad - PAD_PX, text, score) for quad, text, score in _recognise(pad, max(pad.shape[:2]))]
+
+
+def _bounds(quad: np.ndarray) -> Box:
+    """The whole-pixel box around a line's corner points."""
+    return (int(quad[:, 0].min()), int(quad[:, 1].min()),
+            int(np.ceil(quad[:, 0].max())), int(np.ceil(quad[:, 1].max())))
 
 
 def _detector(engine):
@@ -288,7 +301,6 @@ def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[
     """``boxes`` with those inside each region replaced by what reading the region alone,
     enlarged :data:`REREAD_SCALE` times, finds."""
     kept = [b for b in boxes if not any(_inside(b.box, r) for r in regions)]
-    engine = _Engine.get()
     for x0, y0, x1, y1 in regions:
         x0, y0 = max(0, x0), max(0, y0)
         crop = image[y0:y1, x0:x1]
@@ -296,18 +308,9 @@ def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[
             continue
         scale = REREAD_SCALE * READ_SIDE_PX / max(image.shape[:2])
         big = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-        light = big.max(axis=2) if big.ndim == 3 else big
-        pad = cv2.copyMakeBorder(light, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=255)
-        with _Engine._lock:
-            _detector(engine).limit_side_len = max(pad.shape[:2])
-            result = engine(cv2.cvtColor(pad, cv2.COLOR_GRAY2BGR))
-        if result.boxes is None:
-            continue
-        for quad, text, score in zip(result.boxes, result.txts, result.scores):
-            quad = (np.asarray(quad, np.float64) - 16) / scale
-            kept.append(TextBox(str(text).strip(), float(score),
-                                (x0 + int(quad[:, 0].min()), y0 + int(quad[:, 1].min()),
-                                 x0 + int(np.ceil(quad[:, 0].max())), y0 + int(np.ceil(quad[:, 1].max())))))
+        for quad, text, score in _recognise_padded(_light(big)):
+            bx0, by0, bx1, by1 = _bounds(quad / scale)
+            kept.append(TextBox(text, score, (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)))
     return [b for b in kept if b.text]
 
 
@@ -401,8 +404,7 @@ def _value_like(text: str) -> bool:
 def _lightest(image: np.ndarray, box: Box) -> np.ndarray:
     """The lightest channel of ``image`` (BGR or grey) in ``box``: a coloured grid fades."""
     x0, y0, x1, y1 = (max(0, v) for v in box)
-    crop = image[y0:y1, x0:x1]
-    return crop.max(axis=2) if crop.ndim == 3 else crop
+    return _light(image[y0:y1, x0:x1])
 
 
 def _print_level(image: np.ndarray, label: Box) -> tuple[float, int]:

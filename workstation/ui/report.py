@@ -4,8 +4,9 @@ A4 landscape, as ECG carts print: a header with the patient, the acquisition, th
 measurements, triage, confidence, quality, versions and the reviewing clinician; the 12-lead
 in the standard 3x4 + rhythm presentation (lead II, or a digitised page's own strip) on a
 true-scale grid (25 mm/s, 10 mm/mV, 1 mm and 5 mm boxes, a 1 mV calibration pulse per row)
-with the P/QRS/T spans of the delineation shaded as in the workstation; below it every rule flag with its lead-wise
-reason, the narrative, and "Decision support - clinician review required".
+with the P/QRS/T spans of the delineation shaded as in the workstation; below it every rule
+flag with its lead-wise reason, the narrative, and "Decision support - clinician review
+required".
 
 :func:`render` draws on any paged device, so the PDF (:func:`write_pdf`) and the printer
 (:func:`print_report`) get the same page. Geometry is in millimetres on the sheet; text is
