@@ -341,3 +341,24 @@ def test_findings_show_the_printed_values_and_statements_beside_ours(qtbot, phot
     statements = [panel.device.item(i).text() for i in range(panel.device.count())]
     assert any("2nd degree A-V block" in s for s in statements)
     assert panel.device_label.text().startswith("Printed statements")
+
+
+def test_a_second_look_at_a_row_keeps_the_lines_printed_close_above_and_below():
+    # two device lines printed closer than a line's height: the second look at the rate's
+    # row reaches into the PR line below; what was read there stays, and a text the look's
+    # edge cuts through is not taken
+    from workstation.scan.page_text import _label_names, _value_region, read_boxes, reread, rows_of
+
+    page = np.full((120, 520, 3), 255, np.uint8)
+    for y, line in ((40, "Vent. rate      80    BPM"), (55, "PR interval    148    ms")):
+        cv2.putText(page, line, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+    boxes = read_boxes(page)
+    row, k = next((row, k) for row in rows_of(boxes) for k, b in enumerate(row.boxes)
+                  if _label_names(b.text) == ("Ventricular rate",))
+    region = _value_region(row, k)
+    below = next(b for b in boxes if b.text == "148")
+    assert region[1] <= (below.box[1] + below.box[3]) / 2 <= region[3]  # inside the look
+    again = reread(page, boxes, [region])
+    assert below in again
+    assert sorted(b.text for b in again) == sorted(b.text for b in boxes)
+    assert {m.name: m.value for m in parse(again).measurements} == {"Ventricular rate": 80, "PR": 148}
