@@ -134,18 +134,27 @@ def global_wave(group: WaveGroup, tolerance: float) -> GlobalWave:
 
 
 def mark_dominant(beats: tuple[Beat, ...], fs: float, ruleset: RuleSet) -> tuple[Beat, ...]:
-    """Beats with ``dominant`` False where premature or much wider than the median QRS."""
+    """Beats with ``dominant`` False where premature or much wider than the median QRS.
+
+    A beat is premature when it comes sooner than ``min_rr_share`` of the median RR after the
+    last beat that was not premature, as a premature beat's coupling interval is measured from
+    the normal beat before it. Measured from the beat just before, one extra complex (a
+    tombstone ST segment or a T wave taken for a QRS, a premature beat) would make the normal
+    beat after it premature too: on a printed column with such an extra complex after every
+    beat, no beat of the column was left to measure ST on."""
     if len(beats) < 3:
         return beats
     fiducials = np.array([b.fiducial for b in beats], dtype=float)
-    rr = np.diff(fiducials)
-    median_rr = float(np.median(rr))
+    median_rr = float(np.median(np.diff(fiducials)))
     widths = np.array([b.qrs.duration for b in beats], dtype=float)
     limit = np.median(widths) + float(ruleset.measurement["extra_qrs_ms"]) * fs / 1000.0
     min_rr = float(ruleset.measurement["min_rr_share"]) * median_rr
     out = []
+    normal = None  # fiducial of the last beat that was not premature
     for i, beat in enumerate(beats):
-        premature = i > 0 and rr[i - 1] < min_rr
+        premature = normal is not None and fiducials[i] - normal < min_rr
+        if not premature:
+            normal = fiducials[i]
         out.append(Beat(beat.index, beat.fiducial, beat.qrs, beat.p, beat.t,
                         dominant=bool(not premature and widths[i] <= limit)))
     return tuple(out)

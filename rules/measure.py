@@ -21,7 +21,7 @@ from rules.fallback import detect_qrs
 from rules.intervals import Intervals, Rhythm, intervals, rhythm
 from rules.pacing import Pacing, pacing
 from rules.plausibility import screen
-from rules.printed import printed_rhythm
+from rules.printed import printed_rhythm, time_axis_unsure, untimed
 from rules.quality import RecordQuality
 from rules.qtc import FORMULA_NAMES
 from rules.ruleset import RuleSet
@@ -79,7 +79,19 @@ class Measurements:
 
 def measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQuality,
             ruleset: RuleSet) -> Measurements:
-    """Every measurement of ``record`` (see the module docstring)."""
+    """Every measurement of ``record`` (see the module docstring). A page whose time axis is
+    not sure (:func:`rules.printed.time_axis_unsure`) has no rate, rhythm or interval."""
+    m = _measure(record, delineation, quality, ruleset)
+    why = (time_axis_unsure(dict(record.digitisation.calibration))
+           if record.digitisation is not None else None)
+    if why is None:
+        return m
+    rhythm_, intervals_ = untimed(m.rhythm, m.intervals, why)
+    return dataclasses.replace(m, rhythm=rhythm_, intervals=intervals_)
+
+
+def _measure(record: ECGRecord, delineation: Delineation | None, quality: RecordQuality,
+             ruleset: RuleSet) -> Measurements:
     usable = quality.usable_leads
     if delineation is None:
         return screen(_rate_only(record, quality, ruleset), dict(ruleset.plausibility))

@@ -11,10 +11,11 @@ never two beats on either side of a column's edge, whose timing is only as good 
   together (they are printed on one time axis).
 * Otherwise each column's leads are found together, and the RR intervals of all the columns
   that another column confirms give the rate (:func:`_confirmed`); the irregularity compares
-  successive intervals of one column only. A column's 2.5 s hold two or three beats, so each
+  successive intervals of one column only, and needs :data:`MIN_SUCCESSIVE` differences. A column's 2.5 s hold two or three beats, so each
   must also be a QRS the delineation found there.
 * The strips are checked against the columns: when no column shows an RR interval within the
-  strips' range, one of the two is misread and no rate is given.
+  strips' range, or the strips are irregular and the columns' intervals centre elsewhere, one
+  of the two is misread and no rate is given.
 
 Beats are found by the plain QRS detector of :mod:`rules.fallback` (band-pass 5-15 Hz, squared
 slope summed over the stretch's leads, 100 ms integration; Pan and Tompkins 1985), with their
@@ -34,7 +35,7 @@ import numpy as np
 from scipy import signal as sps
 
 from rules.fallback import BAND_HZ, INTEGRATION_MS, PEAK_SHARE, REFRACTORY_MS
-from rules.intervals import Rhythm, _p_share
+from rules.intervals import Intervals, Rhythm, _p_share
 from rules.beats import Beat
 from rules.consistency import AmplitudeCheck
 from rules.types import Measured
@@ -66,6 +67,14 @@ AGREE = 0.15
 #: leads: the energy detector and the model, each fooled by different things (a steep ST
 #: segment, a step in a traced line; a complex split in two), agree on the beats.
 QRS_MATCH_MS = 60.0
+#: A strip interval outside this range of the strip's median RR makes its rate one the columns
+#: must confirm (a premature beat comes at 0.7 of the cycle or earlier, a pause or a dropped
+#: beat at 1.5 or later; a beat missed or counted twice gives 2 and 0.5)
+ODD_RR = (0.7, 1.5)
+#: The RR irregularity of a page needs at least this many differences of successive RR
+#: intervals: a 3x4 page without a strip pairs beats within a 2.5 s column only, and one or two
+#: differences are not a rhythm (a beat placed 40 ms off by the page reads as irregular).
+MIN_SUCCESSIVE = 3
 #: A column's RR interval is confirmed by another column's within this share of it.
 CONFIRM = 0.15
 #: A page without strips gives a rate from at least this many confirmed RR intervals (a 3x4
@@ -164,13 +173,15 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
     each usable lead shows; ``beats``: the delineation's, for the P share only; ``qrs``: the
     delineation's QRS complexes (onset, offset) per lead, which a column's beats must match."""
     strips, columns = stretches(spans, signals.shape[1], fs)
-    strip_rr, strip_leads = _stretch_rr(signals, lead_names, fs, strips)
-    column_rr, column_leads = _stretch_rr(signals, lead_names, fs, columns, qrs)
+    strip_beats = _stretch_beats(signals, lead_names, fs, strips)
+    column_beats = _stretch_beats(signals, lead_names, fs, columns, qrs)
+    strip_rr, strip_leads = _stretch_rr(strip_beats, strips, fs)
+    column_rr, column_leads = _stretch_rr(column_beats, columns, fs)
     column_rr = _confirmed(column_rr)
     strip_ok = bool(strip_rr) and len(strip_rr[0]) >= 2 and strip_rr[0].max() <= STRIP_GAP_S * 1000.0
     shown = [r[np.isfinite(r)] for r in column_rr if np.isfinite(r).any()]
-    disagree = ""
-    if strip_ok and shown:
+    disagree = _unconfirmed(strip_rr[0], column_rr) if strip_ok else ""
+    if strip_ok and shown and not disagree:
         low, high = (1.0 - AGREE) * strip_rr[0].min(), (1.0 + AGREE) * strip_rr[0].max()
         if not any(((low <= r) & (r <= high)).any() for r in shown):
             a = float(np.mean(strip_rr[0]))
@@ -203,7 +214,9 @@ def printed_rhythm(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
         return Measured(float(value), unit, leads, (), f"{how} of {note}")
 
     nrmssd = (made(np.sqrt(np.mean(successive ** 2)) / np.mean(all_rr), "", "RMSSD / mean RR")
-              if len(successive) >= 1 else Measured.missing("", f"2 successive RR intervals needed ({note})"))
+              if len(successive) >= MIN_SUCCESSIVE else
+              Measured.missing("", f"{MIN_SUCCESSIVE} differences of successive RR intervals needed, "
+                                   f"{len(successive)} found ({note})"))
     return Rhythm(made(60000.0 / np.mean(all_rr), "bpm", "60000 / mean RR"),
                   made(60000.0 / np.max(all_rr), "bpm", "longest RR"),
                   made(60000.0 / np.min(all_rr), "bpm", "shortest RR"),
@@ -238,15 +251,13 @@ def _bridged(x: np.ndarray) -> np.ndarray:
     return np.interp(idx, idx[ok], x[ok])
 
 
-def _stretch_rr(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
-                found: list[tuple[tuple[str, ...], int, int]],
-                qrs: Mapping[str, Sequence[tuple[int, int]]] | None = None,
-                ) -> tuple[list[np.ndarray], tuple[str, ...]]:
-    """The RR intervals (ms) of each stretch with 2 beats or more, and the leads they came
-    from. With ``qrs``, a beat counts only where one of the stretch's leads has a QRS within
-    :data:`QRS_MATCH_MS` of it."""
-    rr: list[np.ndarray] = []
-    used: list[str] = []
+def _stretch_beats(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
+                   found: list[tuple[tuple[str, ...], int, int]],
+                   qrs: Mapping[str, Sequence[tuple[int, int]]] | None = None,
+                   ) -> list[np.ndarray]:
+    """The beats (samples of the record) of each stretch. With ``qrs``, a beat counts only
+    where one of the stretch's leads has a QRS within :data:`QRS_MATCH_MS` of it."""
+    out: list[np.ndarray] = []
     edge = int(EDGE_MS * fs / 1000.0)
     for leads, start, stop in found:
         rows = np.asarray([_bridged(signals[lead_names.index(lead), start:stop]) for lead in leads])
@@ -257,10 +268,63 @@ def _stretch_rr(signals: np.ndarray, lead_names: tuple[str, ...], fs: float,
             complexes = [(on - start, off - start) for lead in leads for on, off in qrs.get(lead, ())]
             peaks = np.array([p for p in peaks if any(on - margin <= p <= off + margin
                                                       for on, off in complexes)], dtype=np.int64)
+        out.append(peaks + start)
+    return out
+
+
+def _stretch_rr(beats: list[np.ndarray], found: list[tuple[tuple[str, ...], int, int]],
+                fs: float) -> tuple[list[np.ndarray], tuple[str, ...]]:
+    """The RR intervals (ms) of each stretch with 2 beats or more, and the leads they came
+    from."""
+    rr: list[np.ndarray] = []
+    used: list[str] = []
+    for peaks, (leads, _, _) in zip(beats, found):
         if len(peaks) >= 2:
             rr.append(np.diff(peaks) * 1000.0 / fs)
             used += [lead for lead in leads if lead not in used]
     return rr, tuple(used)
+
+
+def time_axis_unsure(calibration: Mapping[str, float | bool]) -> str | None:
+    """Why a printed page's times (rate, rhythm, intervals) cannot be measured, or None: its
+    grid read as not square (``aspect_misread`` of the digitiser's calibration,
+    :func:`workstation.scan.scale.misread_aspect`), so one axis' scale was misread and which
+    one is not known."""
+    apart = float(calibration.get("aspect_misread", 0.0) or 0.0)
+    if apart <= 0.0:
+        return None
+    return (f"not measured: the page's grid reads {apart:.0%} longer one way than the other, "
+            "so its time axis is not sure")
+
+
+def untimed(rhythm: Rhythm, intervals: Intervals, why: str) -> tuple[Rhythm, Intervals]:
+    """``rhythm`` and ``intervals`` with every time-based value missing, saying ``why`` (the P
+    share, a count of beats, stays)."""
+    bpm = Measured.missing("bpm", why)
+    ms = Measured.missing("ms", why)
+    return (Rhythm(bpm, bpm, bpm, ms, Measured.missing("", why), rhythm.p_share),
+            Intervals(ms, ms, ms, ms, {formula: ms for formula in intervals.qtc}))
+
+
+def _unconfirmed(strip: np.ndarray, columns: list[np.ndarray]) -> str:
+    """Why a strip's rate is not taken, or "": a strip with an interval outside
+    :data:`ODD_RR` times its median (a beat missed or counted twice, or a premature beat or a
+    pause) gives its rate only when the columns' confirmed intervals, :data:`MIN_COLUMN_RR` or
+    more, have a median within :data:`AGREE` of the strip's. A regular strip is its own
+    evidence; an irregular one is either an irregular heart, which the columns show too, or a
+    misread strip (a trace of the row above running into it)."""
+    median = float(np.median(strip))
+    if not ((strip < ODD_RR[0] * median) | (strip > ODD_RR[1] * median)).any():
+        return ""
+    shown = np.concatenate(columns) if columns else np.empty(0)
+    shown = shown[np.isfinite(shown)]
+    if len(shown) < MIN_COLUMN_RR:
+        return ""
+    theirs = float(np.median(shown))
+    if abs(theirs - median) <= AGREE * median:
+        return ""
+    return (f"the rhythm strip ({60000 / median:.0f} bpm, irregular) and the printed columns "
+            f"({60000 / theirs:.0f} bpm) disagree")
 
 
 #: What the analysis of a printed page says of its reading, each a factor on the image's own

@@ -111,6 +111,24 @@ def test_a_strip_the_columns_contradict_gives_no_rate(record):
     assert r.hr_bpm.value is None and "disagree" in r.hr_bpm.note
 
 
+def test_an_irregular_strip_the_columns_do_not_confirm_gives_no_rate(faster):
+    # the strip read with a beat counted twice and two missed (a trace of the row above read
+    # into it): its intervals spread from half to twice the columns', its mean near theirs
+    signals, spans = _printed(faster)
+    i = faster.lead_names.index("II")
+    fs, n = faster.fs, faster.n_samples
+    rr = 60.0 / (1.6 * 45.7)
+    beats = [0.4, 0.4 + 0.45 * rr] + [0.4 + 2.0 * rr + k * 1.3 * rr for k in range(6)]
+    fake = np.zeros(n)
+    fake[[int(t * fs) for t in beats if t * fs < n - 1]] = 3.0
+    signals[i] = np.convolve(fake, np.hanning(15), mode="same")
+    r = printed_rhythm(signals, faster.lead_names, fs, spans, None, 0)
+    assert r.hr_bpm.value is None and "irregular) and the printed columns" in r.hr_bpm.note
+    # the page's own strip, regular, gives its rate whatever the columns
+    signals, _ = _printed(faster)
+    assert printed_rhythm(signals, faster.lead_names, fs, spans, None, 0).hr_bpm.value is not None
+
+
 def test_a_column_with_one_beat_gives_no_interval(record):
     signals, spans = _printed(record, strip=None)
     one = {lead: (start, start + int(0.9 * record.fs)) for lead, (start, _) in spans.items()}
@@ -126,3 +144,20 @@ def test_the_page_score_falls_when_its_leads_contradict_each_other(record):
     assert page_check(0.9, consistent, r, (), 0.3).score == pytest.approx(0.9)
     low = page_check(0.9, broken, r, ("QRS 20 ms is outside 40-250 ms",), 0.3)
     assert low.score < 0.3 and len(low.reasons) == 2
+
+
+def test_a_page_whose_time_axis_is_not_sure_has_no_times():
+    from rules.intervals import intervals
+    from rules.printed import time_axis_unsure, untimed
+
+    assert time_axis_unsure({"aspect_misread": 0.0}) is None
+    assert time_axis_unsure({}) is None
+    why = time_axis_unsure({"aspect_misread": 0.27})
+    assert "27%" in why and "time axis is not sure" in why
+    signals, spans = _printed(LUDB_RECORD := read_ecg(LUDB_1))
+    r = printed_rhythm(signals, LUDB_RECORD.lead_names, LUDB_RECORD.fs, spans, None, 0)
+    rhythm_, intervals_ = untimed(r, intervals((), LUDB_RECORD.fs, r.rr_ms), why)
+    assert r.hr_bpm.value is not None and rhythm_.hr_bpm.value is None
+    assert rhythm_.hr_bpm.note == why and rhythm_.p_share == r.p_share
+    assert all(v.value is None for v in (intervals_.pr_ms, intervals_.qrs_ms, intervals_.qt_ms,
+                                         *intervals_.qtc.values()))

@@ -40,7 +40,7 @@ from workstation.scan.dewarp import displacement, flatten_grid
 from workstation.scan.grid import fitted, grid_near
 from workstation.scan.geometry import Refusal, straighten
 from workstation.scan.page import Contrast, normalise
-from workstation.scan.scale import LOW_PX_PER_MM, grid_variation, grids, scale
+from workstation.scan.scale import LOW_PX_PER_MM, grid_variation, grids, misread_aspect, scale
 from workstation.scan.timing import (BAR_MM, FS_HZ, RECORD_S, SPEED_MM_S, shared_time_axis,
                                      time_anchor)
 from workstation.scan.trace import (RowTrace, find_pulse, find_rows, gain_from_pulse, ink_mask,
@@ -83,6 +83,9 @@ class Calibration:
     #: how far crumpled or curved paper was out of flat (mm, over 90 % of it) before the
     #: local grid flattened it; 0 where the grid lay flat
     warp_mm: float = 0.0
+    #: how far apart (relative) the grid's x and y scales are where that means one was
+    #: misread (:func:`workstation.scan.scale.misread_aspect`): the time axis is not sure
+    aspect_misread: float = 0.0
 
     def as_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -251,7 +254,12 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                                                              ppm_x, ppm_y, ink)
     ppm_x = adjustments.px_per_mm_x or ppm_x
     ppm_y = adjustments.px_per_mm_y or ppm_y
-    image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation)]
+    # a scale the user set is the user's; a grid's x and y scales far apart are one misread
+    apart = (misread_aspect(ppm_x, ppm_y, corners is not None)
+             if grid_found and adjustments.px_per_mm_x is None and adjustments.px_per_mm_y is None
+             else 0.0)
+    image_checks = [q.resolution(min(native_ppm, ppm_x, ppm_y)), q.grid(grid_found, correlation),
+                    q.aspect(apart, ppm_x / factor, ppm_y / factor)]
     if grid_found:
         image_checks.append(q.uniformity(grid_variation(strength, ppm_x, ppm_y)))
         image_checks.append(q.flattened(warp_mm))
@@ -337,7 +345,7 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
                              "line matches no one segment clearly)")
     return Digitised(signals, FS_HZ, lead_names, layout,
                      _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners, factor,
-                                  warp_mm),
+                                  warp_mm, apart),
                      tuple(traces), score, reasons, image)
 
 
@@ -612,11 +620,11 @@ def _range(mv: np.ndarray) -> float:
 
 
 def _calibration(ppm_x, ppm_y, gains, pulses, grid_found, angle, corners,
-                 enlarged: float = 1.0, warp_mm: float = 0.0) -> Calibration:
+                 enlarged: float = 1.0, warp_mm: float = 0.0, aspect_misread: float = 0.0) -> Calibration:
     gain = float(np.median(gains)) if gains else 10.0
     return Calibration(float(ppm_x), float(ppm_y), SPEED_MM_S, gain, bool(grid_found),
                        bool(pulses) and all(pulses), float(angle), corners is not None,
-                       float(enlarged), float(warp_mm))
+                       float(enlarged), float(warp_mm), float(aspect_misread))
 
 
 def _merge_reasons(traces: list[LeadTrace]) -> tuple[str, ...]:

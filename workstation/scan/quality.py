@@ -100,6 +100,21 @@ def flattened(warp_mm: float) -> Check:
                  f"(up to {warp_mm:.1f} mm out of place)", measurement=False)
 
 
+#: The page's score when its grid is not square (see :func:`aspect`).
+ASPECT_SCORE = 0.5
+
+
+def aspect(apart: float, ppm_x: float, ppm_y: float) -> Check:
+    """A grid read as not square (:func:`workstation.scan.scale.misread_aspect`): one axis'
+    scale is misread, so the page's times (rate, intervals) are not measured; its waveform
+    stays, for what a reader sees in it."""
+    if apart <= 0.0:
+        return Check(1.0, None, measurement=False)
+    return Check(ASPECT_SCORE, f"the grid's x and y scales differ by {apart:.0%} ({ppm_x:.1f} and "
+                               f"{ppm_y:.1f} px/mm): the time axis is not sure, so rate and "
+                               "intervals are not measured", measurement=False)
+
+
 def layout(known: bool, name: str) -> Check:
     return Check(1.0, None) if known else Check(0.5, f"layout not recognised ({name}): rows named by position")
 

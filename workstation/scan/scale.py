@@ -92,6 +92,26 @@ def _square(gx: AxisGrid, gy: AxisGrid, profile_x: np.ndarray,
     return gx, gy
 
 
+#: x and y scales further apart than ASPECT_TOLERANCE but not than this share, on a page not
+#: flattened from its corners, are one axis misread; further apart still, the page's pixels
+#: are not square (a fax at standard resolution is 204 x 98 dpi) and each axis is its own.
+MISREAD_ASPECT = 0.4
+
+
+def misread_aspect(ppm_x: float, ppm_y: float, from_corners: bool) -> float:
+    """How far apart (relative) the x and y scales of a grid are when that means one of them
+    was misread, else 0. A grid is square: on a page not flattened from its corners (which
+    keeps the aspect the corners gave), scales more than :data:`ASPECT_TOLERANCE` apart (and
+    at most :data:`MISREAD_ASPECT`) are a photographed grid's moire, a dotted grid's dots or
+    lines smeared by a curled page read for the period - on one axis or on both, and which is
+    not known: the real page ecg00047 read 3.5 px/mm along x and 4.4 along y, where its
+    beats show 4.2, and gave 60 bpm for 70."""
+    if from_corners or min(ppm_x, ppm_y) <= 0:
+        return 0.0
+    apart = max(ppm_x, ppm_y) / min(ppm_x, ppm_y) - 1.0
+    return apart if ASPECT_TOLERANCE < apart <= MISREAD_ASPECT else 0.0
+
+
 def _good(g: AxisGrid | None) -> bool:
     return g is not None and g.found
 
