@@ -45,13 +45,26 @@ test: $(TRAIN_STAMP)
 	$(BIN)/python -m pytest
 
 # One-folder PyInstaller build (packaging/README.md), then the frozen app's self-test headless.
+# The app is built in an environment of its own (.venv-app: the run-time dependencies and
+# PyInstaller, no test or training tools), with OpenCV rebuilt from its source release with
+# only the modules the workstation uses (packaging/opencv.py: about 10 minutes the first time,
+# cached in build/opencv). OPENCV_MINIMAL=0 keeps PyPI's wheel (147 MiB more, no compiler).
 APP := dist/ecgws/ecgws
-$(VENV)/.packaging: $(STAMP)
-	$(BIN)/pip install --quiet -e ".[packaging]"
+APP_VENV ?= .venv-app
+APP_BIN := $(APP_VENV)/bin
+OPENCV_MINIMAL ?= 1
+$(APP_VENV)/.installed: pyproject.toml packaging/opencv.py
+	$(PYTHON) -m venv $(APP_VENV)
+	$(APP_BIN)/pip install --quiet --upgrade pip
+	$(APP_BIN)/pip install --quiet -e ".[packaging]"
+ifeq ($(OPENCV_MINIMAL),1)
+	$(APP_BIN)/python packaging/opencv.py --out build/opencv --install \
+		|| echo "OpenCV's minimal build failed (see above): the app keeps PyPI's OpenCV"
+endif
 	touch $@
 
-app: $(VENV)/.packaging
-	$(BIN)/pyinstaller packaging/ecgws.spec --noconfirm --clean --log-level WARN \
+app: $(APP_VENV)/.installed
+	$(APP_BIN)/pyinstaller packaging/ecgws.spec --noconfirm --clean --log-level WARN \
 		--distpath dist --workpath build/pyinstaller
 	QT_QPA_PLATFORM=offscreen $(APP) --self-test
 	du -sh dist/ecgws
@@ -60,4 +73,4 @@ bench: $(TRAIN_STAMP)
 	$(BIN)/python benchmarks/open_files.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+	rm -rf $(VENV) $(APP_VENV) build dist .pytest_cache .hypothesis
