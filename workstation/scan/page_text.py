@@ -243,11 +243,20 @@ def read_page_text(image: np.ndarray) -> PageText:
     regions = unread_values(boxes, parsed)
     if regions:  # a second look, closer, where a label's values were missed
         boxes = reread(image, boxes, regions)
-        parsed = parse(boxes)
+        parsed = _blanks_kept(parse(boxes), parsed)
     parsed = group_slots(image, parsed)
     return PageText(parsed.boxes, parsed.measurements, parsed.not_measured, parsed.statements,
                     parsed.patient, parsed.acquired, parsed.fields,
                     round(time.perf_counter() - start, 3))
+
+
+def _blanks_kept(again: PageText, first: PageText) -> PageText:
+    """``again`` (the page parsed after the closer look) with the values the first look read
+    as left blank still blank where the closer look read no value for them either (it may
+    read a star as another mark)."""
+    read = {m.name for m in again.measurements} | set(again.not_measured)
+    blank = tuple(name for name in first.not_measured if name not in read)
+    return dataclasses.replace(again, not_measured=(*again.not_measured, *blank)) if blank else again
 
 
 #: A box that is only a measurement's label, with the names it prints.
@@ -310,9 +319,11 @@ def _row_band(region: Box) -> Box:
 def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[TextBox]:
     """``boxes`` with those of each region's own line replaced by what reading the region
     alone, enlarged :data:`REREAD_SCALE` times, finds there. On closely printed lines the
-    region's margins reach into the lines above and below: what was read there is kept, and a
-    text the region's edge cuts through (part of a neighbouring line) is not taken."""
+    region's margins reach into the lines above and below: what was read there is kept, and
+    what the closer look reads over it again (part of a neighbouring line, cut by the
+    region's edge) is not taken."""
     kept = [b for b in boxes if not any(_inside(b.box, _row_band(r)) for r in regions)]
+    neighbours = list(kept)
     for region in regions:
         x0, y0, x1, y1 = max(0, region[0]), max(0, region[1]), region[2], region[3]
         crop = image[y0:y1, x0:x1]
@@ -323,9 +334,19 @@ def reread(image: np.ndarray, boxes: list[TextBox], regions: list[Box]) -> list[
         for quad, text, score in _recognise_padded(_light(big)):
             bx0, by0, bx1, by1 = _bounds(quad / scale)
             box = (x0 + bx0, y0 + by0, x0 + bx1, y0 + by1)
-            if by0 > 0 and by1 < crop.shape[0] - 1 and _inside(box, _row_band(region)):
+            if _inside(box, _row_band(region)) and not any(_over(box, b.box) for b in neighbours):
                 kept.append(TextBox(text, score, box))
     return [b for b in kept if b.text]
+
+
+def _over(box: Box, other: Box) -> bool:
+    """Whether ``box`` lies over ``other``: they overlap over half the smaller's height and
+    half the narrower's width (boxes of two lines printed closer than a line's height overlap
+    by less)."""
+    high = min(box[3], other[3]) - max(box[1], other[1])
+    wide = min(box[2], other[2]) - max(box[0], other[0])
+    return (high > 0.5 * min(box[3] - box[1], other[3] - other[1])
+            and wide > 0.5 * min(box[2] - box[0], other[2] - other[0]))
 
 
 def _inside(box: Box, region: Box) -> bool:
