@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from workstation.core.layout import LayoutKind, compute_layout, rhythm_lead
+from workstation.core.layout import LayoutKind, compute_layout, rhythm_lead, rhythm_leads
 from workstation.core.leads import STANDARD_LEADS
 from workstation.scan.digitize import Adjustments, digitize
 from workstation.scan import quality as q
@@ -181,6 +181,21 @@ def test_a_rhythm_strip_shows_the_lead_its_label_names(ludb_record, tmp_path):
     assert [(p.lead, p.stop - p.start) for p in sheet.panels if p.rhythm] == [("V1", 5000)]
     v1 = result.signals[result.lead_names.index("V1")]
     assert np.isfinite(v1[:4900]).mean() > 0.95  # the strip, not only V1's 2.5 s segment
+
+
+@pytest.mark.parametrize("strips", [("II", "V1", "V5"), ()])
+def test_the_sheet_draws_every_strip_the_page_printed_and_none_it_did_not(ludb_record, tmp_path, strips):
+    # a page with three strips shows all three under the rows, one without shows three rows
+    printout = render(ludb_record, dpi=200, rhythm=strips)
+    path = tmp_path / "page.png"
+    cv2.imwrite(str(path), printout.image)
+    record = to_record(digitize(printout.image), path)
+    assert rhythm_leads(record) == strips
+    sheet = compute_layout(record.leads, record.n_samples, record.fs, LayoutKind.STANDARD_3X4_RHYTHM,
+                           rhythm_lead=rhythm_leads(record))
+    assert [p.lead for p in sheet.panels if p.rhythm] == list(strips)
+    assert len(sheet.rows) == 3 + len(strips)
+    assert rhythm_lead(record) == (strips[0] if strips else None)
 
 
 def test_6x2_is_confirmed_by_its_labels(ludb_record):

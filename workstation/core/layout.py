@@ -222,7 +222,7 @@ def compute_layout(
     paper: PaperSettings = PaperSettings(),
     *,
     start_s: float = 0.0,
-    rhythm_lead: str = "II",
+    rhythm_lead: str | Sequence[str] = "II",
 ) -> PaperLayout:
     """Lay a record's leads out on paper.
 
@@ -240,7 +240,8 @@ def compute_layout(
     start_s
         Start of the 10 s window that 3x4 and 6x2 show (clipped to the record).
     rhythm_lead
-        Lead of the 3x4 rhythm strip.
+        Lead of the 3x4 rhythm strip, or the leads of its strips (a page printed with three,
+        V1, II and V5 say, one row each, or with none: :func:`rhythm_leads`).
 
     Returns
     -------
@@ -251,7 +252,8 @@ def compute_layout(
     effective = kind if kind in available_kinds(leads) else LayoutKind.ONE_ROW_PER_LEAD
     names = [lead.name for lead in leads]
     if effective is LayoutKind.STANDARD_3X4_RHYTHM:
-        rows = [*_columns_to_rows(_COLUMNS_3X4), [rhythm_lead]]
+        strips = (rhythm_lead,) if isinstance(rhythm_lead, str) else tuple(rhythm_lead)
+        rows = [*_columns_to_rows(_COLUMNS_3X4), *([lead] for lead in strips)]
         window = _standard_window(n_samples, fs, start_s)
     elif effective is LayoutKind.SIX_BY_TWO:
         rows = _columns_to_rows(_COLUMNS_6X2)
@@ -270,22 +272,29 @@ def compute_layout(
 STRIP_COVERAGE = 0.8
 
 
-def rhythm_lead(record: ECGRecord, start_s: float = 0.0) -> str:
-    """The lead of a 3x4 sheet's rhythm strip: lead II, except on a record digitised from a
-    page whose printed strip is another lead (V1, say) or a strip whose name was not read.
+def rhythm_leads(record: ECGRecord, start_s: float = 0.0) -> tuple[str, ...]:
+    """The leads of a 3x4 sheet's rhythm strips: lead II, except on a record digitised from a
+    page, which has the strips the page printed (V1 alone, say, or V1, II and V5, a strip
+    whose name was not read, or none).
 
-    A digitised 3x4 page holds only 2.5 s of each lead outside its strip, so drawing lead II
-    under the rows would show 2.5 s of II and hide the page's strip; the strip is the lead
-    that covers the window, II first where it does."""
+    A digitised 3x4 page holds only 2.5 s of each lead outside its strips, so drawing lead II
+    under the rows would show 2.5 s of II and hide the page's strips, or add one it never
+    printed; the strips are the leads that cover the window, II first where it does, then in
+    the record's order."""
     if record.digitisation is None:
-        return "II"
+        return ("II",)
     window = _standard_window(record.n_samples, record.fs, start_s)
     signals = record.window(*window)
     covered = [lead.name for lead, x in zip(record.leads, signals)
                if np.isfinite(x).mean() >= STRIP_COVERAGE]
-    if not covered or "II" in covered:
-        return "II"
-    return covered[0]
+    return tuple(sorted(covered, key=lambda name: name != "II"))
+
+
+def rhythm_lead(record: ECGRecord, start_s: float = 0.0) -> str | None:
+    """The lead of a 3x4 sheet's first rhythm strip, None for a page printed without one (see
+    :func:`rhythm_leads`)."""
+    strips = rhythm_leads(record, start_s)
+    return strips[0] if strips else None
 
 
 def _columns_to_rows(columns: Sequence[Sequence[str]]) -> list[list[str]]:
@@ -308,7 +317,7 @@ def _standard_window(n_samples: int, fs: float, start_s: float) -> tuple[int, in
 def row_pitch_mm(kind: LayoutKind, n_rows: int, paper: PaperSettings) -> float:
     """Distance between row baselines: room for about +-2 mV in a 3x4, less when rows are many."""
     if kind is LayoutKind.STANDARD_3X4_RHYTHM:
-        pitch_mv = 4.0
+        pitch_mv = 4.0 if n_rows <= 4 else 3.0  # three strips: rows closer, as printers set them
     elif n_rows <= 3:
         pitch_mv = 5.0
     elif n_rows <= 6:
@@ -344,7 +353,7 @@ def _place(
     for r, row_leads in enumerate(rows):
         baseline = TOP_MARGIN_MM + _round_up(pitch * (r + 0.5), MAJOR_MM)
         row_items.append(Row(r, baseline, MAJOR_MM / 2 + margin))
-        rhythm = kind is LayoutKind.STANDARD_3X4_RHYTHM and r == len(rows) - 1
+        rhythm = kind is LayoutKind.STANDARD_3X4_RHYTHM and r >= len(_COLUMNS_3X4[0])
         bounds = _split(window, len(row_leads))
         for c, name in enumerate(row_leads):
             start, stop = bounds[c], bounds[c + 1]

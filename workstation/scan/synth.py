@@ -84,9 +84,8 @@ def render(record: ECGRecord, *, kind: LayoutKind = LayoutKind.STANDARD_3X4_RHYT
     unknown = [lead for lead in rhythm if lead not in STANDARD_LEADS]
     if unknown:
         raise ValueError(f"rhythm strips must show standard leads, not {', '.join(unknown)}")
-    layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings())
-    if layout.kind is LayoutKind.STANDARD_3X4_RHYTHM and tuple(rhythm) != ("II",):
-        layout = _with_strips(layout, record, tuple(rhythm))
+    layout = compute_layout(record.leads, record.n_samples, record.fs, kind, PaperSettings(),
+                            rhythm_lead=tuple(rhythm))
     ppm = dpi / 25.4
     origin = ORIGIN_MM if header is None else (ORIGIN_MM[0], HEADER_ORIGIN_MM)
     # A4 landscape, longer where the layout needs it (6x2 and 12x1 on the screen's row pitch)
@@ -177,24 +176,6 @@ def _text(page: np.ndarray, text: str, at_mm: tuple[float, float], ppm: float, h
     scale = height_mm * ppm / capitals
     cv2.putText(page, text, (int(at_mm[0] * ppm), int(at_mm[1] * ppm)), font,
                 scale, colour, max(1, int(round(0.25 * ppm))), cv2.LINE_AA)
-
-
-def _with_strips(layout: PaperLayout, record: ECGRecord, leads: tuple[str, ...]) -> PaperLayout:
-    """A 3x4 layout with one rhythm strip per lead in ``leads`` below its three rows, the rows
-    brought closer where six would not fit on the page (as printers do)."""
-    rows = 3 + len(leads)
-    pitch = min(layout.row_pitch_mm, 30.0) if rows > 4 else layout.row_pitch_mm
-    baselines = [TOP_MARGIN_MM + math.ceil(pitch * (r + 0.5) / MAJOR_MM - 1e-9) * MAJOR_MM
-                 for r in range(rows)]
-    index = {lead.name: i for i, lead in enumerate(record.leads)}
-    segments = [dataclasses.replace(p, baseline_mm=baselines[p.row]) for p in layout.panels if not p.rhythm]
-    template = next(p for p in layout.panels if p.rhythm)
-    strips = [dataclasses.replace(template, lead=lead, lead_index=index[lead], row=3 + k,
-                                  derived=record.leads[index[lead]].derived, baseline_mm=baselines[3 + k])
-              for k, lead in enumerate(leads)]
-    row_items = tuple(Row(r, baselines[r], layout.rows[0].calibration_x_mm) for r in range(rows))
-    return dataclasses.replace(layout, panels=(*segments, *strips), rows=row_items, row_pitch_mm=pitch,
-                               height_mm=TOP_MARGIN_MM + pitch * rows + FOOTER_MM)
 
 
 def _shown_window(layout: PaperLayout) -> tuple[int, int]:

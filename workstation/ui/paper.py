@@ -34,7 +34,7 @@ from workstation.core.layout import (
     PaperPoint,
     compute_layout,
     measure_caliper,
-    rhythm_lead,
+    rhythm_leads,
 )
 from workstation.core.delineation import Delineation
 from workstation.core.record import ECGRecord
@@ -64,9 +64,11 @@ LAYOUT_NAMES = {
 
 
 def layout_name(lay: PaperLayout) -> str:
-    """The sheet's name as the footer prints it, a 3x4's rhythm strip lead included."""
-    strip = [p.lead for p in lay.panels if p.rhythm]
-    return f"{LAYOUT_NAMES[lay.kind]} ({strip[0]})" if strip else LAYOUT_NAMES[lay.kind]
+    """The sheet's name as the footer prints it, a 3x4's rhythm strip leads included."""
+    strips = [p.lead for p in lay.panels if p.rhythm]
+    if lay.kind is LayoutKind.STANDARD_3X4_RHYTHM and not strips:
+        return "3×4"  # a page printed without a rhythm strip
+    return f"{LAYOUT_NAMES[lay.kind]} ({', '.join(strips)})" if strips else LAYOUT_NAMES[lay.kind]
 
 
 class PaperView(pg.GraphicsView):
@@ -151,7 +153,7 @@ class PaperView(pg.GraphicsView):
             self._clear()
             return
         self._layout = compute_layout(record.leads, record.n_samples, record.fs,
-                                      state.layout, state.paper, rhythm_lead=rhythm_lead(record))
+                                      state.layout, state.paper, rhythm_lead=rhythm_leads(record))
         self.strip = _is_strip(self._layout, record)
         keep = self.vb.viewRange() if same_sheet else None
         self._rebuild()

@@ -31,7 +31,7 @@ from workstation.core.layout import (
     PaperLayout,
     PaperSettings,
     compute_layout,
-    rhythm_lead,
+    rhythm_leads,
 )
 from workstation.delivery.case import Case
 from workstation.delivery.codes import flag_statement, reported_values
@@ -56,7 +56,7 @@ def report_layout(case: Case, paper: PaperSettings = PaperSettings()) -> PaperLa
     record = case.record
     n = min(record.n_samples, round(WINDOW_S * record.fs))
     layout = compute_layout(record.leads, n, record.fs, LayoutKind.STANDARD_3X4_RHYTHM, paper,
-                            rhythm_lead=rhythm_lead(record))
+                            rhythm_lead=rhythm_leads(record))
     n_rows = len(layout.rows)
     pitch = max(MAJOR_MM, math.floor(GRID_H_MM / n_rows / MAJOR_MM) * MAJOR_MM)
     baselines = [pitch * (r + 0.5) + (MAJOR_MM / 2 if pitch % (2 * MAJOR_MM) else 0.0)
