@@ -207,15 +207,28 @@ class _Page:
                 self.painter.drawPolyline(QtGui.QPolygonF(
                     [QtCore.QPointF(x * k, y * k) for x, y in zip(xs[start:stop], ys[start:stop])]))
 
-    def text(self, x: float, y: float, w: float, h: float, text: str, *, size: float = 7.0,
-             bold: bool = False, colour: str = theme.INK,
-             align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignLeft) -> float:
-        """Draw wrapped text in the box; returns the height it took (mm)."""
+    def height(self, text: str, w: float, *, size: float = 7.0, bold: bool = False) -> float:
+        """The height (mm) ``text`` takes wrapped in ``w`` mm, as :meth:`text` draws it."""
+        self.painter.setFont(self._font(size, bold))
+        flags = int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop
+                    | QtCore.Qt.TextFlag.TextWordWrap)
+        return self.painter.boundingRect(self.rect(0, 0, w, 1000), flags, text).height() / self.k
+
+    @staticmethod
+    def _font(size: float, bold: bool) -> QtGui.QFont:
         font = QtGui.QFont("DejaVu Sans")
         font.setStyleHint(QtGui.QFont.StyleHint.SansSerif)
         font.setPointSizeF(size)
         font.setBold(bold)
-        self.painter.setFont(font)
+        return font
+
+    def text(self, x: float, y: float, w: float, h: float, text: str, *, size: float = 7.0,
+             bold: bool = False, colour: str = theme.INK,
+             align: QtCore.Qt.AlignmentFlag = QtCore.Qt.AlignmentFlag.AlignLeft) -> float:
+        """Draw wrapped text in the box; returns the height it took (mm)."""
+        if h <= 0:
+            return 0.0
+        self.painter.setFont(self._font(size, bold))
         self.painter.setPen(QtGui.QColor(colour))
         flags = int(align | QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.TextFlag.TextWordWrap)
         box = self.rect(x, y, w, h)
@@ -241,15 +254,35 @@ def _header(page: _Page, case: Case) -> None:
         (MARGIN_MM + 86, 58, _measurement_lines(case)),
         (MARGIN_MM + 146, PAGE_W_MM - 2 * MARGIN_MM - 146, _routing_lines(case)),
     )
+    room = GRID_TOP_MM - 3.0 - y
+    size = min(_fitting_size(page, lines, width - 26, room) for _, width, lines in columns)
     for x, width, lines in columns:
         row = y
         for label, value, colour in lines:
-            page.text(x, row, 26, 4, label, size=7, colour=theme.RULER)
-            row += page.text(x + 26, row, width - 26, 8, value, size=7, colour=colour,
-                             bold=colour != theme.INK) + 0.6
+            if row > GRID_TOP_MM - 5.0:  # no room for a line above the grid
+                break
+            page.text(x, row, 26, 4, label, size=size, colour=theme.RULER)
+            row += page.text(x + 26, row, width - 26, min(8.0, GRID_TOP_MM - 3.0 - row), value,
+                             size=size, colour=colour, bold=colour != theme.INK) + 0.6
     triage = a.routing.triage
     page.fill(MARGIN_MM, GRID_TOP_MM - 2.2, PAGE_W_MM - 2 * MARGIN_MM, 0.5,
               _TRIAGE_COLOURS[triage])
+
+
+#: Type sizes (pt) a header column may be set in, largest first: a record with many printed
+#: values and statements takes a smaller size rather than run under the grid.
+HEADER_SIZES = (7.0, 6.5, 6.0, 5.5)
+
+
+def _fitting_size(page: _Page, lines: list[tuple[str, str, str]], width: float, room: float) -> float:
+    """The largest of :data:`HEADER_SIZES` at which ``lines`` (label, value, colour), their
+    values wrapped in ``width`` mm, fit in ``room`` mm (the smallest when none does: each
+    value is then cut at the grid)."""
+    for size in HEADER_SIZES:
+        if sum(min(8.0, page.height(value, width, size=size, bold=colour != theme.INK)) + 0.6
+               for _, value, colour in lines) <= room:
+            return size
+    return HEADER_SIZES[-1]
 
 
 def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
@@ -271,7 +304,17 @@ def _patient_lines(case: Case) -> list[tuple[str, str, str]]:
         ("Recording", f"{record.n_leads} leads, {record.fs:g} Hz, {record.duration_s:.1f} s; "
                       f"analysed {case.analysis.analysed_s[1]:.1f} s", theme.INK),
         ("Filters", band or "as recorded (none stated)", theme.INK),
+        ("Reviewer", _reviewer(case), theme.INK),
+        # a line each, so that no name is broken at its hyphens
+        ("Versions", f"model {case.analysis.model or 'none (QRS detector only)'}\nrules "
+                     f"{case.analysis.ruleset.label}; ECG Workstation {__version__}", theme.INK),
     ]
+
+
+def _reviewer(case: Case) -> str:
+    reviewer = case.reviewer
+    who = f"{reviewer.name} ({reviewer.role})" if reviewer else "not yet reviewed"
+    return f"{who}; {reviewer.status if reviewer else 'not signed (preliminary)'}"
 
 
 def _measurement_lines(case: Case) -> list[tuple[str, str, str]]:
@@ -332,34 +375,45 @@ def _printed_lines(case: Case) -> list[tuple[str, str, str]]:
 
 
 
+#: The review reasons the header prints, in characters (about two lines); the rest are named
+#: by number (the workstation and the exports carry them all).
+REVIEW_CHARS = 200
+
+
+def _shortened(reasons: list[str], limit: int) -> str:
+    """``reasons`` joined, those past ``limit`` characters counted instead of printed."""
+    kept: list[str] = []
+    for reason in reasons:
+        if kept and len("; ".join([*kept, reason])) > limit:
+            break
+        kept.append(reason if len(reason) <= limit else reason[:limit - 1].rstrip() + "…")
+    rest = len(reasons) - len(kept)
+    return "; ".join(kept) + (f"; and {rest} more (see the workstation)" if rest else "")
+
+
 def _routing_lines(case: Case) -> list[tuple[str, str, str]]:
     a = case.analysis
     q = a.quality
     conf = a.confidence.value
-    reviewer = case.reviewer
-    who = (f"{reviewer.name} ({reviewer.role})" if reviewer else "not yet reviewed")
-    signature = reviewer.status if reviewer else "not signed (preliminary)"
     reasons = [r for r in a.routing.review_reasons if not r.startswith("not assessed:")]
     if len(reasons) < len(a.routing.review_reasons):
         reasons.append("not fully assessed (above)")
-    review = ("yes: " + "; ".join(reasons)) if a.routing.review else "no"
+    review = ("yes: " + _shortened(reasons, REVIEW_CHARS)) if a.routing.review else "no"
     device = _device_summary(a)
     missing = [f"{g.what} ({g.why.split(':')[0]})" for g in a.routing.not_assessed
                if g.could_be.rank > a.routing.triage.rank]
+    # the device's own values and statements last: on a crowded page they give way first
     return [
         ("Triage", a.routing.label.upper(), _TRIAGE_COLOURS[a.routing.triage]),
         *([("Not assessed", "; ".join(missing), "#b30000")] if missing else []),
-        *([("Device", device, theme.INK)] if device else []),
-        *_printed_lines(case),
         ("Confidence", f"{conf:.2f} (quality {a.confidence.quality:.2f}, delineation "
                        f"{a.confidence.delineation:.2f}, margin {a.confidence.margin:.2f}, "
                        f"completeness {a.confidence.completeness:.2f})", theme.INK),
         ("Review", review, theme.INK),
         ("Quality", f"{len(q.usable_leads)}/{len(q.leads)} leads usable"
                     + (f"; poor: {leads_text(q.poor_leads)}" if q.poor_leads else ""), theme.INK),
-        ("Versions", f"model {a.model or 'none (QRS detector only)'}; rules {a.ruleset.label}; "
-                     f"ECG Workstation {__version__}", theme.INK),
-        ("Reviewer", f"{who}; {signature}", theme.INK),
+        *([("Device", device, theme.INK)] if device else []),
+        *_printed_lines(case),
     ]
 
 
