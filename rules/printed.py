@@ -11,8 +11,9 @@ never two beats on either side of a column's edge, whose timing is only as good 
   together (they are printed on one time axis).
 * Otherwise each column's leads are found together, and the RR intervals of all the columns
   that another column confirms give the rate (:func:`_confirmed`); the irregularity compares
-  successive intervals of one column only, and needs :data:`MIN_SUCCESSIVE` differences. A column's 2.5 s hold two or three beats, so each
-  must also be a QRS the delineation found there.
+  successive intervals of one column only, and needs :data:`MIN_SUCCESSIVE` differences. A
+  column's 2.5 s hold two or three beats, so each must also be a QRS the delineation found
+  there.
 * The strips are checked against the columns: when no column shows an RR interval within the
   strips' range, or the strips are irregular and the columns' intervals centre elsewhere, one
   of the two is misread and no rate is given.
