@@ -14,7 +14,8 @@ The result is a wheel of the same name and release with the local label ``+minim
 (``opencv_python_headless-5.1.0.95+minimal-cp37-abi3-linux_x86_64.whl``), so pip, and
 rapidocr's requirement on ``opencv-python-headless``, see an ordinary install. A second run
 with a wheel of the same release in ``--out`` builds nothing. The source comes from the package
-index pip uses (``PIP_INDEX_URL``, default PyPI), checked against the index's SHA-256.
+index pip uses (``PIP_INDEX_URL``, default PyPI; its JSON or its HTML pages), checked
+against the index's SHA-256.
 
 Needs CMake 3.16+, Ninja (or Make) and a C++17 compiler (the ``packaging`` extra installs
 CMake and Ninja from PyPI). No Intel IPP: the workstation turns IPP off in every install so
@@ -33,7 +34,9 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 
@@ -73,18 +76,68 @@ def wheel_name(version: str) -> str:
     return f"opencv_python_headless-{version}+{LOCAL_LABEL}-cp37-abi3-{platform}.whl"
 
 
-def fetch_source(version: str, folder: Path) -> Path:
-    """The release's source distribution from the package index, checked by its SHA-256."""
-    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
-    request = urllib.request.Request(f"{index}/{DISTRIBUTION}/",
-                                     headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+def index_files(index: str, project: str = DISTRIBUTION) -> list[dict]:
+    """The files a simple package index (PEP 503 pages, or PEP 691 JSON where it serves it;
+    an ``https://`` or a local ``file://`` index) lists for ``project``: each with its
+    ``filename``, ``url`` and ``hashes`` (the SHA-256 the page's link carries)."""
+    page = f"{index.rstrip('/')}/{project}/"
+    if page.startswith("file://"):
+        local = Path(urllib.request.url2pathname(urllib.parse.urlparse(page).path))
+        if local.is_dir():
+            page = (local / "index.html").as_uri()
+    request = urllib.request.Request(page, headers={
+        "Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"})
     with urllib.request.urlopen(request, timeout=60) as response:
-        files = json.load(response)["files"]
+        body = response.read()
+        kind = response.headers.get("Content-Type", "") or ""
+    if "json" in kind:
+        return json.loads(body)["files"]
+    links = _Links()
+    links.feed(body.decode("utf-8", errors="replace"))
+    files = []
+    for href, text in links.found:
+        url, _, fragment = urllib.parse.urljoin(page, href).partition("#")
+        algorithm, _, digest = fragment.partition("=")
+        files.append({"filename": text.strip() or url.rsplit("/", 1)[-1], "url": url,
+                      "hashes": {algorithm: digest} if digest else {}})
+    return files
+
+
+class _Links(HTMLParser):
+    """The (href, text) of every link of a simple index page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href")
+            self.found.append((self._href or "", ""))
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None and self.found:
+            href, text = self.found[-1]
+            self.found[-1] = (href, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def fetch_source(version: str, folder: Path) -> Path:
+    """The release's source distribution from the package index pip uses (``PIP_INDEX_URL``,
+    default PyPI), checked by the SHA-256 the index gives."""
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    files = index_files(index)
     name = f"{DISTRIBUTION.replace('-', '_')}-{version}.tar.gz"
     try:
         entry = next(f for f in files if f["filename"] == name)
     except StopIteration:
         raise SystemExit(f"{index}: no source distribution {name}") from None
+    if "sha256" not in entry.get("hashes", {}):
+        raise SystemExit(f"{index}: {name} is listed without a SHA-256; not built")
     path = folder / name
     if not path.exists() or _sha256(path) != entry["hashes"]["sha256"]:
         print(f"downloading {name}", flush=True)

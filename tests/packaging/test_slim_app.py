@@ -139,3 +139,40 @@ def test_opencv_builds_every_module_the_workstation_calls():
     # the workstation's and rapidocr's cv2 calls live in these modules (see packaging/opencv.py)
     assert {"core", "imgproc", "imgcodecs", "geometry", "python3"} <= set(opencv.MODULES)
     assert opencv.OPTIONS["WITH_FFMPEG"] == "OFF" and opencv.OPTIONS["WITH_LAPACK"] == "OFF"
+
+
+def _local_index(root, payload: bytes, digest: str):
+    """A PEP 503 index in ``root`` listing one source distribution of OpenCV."""
+    name = "opencv_python_headless-5.1.0.95.tar.gz"
+    (root / "files").mkdir()
+    (root / "files" / name).write_bytes(payload)
+    page = root / "simple" / "opencv-python-headless"
+    page.mkdir(parents=True)
+    (page / "index.html").write_text(
+        f'<html><body><a href="../../files/{name}#sha256={digest}">{name}</a><br/></body></html>')
+    return (root / "simple").as_uri(), name
+
+
+def test_the_opencv_source_comes_from_the_index_pip_uses_checked_by_its_sha256(tmp_path, monkeypatch):
+    import hashlib
+
+    payload = b"not really a tarball"
+    index, name = _local_index(tmp_path, payload, hashlib.sha256(payload).hexdigest())
+    monkeypatch.setenv("PIP_INDEX_URL", index)
+    out = tmp_path / "out"
+    out.mkdir()
+    path = opencv.fetch_source("5.1.0.95", out)
+    assert path == out / name and path.read_bytes() == payload
+    assert opencv.fetch_source("5.1.0.95", out) == path  # already there: not fetched again
+    with pytest.raises(SystemExit, match="no source distribution"):
+        opencv.fetch_source("4.0.0.0", out)
+
+
+def test_an_opencv_source_whose_sha256_differs_is_not_built(tmp_path, monkeypatch):
+    index, _ = _local_index(tmp_path, b"tampered", "0" * 64)
+    monkeypatch.setenv("PIP_INDEX_URL", index)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(SystemExit, match="SHA-256 differs"):
+        opencv.fetch_source("5.1.0.95", out)
+    assert not list(out.iterdir())  # nothing half-downloaded is left
