@@ -267,9 +267,9 @@ def digitize(image: np.ndarray, adjustments: Adjustments = Adjustments(), *,
     rows = find_rows(mask, ppm_y)
     found = []  # (row index, row trace, pulse, labels)
     for r, (baseline, x0, x1) in enumerate(rows):
-        pulse = find_pulse(mask, baseline, x0, ppm_x, ppm_y)
-        start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
         half = _half_band(rows, r, ppm_y)
+        pulse = _own_pulse(find_pulse(mask, baseline, x0, ppm_x, ppm_y), rows, r)
+        start_x = int(pulse.x_end + 1.0 * ppm_x) if pulse else x0
         row = trace_row(mask, baseline, start_x, x1, half, pulse.foot_y if pulse else None,
                         contrast.darkness)
         labels = read_labels(mask, baseline, half, x0, x1, row.x, row.y, row.line_px, ppm_x,
@@ -551,6 +551,18 @@ def _dewarped(image: np.ndarray, contrast: Contrast, mask: np.ndarray, strength:
     image = flatten_grid(image, dx, dy)
     contrast = Contrast(flatten_grid(contrast.darkness, dx, dy), flatten_grid(contrast.colour, dx, dy))
     return image, contrast, ink(image, contrast), flatten_grid(strength, dx, dy), warp_mm
+
+
+def _own_pulse(pulse, rows: list[tuple[float, int, int]], r: int):  # noqa: ANN001, ANN202 - trace.Pulse
+    """``pulse`` when it is row ``r``'s own: its foot (0 mV) nearer the row's baseline than
+    any other row's, else None. A pulse found from a row whose own pulse is missing can be
+    the row above's: ecg00053's V1 strip took the foot of the III row's pulse, 21 mm up, for
+    its 0 mV and read 2.1 mV low over its whole length."""
+    if pulse is None:
+        return None
+    baseline = rows[r][0]
+    others = [abs(pulse.foot_y - rows[k][0]) for k in range(len(rows)) if k != r]
+    return pulse if not others or abs(pulse.foot_y - baseline) < min(others) else None
 
 
 def _half_band(rows: list[tuple[float, int, int]], r: int, ppm_y: float) -> float:
